@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Sluice",
+    products: [
+        .library(name: "Sluice", targets: ["Sluice"]),
+        .executable(name: "sluice", targets: ["SluiceCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // The IR, text format, verifier, exporters and the CPU reference interpreter.
+        .target(name: "SluiceGraph", path: "Sources/Graph"),
+        // Pass manager, rewrites, fusions, memory planner, dispatch scheduler.
+        .target(name: "SluicePasses", dependencies: ["SluiceGraph"], path: "Sources/Passes"),
+        // Model files (GGUF, safetensors, ONNX), tokenizers, architecture builders.
+        .target(name: "SluiceFrontends", dependencies: ["SluiceGraph"], path: "Sources/Frontends"),
+        // Vulkan device, kernels, executor.
+        .target(name: "SluiceBackend", dependencies: ["SluiceGraph", "SluicePasses"], path: "Sources/Backend"),
+        // One import for embedders.
+        .target(name: "Sluice",
+                dependencies: ["SluiceGraph", "SluicePasses", "SluiceFrontends", "SluiceBackend"],
+                path: "Sources/Sluice"),
+        .executableTarget(
+            name: "SluiceCLI",
+            dependencies: [
+                "Sluice",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/sluice"),
+        .testTarget(name: "GraphTests", dependencies: ["SluiceGraph"], path: "Tests/GraphTests"),
+        .testTarget(name: "PassesTests", dependencies: ["SluicePasses"], path: "Tests/PassesTests"),
+        .testTarget(name: "FrontendsTests", dependencies: ["SluiceFrontends"], path: "Tests/FrontendsTests"),
+        .testTarget(name: "BackendTests", dependencies: ["SluiceBackend"], path: "Tests/BackendTests"),
+    ]
+)
