@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Build and run the whole test suite with the Khronos validation layer on.
+# Expects scripts/setup.sh to have run (`make test` does both).
+#
+# Usage: scripts/test.sh [swift test arguments...]   e.g. scripts/test.sh --filter GraphTests
+# Environment:
+#   SLUICE_JOBS   build jobs (default: number of CPUs)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+# A Swift toolchain unpacked in /opt/swift works even when it is not on PATH.
+[[ -x /opt/swift/usr/bin/swift ]] && export PATH="$PATH:/opt/swift/usr/bin"
+command -v swift >/dev/null || { echo "test: error: swift not found; run scripts/setup.sh" >&2; exit 1; }
+
+VALIDATION_JSON=/usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json
+if [[ -f "$VALIDATION_JSON" ]]; then
+    export VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation
+else
+    echo "test: warning: $VALIDATION_JSON not found; running without the validation layer" \
+         "(apt-get install vulkan-validationlayers)" >&2
+fi
+# Tells the backend to install a debug messenger and fail on any validation message.
+export SLUICE_VALIDATION=1
+
+[[ -x "$ROOT/.venv/bin/python3" ]] \
+    || { echo "test: error: $ROOT/.venv is missing; run scripts/setup.sh" >&2; exit 1; }
+export PATH="$ROOT/.venv/bin:$PATH"
+export SLUICE_PYTHON="$ROOT/.venv/bin/python3"
+export SLUICE_MODEL="$ROOT/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+[[ -f "$SLUICE_MODEL" ]] \
+    || echo "test: warning: $SLUICE_MODEL is missing; run scripts/fetch-model.sh" >&2
+
+jobs="${SLUICE_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+
+echo "test: swift build --build-tests --jobs $jobs"
+swift build --build-tests --jobs "$jobs"
+echo "test: swift test"
+# Tests run serially: no --parallel.
+swift test --skip-build "$@"
