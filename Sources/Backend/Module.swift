@@ -1,0 +1,2 @@
+/// The SluiceBackend module: see DESIGN.md for what it owns.
+public enum SluiceBackendModule {}

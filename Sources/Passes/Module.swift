@@ -1,0 +1,2 @@
+/// The SluicePasses module: see DESIGN.md for what it owns.
+public enum SluicePassesModule {}
