@@ -1,0 +1,2 @@
+/// The SluiceFrontends module: see DESIGN.md for what it owns.
+public enum SluiceFrontendsModule {}
