@@ -4,5 +4,8 @@ struct SluiceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "A dataflow-graph runtime for LLM inference on Vulkan.",
-        subcommands: [])
+        discussion: """
+        Graphs are written in Sluice's text format (docs/OPS.md); graphs/ has examples.
+        """,
+        subcommands: [DumpCommand.self, RunCommand.self])
 }
