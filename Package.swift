@@ -33,8 +33,5 @@ let package = Package(
             ],
             path: "Sources/sluice"),
         .testTarget(name: "GraphTests", dependencies: ["SluiceGraph"], path: "Tests/GraphTests"),
-        .testTarget(name: "PassesTests", dependencies: ["SluicePasses"], path: "Tests/PassesTests"),
-        .testTarget(name: "FrontendsTests", dependencies: ["SluiceFrontends"], path: "Tests/FrontendsTests"),
-        .testTarget(name: "BackendTests", dependencies: ["SluiceBackend"], path: "Tests/BackendTests"),
     ]
 )
