@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -19,7 +19,12 @@ let package = Package(
         // Model files (GGUF, safetensors, ONNX), tokenizers, architecture builders.
         .target(name: "SluiceFrontends", dependencies: ["SluiceGraph"], path: "Sources/Frontends"),
         // Vulkan device, kernels, executor.
-        .target(name: "SluiceBackend", dependencies: ["SluiceGraph", "SluicePasses"], path: "Sources/Backend"),
+        .target(name: "SluiceBackend", dependencies: ["SluiceGraph", "SluicePasses", "CVulkan"], path: "Sources/Backend",
+                exclude: ["Kernels"], plugins: ["ShaderCompiler"]),
+        // The system Vulkan loader and headers (apt: libvulkan-dev).
+        .systemLibrary(name: "CVulkan", path: "Sources/CVulkan", pkgConfig: "vulkan", providers: [.apt(["libvulkan-dev"])]),
+        // GLSL compute kernels → SPIR-V at build time, embedded in the binary (apt: glslc).
+        .plugin(name: "ShaderCompiler", capability: .buildTool(), path: "Sources/ShaderCompiler"),
         // One import for embedders.
         .target(name: "Sluice",
                 dependencies: ["SluiceGraph", "SluicePasses", "SluiceFrontends", "SluiceBackend"],

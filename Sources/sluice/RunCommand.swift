@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceBackend
 import SluiceGraph
 
 struct RunCommand: ParsableCommand {
@@ -8,14 +9,23 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a graph on random inputs and print each output's shape and checksum.",
         discussion: """
         Inputs, weights and state are random but deterministic for a --seed. Symbols take
-        T=5, P=0, C=16 unless --bind says otherwise.
+        T=5, P=0, C=16 unless --bind says otherwise. By default the graph runs on Vulkan;
+        --reference runs the CPU reference interpreter instead, and --check runs both and
+        compares every output against the tolerance its operators state (exit code 1 on a
+        failure). --check is how a pass author checks a new kernel.
         """)
 
     @Argument(help: "A graph in the text format (see docs/OPS.md).")
     var graphFile: String
 
-    @Flag(help: "Run on the CPU reference interpreter.")
+    @Flag(help: "Run on the CPU reference interpreter only.")
     var reference = false
+
+    @Flag(help: "Run on Vulkan and on the reference interpreter and compare.")
+    var check = false
+
+    @Flag(help: "Print GPU time per operator.")
+    var profile = false
 
     @Option(help: "Seed for the random inputs.")
     var seed: UInt64 = 0
@@ -23,17 +33,42 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Symbol sizes, e.g. T=4,P=0,C=16.")
     var bind: String?
 
+    @OptionGroup var deviceOptions: DeviceOptions
+
     func run() throws {
         let g = try GraphFiles.load(graphFile)
-        guard reference else {
-            throw CLIError("only --reference is available in this build")
-        }
         var r = try RandomFeeds(graph: g, bindings: try GraphFiles.bindings(bind), seed: seed)
-        let start = Date()
-        let out = try ReferenceInterpreter(graph: g).run(feeds: r.feeds, state: &r.state, bindings: r.bindings)
-        let ms = Date().timeIntervalSince(start) * 1000
-        print("device: reference interpreter (CPU, float32)")
         print("bindings: " + r.bindings.keys.sorted().map { "\($0)=\(r.bindings[$0]!)" }.joined(separator: " "))
+        if reference {
+            let start = Date()
+            let out = try ReferenceInterpreter(graph: g).run(feeds: r.feeds, state: &r.state, bindings: r.bindings)
+            printErr("device: reference interpreter (CPU, float32)")
+            report(g, out, ms: Date().timeIntervalSince(start) * 1000)
+            return
+        }
+        let device = try deviceOptions.open()
+        if check {
+            let results = try CrossCheck.run(device: device, graph: g, feeds: r.feeds, state: r.state, bindings: r.bindings)
+            var ok = true
+            for res in results {
+                print("%\(res.output): max relative error \(String(format: "%.3g", res.error)) (tolerance \(String(format: "%.3g", res.tolerance))) \(res.passed ? "PASS" : "FAIL")")
+                ok = ok && res.passed
+            }
+            if !ok { throw ExitCode(1) }
+            return
+        }
+        let weights = r.feeds.filter { n, _ in g.params.contains { $0.name == n && $0.kind == .weight } }
+        let inputs = r.feeds.filter { n, _ in g.params.contains { $0.name == n && $0.kind == .input } }
+        let exec = try VulkanExecutor(device: device, graph: g, bindings: r.bindings, weights: weights, profile: profile)
+        for (n, t) in r.state { try exec.setState(n, t) }
+        let start = Date()
+        let out = try exec.run(inputs: inputs, bindings: ["P": r.bindings["P"] ?? 0])
+        report(g, out, ms: Date().timeIntervalSince(start) * 1000)
+        print("dispatches: \(exec.dispatches.count), barriers: \(exec.barrierCount), arena: \(exec.plan.arenaBytes) bytes (naive \(exec.plan.naiveBytes))")
+        if let table = exec.profileTable() { printProfile(table) }
+    }
+
+    func report(_ g: Graph, _ out: [String: HostTensor], ms: Double) {
         for name in g.outputs {
             let t = out[name]!
             let c = t.checksum
@@ -41,4 +76,14 @@ struct RunCommand: ParsableCommand {
         }
         print(String(format: "time: %.1f ms", ms))
     }
+}
+
+func printProfile(_ table: [(op: String, dispatches: Int, milliseconds: Double)]) {
+    let total = table.reduce(0) { $0 + $1.milliseconds }
+    print("operator          dispatches   GPU ms      share")
+    for row in table {
+        print(row.op.padding(toLength: 18, withPad: " ", startingAt: 0)
+              + String(format: "%10d %9.3f %9.1f%%", row.dispatches, row.milliseconds, total > 0 ? 100 * row.milliseconds / total : 0))
+    }
+    print(String(format: "total             %10d %9.3f", table.reduce(0) { $0 + $1.dispatches }, total))
 }

@@ -7,5 +7,5 @@ struct SluiceCommand: ParsableCommand {
         discussion: """
         Graphs are written in Sluice's text format (docs/OPS.md); graphs/ has examples.
         """,
-        subcommands: [DumpCommand.self, RunCommand.self])
+        subcommands: [RunCommand.self, DumpCommand.self, DevicesCommand.self])
 }

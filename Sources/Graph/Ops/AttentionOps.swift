@@ -20,7 +20,7 @@ public enum AttentionOps {
         attributes: [AttrSpec("heads", .int, minimum: 1), AttrSpec("head_dim", .int, minimum: 2),
                      AttrSpec("base", .float, minimum: 0), AttrSpec("mode", .string, oneOf: ["interleaved", "half"]),
                      AttrSpec("dims", .int, default: .int(0), minimum: 0)],
-        storage: .inPlace(0), tolerance: 1e-5,
+        tolerance: 1e-5,
         summary: "rotary position embedding; rows along dim 0 are positions P + t",
         inferTypes: { c in
             try c.require(0, [.f32], "x")

@@ -1,0 +1,118 @@
+import CVulkan
+
+/// What a physical device is and the limits that matter to Sluice.
+public struct DeviceInfo: Sendable {
+    public enum Kind: String, Sendable { case discrete, integrated, virtual, cpu, other }
+
+    public var index: Int
+    public var name: String
+    public var kind: Kind
+    public var apiVersion: String
+    public var driverName: String
+    public var driverInfo: String
+    public var deviceLocalBytes: UInt64
+    public var subgroupSize: Int
+    /// Subgroup arithmetic (subgroupAdd, subgroupMax) in compute shaders.
+    public var subgroupArithmetic: Bool
+    public var maxStorageBufferRange: UInt64
+    public var minStorageBufferOffsetAlignment: UInt64
+    public var maxWorkGroupCount: (UInt32, UInt32, UInt32)
+    public var maxSharedMemory: UInt32
+    public var maxPushConstants: UInt32
+    public var timestampPeriodNs: Float
+    public var shaderFloat16: Bool
+
+    /// Order of preference: discrete GPU, integrated GPU, virtual, CPU.
+    var rank: Int {
+        switch kind {
+        case .discrete: return 0
+        case .integrated: return 1
+        case .virtual: return 2
+        case .other: return 3
+        case .cpu: return 4
+        }
+    }
+
+    static func read(_ pd: VkPhysicalDevice, index: Int) -> DeviceInfo {
+        var props = VkPhysicalDeviceProperties()
+        vkGetPhysicalDeviceProperties(pd, &props)
+        var subgroup = VkPhysicalDeviceSubgroupProperties()
+        subgroup.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES
+        var driver = VkPhysicalDeviceDriverProperties()
+        driver.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES
+        let hasDriverProps = props.apiVersion >= vkVersion(1, 2)
+        withUnsafeMutablePointer(to: &driver) { dp in
+            if hasDriverProps { subgroup.pNext = UnsafeMutableRawPointer(dp) }
+            withUnsafeMutablePointer(to: &subgroup) { sp in
+                var p2 = VkPhysicalDeviceProperties2()
+                p2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
+                p2.pNext = UnsafeMutableRawPointer(sp)
+                vkGetPhysicalDeviceProperties2(pd, &p2)
+            }
+        }
+        var f16 = VkPhysicalDeviceShaderFloat16Int8Features()
+        f16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES
+        withUnsafeMutablePointer(to: &f16) { fp in
+            var f2 = VkPhysicalDeviceFeatures2()
+            f2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2
+            f2.pNext = UnsafeMutableRawPointer(fp)
+            vkGetPhysicalDeviceFeatures2(pd, &f2)
+        }
+        var mem = VkPhysicalDeviceMemoryProperties()
+        vkGetPhysicalDeviceMemoryProperties(pd, &mem)
+        var local: UInt64 = 0
+        withUnsafeBytes(of: mem.memoryHeaps) { raw in
+            let heaps = raw.bindMemory(to: VkMemoryHeap.self)
+            for i in 0..<Int(mem.memoryHeapCount) where heaps[i].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT.rawValue != 0 {
+                local += heaps[i].size
+            }
+        }
+        let kind: Kind
+        switch props.deviceType {
+        case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: kind = .discrete
+        case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: kind = .integrated
+        case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: kind = .virtual
+        case VK_PHYSICAL_DEVICE_TYPE_CPU: kind = .cpu
+        default: kind = .other
+        }
+        let ops = subgroup.supportedOperations
+        let arith = ops & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT.rawValue != 0
+            && subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT.rawValue != 0
+        let l = props.limits
+        return DeviceInfo(
+            index: index, name: cString(props.deviceName), kind: kind, apiVersion: versionString(props.apiVersion),
+            driverName: hasDriverProps ? cString(driver.driverName) : "unknown",
+            driverInfo: hasDriverProps ? cString(driver.driverInfo) : "",
+            deviceLocalBytes: local, subgroupSize: Int(subgroup.subgroupSize), subgroupArithmetic: arith,
+            maxStorageBufferRange: UInt64(l.maxStorageBufferRange),
+            minStorageBufferOffsetAlignment: l.minStorageBufferOffsetAlignment,
+            maxWorkGroupCount: l.maxComputeWorkGroupCount, maxSharedMemory: l.maxComputeSharedMemorySize,
+            maxPushConstants: l.maxPushConstantsSize, timestampPeriodNs: l.timestampPeriod,
+            shaderFloat16: f16.shaderFloat16 != 0)
+    }
+
+    /// One line for `sluice devices` and the "device:" banner.
+    public var summary: String {
+        "\(name) (\(kind.rawValue), \(driverName), Vulkan \(apiVersion))"
+    }
+}
+
+/// Picks a device: `selector` as an index or a name substring, else the best kind.
+public func chooseDevice(_ infos: [DeviceInfo], selector: String?) throws -> DeviceInfo {
+    guard !infos.isEmpty else {
+        throw BackendError.noDevice("the Vulkan loader found no physical device; install a driver (apt-get install mesa-vulkan-drivers gives the CPU driver lavapipe)")
+    }
+    if let s = selector, !s.isEmpty {
+        if let i = Int(s) {
+            guard infos.indices.contains(i) else {
+                throw BackendError.noDevice("--device \(i): there are \(infos.count) devices (0...\(infos.count - 1)); see `sluice devices`")
+            }
+            return infos[i]
+        }
+        guard let d = infos.first(where: { $0.name.lowercased().contains(s.lowercased()) }) else {
+            throw BackendError.noDevice("--device '\(s)' matches none of: \(infos.map(\.name).joined(separator: ", "))")
+        }
+        return d
+    }
+    return infos.min { ($0.rank, $0.index) < ($1.rank, $1.index) }!
+}

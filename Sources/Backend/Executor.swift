@@ -1,0 +1,230 @@
+import CVulkan
+import Foundation
+import SluiceGraph
+import SluicePasses
+
+/// Runs a graph on a Vulkan device. At creation the graph is scheduled, planned into one
+/// arena, its weights uploaded, and every dispatch recorded into one command buffer; each
+/// `run` writes the step values (T, P, C) and the inputs, submits that same command buffer
+/// and reads the outputs back.
+public final class VulkanExecutor {
+    public let device: VulkanDevice
+    public let graph: Graph
+    public let plan: MemoryPlan
+    /// Dispatches in recorded order, with the op each came from and whether a barrier precedes it.
+    public private(set) var dispatches: [(op: String, kernel: String, barrier: Bool)] = []
+    public var barrierCount: Int { dispatches.filter(\.barrier).count }
+    let maxBindings: Bindings
+    let library: KernelLibrary
+    var buffers: [MemoryPlan.Root: GPUBuffer] = [:]
+    let stepBuffer: GPUBuffer
+    var readback: GPUBuffer!
+    var readbackOffsets: [String: Int] = [:]
+    var commandBuffer: VkCommandBuffer!
+    var descriptorPool: VkDescriptorPool?
+    let fence: Fence
+    var profiler: Profiler?
+    var tableRows: [String: Int] = [:]
+
+    /// - Parameters:
+    ///   - bindings: the largest size of each symbol (`T` rows per run, `C` cache rows).
+    ///   - weights: data for every weight parameter, in the declared dtype and shape.
+    public init(device: VulkanDevice, graph input: Graph, bindings: Bindings, weights: [String: HostTensor],
+                registry: OpRegistry = .shared, kernels: KernelRegistry = .shared, profile: Bool = false) throws {
+        self.device = device
+        try Verifier.verify(input, registry: registry)
+        graph = Scheduler.levelOrder(input)
+        maxBindings = bindings
+        let align = max(256, Int(device.info.minStorageBufferOffsetAlignment))
+        plan = try MemoryPlanner.plan(graph, bindings: bindings, alignment: align, registry: registry)
+        library = KernelLibrary(device: device)
+        stepBuffer = try GPUBuffer(device: device, size: 16, use: .hostVisible, label: "step values")
+        fence = try Fence(device: device)
+        try allocate(weights: weights)
+        let calls = try lower(registry: registry, kernels: kernels)
+        profiler = profile ? try Profiler(device: device, count: calls.count) : nil
+        try record(calls)
+    }
+
+    deinit {
+        vkDeviceWaitIdle(device.handle)
+        if let p = descriptorPool { vkDestroyDescriptorPool(device.handle, p, nil) }
+        if let cb = commandBuffer { var c: VkCommandBuffer? = cb; vkFreeCommandBuffers(device.handle, device.commandPool, 1, &c) }
+    }
+
+    // MARK: - Buffers
+
+    private func allocate(weights: [String: HostTensor]) throws {
+        let limit = Int(device.info.maxStorageBufferRange)
+        for (name, loc) in plan.locations where loc.size > limit {
+            throw BackendError.unsupported("%\(name) needs \(loc.size) bytes in one binding; \(device.info.name) allows \(limit) (maxStorageBufferRange)")
+        }
+        if plan.arenaBytes > 0 {
+            buffers[.arena] = try GPUBuffer(device: device, size: plan.arenaBytes, use: .deviceLocal, label: "arena")
+        }
+        for p in graph.params {
+            guard let size = p.type.byteCount(maxBindings) else { throw BackendError.run("cannot size %\(p.name) \(p.type) under \(maxBindings)") }
+            switch p.kind {
+            case .weight:
+                guard let w = weights[p.name] else { throw BackendError.run("no data for weight %\(p.name)") }
+                guard w.dtype == p.type.dtype, w.shape == p.type.resolve(maxBindings) else {
+                    throw BackendError.run("weight %\(p.name) is \(w.dtype.rawValue)\(w.shape), the graph declares \(p.type)")
+                }
+                let b = try GPUBuffer(device: device, size: size, use: .deviceLocal, label: "weight %\(p.name)")
+                try withBytes(w) { try b.upload($0) }
+                buffers[.param(p.name)] = b
+                tableRows[p.name] = w.shape.first ?? 0
+            case .state:
+                let b = try GPUBuffer(device: device, size: size, use: .deviceLocal, label: "state %\(p.name)")
+                try b.zero()
+                buffers[.param(p.name)] = b
+            case .input, .intermediate:
+                buffers[.param(p.name)] = try GPUBuffer(device: device, size: size, use: .hostVisible, label: "input %\(p.name)")
+            }
+        }
+        var off = 0
+        for o in graph.outputs {
+            readbackOffsets[o] = off
+            off += (plan.locations[o]!.size + 15) / 16 * 16
+        }
+        readback = try GPUBuffer(device: device, size: off, use: .hostVisible, label: "outputs")
+    }
+
+    // MARK: - Lowering and recording
+
+    struct PlannedCall {
+        var call: KernelCall
+        var op: String
+        var pipeline: Pipeline
+        var barrier: Bool
+    }
+
+    private func lower(registry: OpRegistry, kernels: KernelRegistry) throws -> [PlannedCall] {
+        let types = graph.values.mapValues(\.type)
+        var calls: [(KernelCall, String)] = []
+        for node in graph.nodes {
+            guard let lowering = kernels.lowering(node.op) else {
+                throw BackendError.unsupported("operator '\(node.op)' (node \(node.label)) has no Vulkan kernel; kernels exist for: \(kernels.ops.joined(separator: ", "))")
+            }
+            let def = try registry.definition(node.op)
+            let ctx = LoweringContext(node: node, inputTypes: node.inputs.map { types[$0]! }, outputTypes: node.outputs.map(\.type),
+                                      attributes: try def.resolveAttributes(node.attributes, node: node),
+                                      bindings: maxBindings, device: device.info)
+            for c in try lowering(ctx) { calls.append((c, node.op)) }
+        }
+        let accesses = calls.map { c, _ in
+            Scheduler.Access(reads: c.buffers.enumerated().filter { !c.writes.contains($0.offset) }.map { plan.locations[$0.element]! },
+                             writes: c.writes.map { plan.locations[c.buffers[$0]]! })
+        }
+        let barriers = Scheduler.barriers(accesses)
+        return try zip(calls, barriers).map { pair, barrier in
+            let (c, op) = pair
+            let p = try library.pipeline(c.kernel, bindings: c.buffers.count + 1, pushBytes: c.push.count * 4)
+            return PlannedCall(call: c, op: op, pipeline: p, barrier: barrier)
+        }
+    }
+
+    private func record(_ calls: [PlannedCall]) throws {
+        let total = calls.reduce(0) { $0 + $1.call.buffers.count + 1 }
+        var size = VkDescriptorPoolSize(type: VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, descriptorCount: UInt32(max(total, 1)))
+        var pinfo = VkDescriptorPoolCreateInfo()
+        pinfo.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO
+        pinfo.maxSets = UInt32(max(calls.count, 1))
+        pinfo.poolSizeCount = 1
+        var pool: VkDescriptorPool?
+        try withUnsafePointer(to: &size) { sp in
+            pinfo.pPoolSizes = sp
+            try check(vkCreateDescriptorPool(device.handle, &pinfo, nil, &pool), "vkCreateDescriptorPool")
+        }
+        descriptorPool = pool
+        commandBuffer = try device.allocateCommandBuffer()
+        let cb = commandBuffer!
+        var begin = VkCommandBufferBeginInfo()
+        begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO
+        try check(vkBeginCommandBuffer(cb, &begin), "vkBeginCommandBuffer")
+        profiler?.reset(cb)
+        memoryBarrier(cb, src: VK_PIPELINE_STAGE_HOST_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
+                      dst: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
+                      srcAccess: VK_ACCESS_HOST_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue,
+                      dstAccess: VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue)
+        profiler?.stamp(cb, 0)
+        for (i, pc) in calls.enumerated() {
+            if pc.barrier {
+                memoryBarrier(cb, src: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, dst: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
+                              srcAccess: VK_ACCESS_SHADER_WRITE_BIT.rawValue,
+                              dstAccess: VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue)
+            }
+            let set = try descriptorSet(pc)
+            vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE, pc.pipeline.handle)
+            var s: VkDescriptorSet? = set
+            vkCmdBindDescriptorSets(cb, VK_PIPELINE_BIND_POINT_COMPUTE, pc.pipeline.layout, 0, 1, &s, 0, nil)
+            if !pc.call.push.isEmpty {
+                pc.call.push.withUnsafeBytes { vkCmdPushConstants(cb, pc.pipeline.layout, VK_SHADER_STAGE_COMPUTE_BIT.rawValue, 0, UInt32($0.count), $0.baseAddress) }
+            }
+            vkCmdDispatch(cb, pc.call.grid.x, pc.call.grid.y, 1)
+            profiler?.stamp(cb, i + 1)
+            dispatches.append((pc.op, pc.call.kernel, pc.barrier))
+        }
+        profiler?.ops = calls.map(\.op)
+        memoryBarrier(cb, src: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, dst: VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue,
+                      srcAccess: VK_ACCESS_SHADER_WRITE_BIT.rawValue, dstAccess: VK_ACCESS_TRANSFER_READ_BIT.rawValue)
+        for o in graph.outputs {
+            let loc = plan.locations[o]!
+            var region = VkBufferCopy(srcOffset: VkDeviceSize(loc.offset), dstOffset: VkDeviceSize(readbackOffsets[o]!), size: VkDeviceSize(loc.size))
+            vkCmdCopyBuffer(cb, buffers[loc.root]!.handle, readback.handle, 1, &region)
+        }
+        memoryBarrier(cb, src: VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue, dst: VK_PIPELINE_STAGE_HOST_BIT.rawValue,
+                      srcAccess: VK_ACCESS_TRANSFER_WRITE_BIT.rawValue, dstAccess: VK_ACCESS_HOST_READ_BIT.rawValue)
+        try check(vkEndCommandBuffer(cb), "vkEndCommandBuffer")
+    }
+
+    private func descriptorSet(_ pc: PlannedCall) throws -> VkDescriptorSet {
+        var layout: VkDescriptorSetLayout? = pc.pipeline.setLayout
+        var set: VkDescriptorSet?
+        let r: VkResult = withUnsafePointer(to: &layout) { lp in
+            var a = VkDescriptorSetAllocateInfo()
+            a.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO
+            a.descriptorPool = descriptorPool
+            a.descriptorSetCount = 1
+            a.pSetLayouts = lp
+            return vkAllocateDescriptorSets(device.handle, &a, &set)
+        }
+        try check(r, "vkAllocateDescriptorSets")
+        var infos = [VkDescriptorBufferInfo(buffer: stepBuffer.handle, offset: 0, range: 16)]
+        for name in pc.call.buffers {
+            let loc = plan.locations[name]!
+            infos.append(VkDescriptorBufferInfo(buffer: buffers[loc.root]!.handle, offset: VkDeviceSize(loc.offset), range: VkDeviceSize(loc.size)))
+        }
+        infos.withUnsafeBufferPointer { ip in
+            var writes = (0..<infos.count).map { i -> VkWriteDescriptorSet in
+                var w = VkWriteDescriptorSet()
+                w.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET
+                w.dstSet = set
+                w.dstBinding = UInt32(i)
+                w.descriptorCount = 1
+                w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+                w.pBufferInfo = ip.baseAddress! + i
+                return w
+            }
+            vkUpdateDescriptorSets(device.handle, UInt32(writes.count), &writes, 0, nil)
+        }
+        return set!
+    }
+
+    private func memoryBarrier(_ cb: VkCommandBuffer, src: UInt32, dst: UInt32, srcAccess: UInt32, dstAccess: UInt32) {
+        var b = VkMemoryBarrier()
+        b.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
+        b.srcAccessMask = srcAccess
+        b.dstAccessMask = dstAccess
+        vkCmdPipelineBarrier(cb, src, dst, 0, 1, &b, 0, nil, 0, nil)
+    }
+}
+
+/// The raw bytes of a host tensor, for uploads.
+func withBytes<R>(_ t: HostTensor, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+    switch t.storage {
+    case .f32(let a): return try a.withUnsafeBytes(body)
+    case .i32(let a): return try a.withUnsafeBytes(body)
+    case .raw(let b): return try body(b.bytes)
+    }
+}

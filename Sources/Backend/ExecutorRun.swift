@@ -1,0 +1,110 @@
+import CVulkan
+import Foundation
+import SluiceGraph
+import SluicePasses
+
+extension VulkanExecutor {
+    /// Runs the recorded command buffer once. `inputs` holds every input parameter; `T` is
+    /// bound from their shapes (at most the planned T) and `P` from `bindings` (default 0).
+    /// Returns every graph output by name.
+    public func run(inputs: [String: HostTensor], bindings: Bindings = [:]) throws -> [String: HostTensor] {
+        var binds = maxBindings
+        binds["T"] = bindings["T"]
+        binds["P"] = bindings["P"] ?? 0
+        var runtime: Bindings = bindings
+        for p in graph.params where p.kind == .input {
+            guard let t = inputs[p.name] else { throw BackendError.run("input %\(p.name) was not provided") }
+            guard t.dtype == p.type.dtype, t.shape.count == p.type.rank else {
+                throw BackendError.run("input %\(p.name) is \(t.dtype.rawValue)\(t.shape), the graph declares \(p.type)")
+            }
+            for (d, n) in zip(p.type.shape, t.shape) {
+                switch d {
+                case .fixed(let m) where m != n:
+                    throw BackendError.run("input %\(p.name) is \(t.shape), the graph declares \(p.type)")
+                case .symbol(let s):
+                    if let b = runtime[s], b != n { throw BackendError.run("input %\(p.name): \(s) is \(b), but the tensor gives \(n)") }
+                    guard n <= (maxBindings[s] ?? Int.max) else {
+                        throw BackendError.run("input %\(p.name): \(s) = \(n) exceeds the planned \(maxBindings[s]!)")
+                    }
+                    runtime[s] = n
+                default: break
+                }
+            }
+        }
+        let T = runtime["T"] ?? maxBindings["T"] ?? 1
+        let P = runtime["P"] ?? 0
+        for s in runtime.keys where s != "T" && s != "P" && runtime[s] != maxBindings[s] {
+            throw BackendError.run("symbol \(s) is fixed at \(maxBindings[s].map(String.init) ?? "nothing") by the plan, got \(runtime[s]!)")
+        }
+        binds["T"] = T; binds["P"] = P
+        for node in graph.nodes where node.op == "kv_write" {
+            let cap = graph.values[node.inputs[0]]!.type.shape[0].resolve(maxBindings) ?? 0
+            guard P + T <= cap else {
+                throw BackendError.run("context full: \(P) cached + \(T) new rows exceed the cache's \(cap) rows")
+            }
+        }
+        for node in graph.nodes where node.op == "embedding" {
+            if let ids = inputs[node.inputs[1]], let rows = tableRows[node.inputs[0]] {
+                for id in ids.ints() where id < 0 || Int(id) >= rows {
+                    throw BackendError.run("token id \(id) is outside the \(rows)-row table %\(node.inputs[0])")
+                }
+            }
+        }
+        let step: [UInt32] = [UInt32(T), UInt32(P), UInt32(maxBindings["C"] ?? 0), 0]
+        try step.withUnsafeBytes { try stepBuffer.upload($0) }
+        for p in graph.params where p.kind == .input {
+            try withBytes(inputs[p.name]!) { try buffers[.param(p.name)]!.upload($0) }
+        }
+        try device.submit(commandBuffer, fence: fence)
+        try fence.wait(spin: true)
+        profiler?.collect()
+        var out: [String: HostTensor] = [:]
+        for o in graph.outputs {
+            let v = graph.values[o]!
+            guard let dims = v.type.resolve(binds), let n = v.type.byteCount(binds) else {
+                throw BackendError.run("cannot size output %\(o) under \(binds)")
+            }
+            let bytes = try readback.download(offset: readbackOffsets[o]!, count: n)
+            out[o] = try hostTensor(v.type.dtype, dims, bytes)
+        }
+        return out
+    }
+
+    /// The current contents of a state parameter (e.g. a KV cache).
+    public func state(_ name: String) throws -> HostTensor {
+        guard let p = graph.params.first(where: { $0.name == name && $0.kind == .state }),
+              let dims = p.type.resolve(maxBindings), let n = p.type.byteCount(maxBindings) else {
+            throw BackendError.run("no state parameter %\(name)")
+        }
+        return try hostTensor(p.type.dtype, dims, try buffers[.param(name)]!.download(offset: 0, count: n))
+    }
+
+    /// Replaces a state parameter's contents (same dtype and shape).
+    public func setState(_ name: String, _ t: HostTensor) throws {
+        guard let b = buffers[.param(name)], graph.params.contains(where: { $0.name == name && $0.kind == .state }) else {
+            throw BackendError.run("no state parameter %\(name)")
+        }
+        try withBytes(t) { try b.upload($0) }
+    }
+
+    /// Zeroes every state parameter (an empty KV cache).
+    public func resetState() throws {
+        for p in graph.params where p.kind == .state { try buffers[.param(p.name)]!.zero() }
+    }
+
+    /// GPU time per operator over the runs so far, largest first (nil unless profiling).
+    public func profileTable() -> [(op: String, dispatches: Int, milliseconds: Double)]? {
+        profiler?.table()
+    }
+
+    func hostTensor(_ dtype: DType, _ dims: [Int], _ bytes: [UInt8]) throws -> HostTensor {
+        switch dtype {
+        case .f32:
+            return HostTensor(f32: bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }, shape: dims)
+        case .i32:
+            return HostTensor(i32: bytes.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }, shape: dims)
+        default:
+            return try HostTensor(dtype: dtype, shape: dims, bytes: ByteBuffer(bytes))
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import SluiceGraph
+
+/// One kernel launch for a node: which kernel, which values at bindings 1...n (binding 0
+/// is always the step values), push constants, and the workgroup grid.
+public struct KernelCall {
+    public var kernel: String
+    public var buffers: [String]
+    /// Indices into `buffers` that the kernel writes.
+    public var writes: Set<Int>
+    public var push: [UInt32]
+    public var grid: (x: UInt32, y: UInt32)
+
+    public init(kernel: String, buffers: [String], writes: Set<Int>, push: [UInt32], grid: (x: UInt32, y: UInt32)) {
+        self.kernel = kernel; self.buffers = buffers; self.writes = writes; self.push = push; self.grid = grid
+    }
+}
+
+/// A size that depends on this run's rows: `a + b·T` (uint, wrapping, as in common.glsl).
+public struct Affine: Equatable {
+    public var a: UInt32
+    public var b: UInt32
+    public static func fixed(_ n: Int) -> Affine { Affine(a: UInt32(truncatingIfNeeded: n), b: 0) }
+    public var words: [UInt32] { [a, b] }
+    public func plus(_ n: Int) -> Affine { Affine(a: a &+ UInt32(truncatingIfNeeded: n), b: b) }
+}
+
+/// What a kernel lowering sees: the node, its types, resolved attributes, the largest sizes
+/// the plan is made for, and the device's capabilities.
+public struct LoweringContext {
+    public let node: Node
+    public let inputTypes: [TensorType]
+    public let outputTypes: [TensorType]
+    public let attributes: Attributes
+    public let bindings: Bindings
+    public let device: DeviceInfo
+
+    public func fail(_ m: String) -> BackendError { .unsupported("node \(node.label): \(m)") }
+    public func int(_ n: String) -> Int { attributes[n]?.intValue ?? 0 }
+    public func float(_ n: String) -> Float { Float(attributes[n]?.doubleValue ?? 0) }
+    public func string(_ n: String) -> String { attributes[n]?.stringValue ?? "" }
+
+    /// "subgroup" when the device has subgroup arithmetic in compute, else "shared".
+    public var reduction: String { device.subgroupArithmetic ? "subgroup" : "shared" }
+
+    /// Product of `dims` as a function of T (every other symbol bound to its planned size).
+    public func affine(_ dims: [Dim]) throws -> Affine {
+        func eval(_ t: Int) throws -> Int {
+            var b = bindings; b["T"] = t
+            var p = 1
+            for d in dims {
+                guard let v = d.resolve(b) else { throw fail("unbound symbol in \(dims)") }
+                p *= v
+            }
+            return p
+        }
+        let f0 = try eval(0), f1 = try eval(1), f2 = try eval(2)
+        guard f2 - f1 == f1 - f0 else { throw fail("size \(dims) is not linear in T") }
+        guard f0 <= Int(UInt32.max), f1 - f0 <= Int(UInt32.max) else { throw fail("size \(dims) exceeds 32 bits") }
+        return Affine(a: UInt32(f0), b: UInt32(f1 - f0))
+    }
+
+    /// All dims but the last, as a function of T.
+    public func rows(_ t: TensorType) throws -> Affine { try affine(Array(t.shape.dropLast())) }
+    public func elements(_ t: TensorType) throws -> Affine { try affine(t.shape) }
+
+    /// The largest value of `a` (at the planned T).
+    public func maximum(_ a: Affine) -> Int { Int(a.a) + Int(a.b) * (bindings["T"] ?? 0) }
+
+    /// A concrete dim (throws for symbols).
+    public func fixed(_ d: Dim?, _ what: String) throws -> Int {
+        guard let n = d?.fixedValue else { throw fail("\(what) must be a fixed size") }
+        return n
+    }
+
+    /// Workgroups to cover `count` items, `per` per group, within the device's limit.
+    public func groups(_ count: Int, per: Int = 1) -> UInt32 {
+        UInt32(max(1, min((count + per - 1) / per, Int(min(device.maxWorkGroupCount.0, device.maxWorkGroupCount.1, 65535)))))
+    }
+}
+
+public typealias KernelLowering = @Sendable (LoweringContext) throws -> [KernelCall]
+
+/// Op name → how to launch it. The standard ops are registered here; a new fused op
+/// registers its lowering next to its `OpDefinition`.
+public final class KernelRegistry: @unchecked Sendable {
+    private var lowerings: [String: KernelLowering]
+    private let lock = NSLock()
+
+    public init(_ entries: [String: KernelLowering]) { lowerings = entries }
+
+    public static let shared = KernelRegistry(StandardKernels.all)
+
+    public func register(op: String, _ lowering: @escaping KernelLowering) {
+        lock.lock(); lowerings[op] = lowering; lock.unlock()
+    }
+
+    public func lowering(_ op: String) -> KernelLowering? {
+        lock.lock(); defer { lock.unlock() }
+        return lowerings[op]
+    }
+
+    public var ops: [String] { lock.lock(); defer { lock.unlock() }; return lowerings.keys.sorted() }
+}

@@ -1,0 +1,110 @@
+import CVulkan
+import Foundation
+
+/// A compute pipeline for one kernel binary, with its layouts.
+final class Pipeline {
+    let device: VulkanDevice
+    let handle: VkPipeline
+    let layout: VkPipelineLayout
+    let setLayout: VkDescriptorSetLayout
+    let bindingCount: Int
+    let pushBytes: Int
+
+    init(device: VulkanDevice, name: String, bindings: Int, pushBytes: Int) throws {
+        self.device = device
+        bindingCount = bindings
+        self.pushBytes = pushBytes
+        guard let b64 = SPIRV.all[name], let data = Data(base64Encoded: b64) else {
+            throw BackendError.unsupported("no kernel binary named '\(name)' is built into this binary")
+        }
+        guard pushBytes <= Int(device.info.maxPushConstants) else {
+            throw BackendError.unsupported("kernel \(name) needs \(pushBytes) bytes of push constants; \(device.info.name) offers \(device.info.maxPushConstants)")
+        }
+        let words = data.withUnsafeBytes { Array($0.bindMemory(to: UInt32.self)) }
+        var module: VkShaderModule?
+        var minfo = VkShaderModuleCreateInfo()
+        minfo.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO
+        minfo.codeSize = words.count * 4
+        try words.withUnsafeBufferPointer { p in
+            minfo.pCode = p.baseAddress
+            try check(vkCreateShaderModule(device.handle, &minfo, nil, &module), "vkCreateShaderModule(\(name))")
+        }
+        defer { vkDestroyShaderModule(device.handle, module, nil) }
+
+        var slots = (0..<bindings).map { i -> VkDescriptorSetLayoutBinding in
+            var b = VkDescriptorSetLayoutBinding()
+            b.binding = UInt32(i)
+            b.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+            b.descriptorCount = 1
+            b.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT.rawValue
+            return b
+        }
+        var sl: VkDescriptorSetLayout?
+        try slots.withUnsafeMutableBufferPointer { p in
+            var info = VkDescriptorSetLayoutCreateInfo()
+            info.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO
+            info.bindingCount = UInt32(bindings)
+            info.pBindings = UnsafePointer(p.baseAddress)
+            try check(vkCreateDescriptorSetLayout(device.handle, &info, nil, &sl), "vkCreateDescriptorSetLayout(\(name))")
+        }
+        setLayout = sl!
+        var range = VkPushConstantRange(stageFlags: VK_SHADER_STAGE_COMPUTE_BIT.rawValue, offset: 0, size: UInt32(pushBytes))
+        var setLayoutOpt: VkDescriptorSetLayout? = setLayout
+        var pl: VkPipelineLayout?
+        var linfo = VkPipelineLayoutCreateInfo()
+        linfo.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO
+        linfo.setLayoutCount = 1
+        let r: VkResult = withUnsafePointer(to: &setLayoutOpt) { sp in
+            withUnsafePointer(to: &range) { rp in
+                linfo.pSetLayouts = sp
+                linfo.pushConstantRangeCount = pushBytes > 0 ? 1 : 0
+                linfo.pPushConstantRanges = pushBytes > 0 ? rp : nil
+                return vkCreatePipelineLayout(device.handle, &linfo, nil, &pl)
+            }
+        }
+        try check(r, "vkCreatePipelineLayout(\(name))")
+        layout = pl!
+        let pipelineLayout = pl!
+        var pipe: VkPipeline?
+        let pr: VkResult = "main".withCString { entry in
+            var stage = VkPipelineShaderStageCreateInfo()
+            stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO
+            stage.stage = VK_SHADER_STAGE_COMPUTE_BIT
+            stage.module = module
+            stage.pName = entry
+            var cinfo = VkComputePipelineCreateInfo()
+            cinfo.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO
+            cinfo.stage = stage
+            cinfo.layout = pipelineLayout
+            return vkCreateComputePipelines(device.handle, nil, 1, &cinfo, nil, &pipe)
+        }
+        try check(pr, "vkCreateComputePipelines(\(name))")
+        handle = pipe!
+    }
+
+    deinit {
+        vkDestroyPipeline(device.handle, handle, nil)
+        vkDestroyPipelineLayout(device.handle, layout, nil)
+        vkDestroyDescriptorSetLayout(device.handle, setLayout, nil)
+    }
+}
+
+/// Pipelines by kernel name, created on first use.
+final class KernelLibrary {
+    let device: VulkanDevice
+    private var pipelines: [String: Pipeline] = [:]
+
+    init(device: VulkanDevice) { self.device = device }
+
+    func pipeline(_ name: String, bindings: Int, pushBytes: Int) throws -> Pipeline {
+        if let p = pipelines[name] {
+            guard p.bindingCount == bindings, p.pushBytes == pushBytes else {
+                throw BackendError.unsupported("kernel \(name) used with \(bindings) bindings / \(pushBytes) push bytes, first with \(p.bindingCount) / \(p.pushBytes)")
+            }
+            return p
+        }
+        let p = try Pipeline(device: device, name: name, bindings: bindings, pushBytes: pushBytes)
+        pipelines[name] = p
+        return p
+    }
+}

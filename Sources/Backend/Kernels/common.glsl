@@ -1,0 +1,13 @@
+// Shared by every kernel: the per-run step values (binding 0) and sizes that depend on T.
+#extension GL_EXT_control_flow_attributes : enable
+
+layout(std430, set = 0, binding = 0) readonly buffer StepValues {
+    uint T;   // rows this run
+    uint P;   // rows already in the KV cache
+    uint C;   // cache capacity
+    uint pad;
+} stepv;
+
+// A size that depends on the rows of this run: a.x + a.y * T (uint arithmetic wraps, so
+// a.x may encode a negative offset such as T - 1).
+uint affine(uvec2 a) { return a.x + a.y * stepv.T; }

@@ -1,0 +1,71 @@
+// Element access to a weight tensor stored in GGUF's layout, dequantized on the fly.
+// Before including, declare the buffer as `uint WNAME[]` and `#define WBUF WNAME`; the
+// variant define W_F32 / W_F16 / W_BF16 / W_Q4_0 / W_Q4_1 / W_Q8_0 picks the format.
+
+uint wbyte(uint off) { return (WBUF[off >> 2] >> ((off & 3u) * 8u)) & 0xFFu; }
+uint wu16(uint off) {
+    if ((off & 1u) == 0u) return (WBUF[off >> 2] >> ((off & 2u) * 8u)) & 0xFFFFu;
+    return wbyte(off) | (wbyte(off + 1u) << 8);
+}
+// Four bytes starting at any byte offset.
+uint wword(uint off) {
+    uint i = off >> 2, sh = (off & 3u) * 8u;
+    if (sh == 0u) return WBUF[i];
+    return (WBUF[i] >> sh) | (WBUF[i + 1u] << (32u - sh));
+}
+float wf16(uint off) { return unpackHalf2x16(wu16(off)).x; }
+
+// Value i of the flattened tensor.
+float loadW(uint i) {
+#if defined(W_F32)
+    return uintBitsToFloat(WBUF[i]);
+#elif defined(W_F16)
+    return wf16(2u * i);
+#elif defined(W_BF16)
+    return uintBitsToFloat(wu16(2u * i) << 16);
+#elif defined(W_Q4_0)
+    uint b = i >> 5, j = i & 31u, o = b * 18u;
+    uint byte = wbyte(o + 2u + (j & 15u));
+    uint q = j < 16u ? (byte & 15u) : (byte >> 4);
+    return (float(q) - 8.0) * wf16(o);
+#elif defined(W_Q4_1)
+    uint b = i >> 5, j = i & 31u, o = b * 20u;
+    uint byte = wbyte(o + 4u + (j & 15u));
+    uint q = j < 16u ? (byte & 15u) : (byte >> 4);
+    return float(q) * wf16(o) + wf16(o + 2u);
+#elif defined(W_Q8_0)
+    uint b = i >> 5, j = i & 31u, o = b * 34u;
+    int q = int(wbyte(o + 2u + j));
+    return float(q >= 128 ? q - 256 : q) * wf16(o);
+#else
+#error "no weight type"
+#endif
+}
+
+// The 32 consecutive weights starting at flat index i0 (a multiple of 32), with one block
+// header read for quantized types.
+void dequant32(uint i0, out float w[32]) {
+#if defined(W_Q4_0) || defined(W_Q4_1)
+#if defined(W_Q4_0)
+    uint o = (i0 >> 5) * 18u; float d = wf16(o); float m = -8.0 * d; uint qs = o + 2u;
+#else
+    uint o = (i0 >> 5) * 20u; float d = wf16(o); float m = wf16(o + 2u); uint qs = o + 4u;
+#endif
+    [[unroll]] for (uint j = 0u; j < 16u; j += 4u) {
+        uint word = wword(qs + j);
+        [[unroll]] for (uint b = 0u; b < 4u; b++) {
+            uint byte = (word >> (8u * b)) & 0xFFu;
+            w[j + b] = float(byte & 15u) * d + m;
+            w[j + b + 16u] = float(byte >> 4) * d + m;
+        }
+    }
+#elif defined(W_Q8_0)
+    uint o = (i0 >> 5) * 34u; float d = wf16(o);
+    [[unroll]] for (uint j = 0u; j < 32u; j += 4u) {
+        uint word = wword(o + 2u + j);
+        [[unroll]] for (uint b = 0u; b < 4u; b++) w[j + b] = float(int(word << (24u - 8u * b)) >> 24) * d;
+    }
+#else
+    [[unroll]] for (uint j = 0u; j < 32u; j++) w[j] = loadW(i0 + j);
+#endif
+}

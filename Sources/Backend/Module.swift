@@ -1,2 +1,0 @@
-/// The SluiceBackend module: see DESIGN.md for what it owns.
-public enum SluiceBackendModule {}

@@ -1,0 +1,52 @@
+import CVulkan
+
+/// GPU timestamps around every dispatch, summed per operator.
+final class Profiler {
+    let device: VulkanDevice
+    let pool: VkQueryPool
+    let count: Int
+    var ops: [String] = []
+    private var totals: [String: (n: Int, ns: Double)] = [:]
+
+    init(device: VulkanDevice, count: Int) throws {
+        guard device.timestampsValid, device.info.timestampPeriodNs > 0 else {
+            throw BackendError.unsupported("\(device.info.name)'s compute queue has no timestamps; --profile needs them")
+        }
+        self.device = device
+        self.count = count + 1
+        var info = VkQueryPoolCreateInfo()
+        info.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO
+        info.queryType = VK_QUERY_TYPE_TIMESTAMP
+        info.queryCount = UInt32(self.count)
+        var p: VkQueryPool?
+        try check(vkCreateQueryPool(device.handle, &info, nil, &p), "vkCreateQueryPool")
+        pool = p!
+    }
+
+    deinit { vkDestroyQueryPool(device.handle, pool, nil) }
+
+    func reset(_ cb: VkCommandBuffer) { vkCmdResetQueryPool(cb, pool, 0, UInt32(count)) }
+
+    func stamp(_ cb: VkCommandBuffer, _ i: Int) {
+        vkCmdWriteTimestamp(cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, pool, UInt32(i))
+    }
+
+    func collect() {
+        var stamps = [UInt64](repeating: 0, count: count)
+        let r = stamps.withUnsafeMutableBytes {
+            vkGetQueryPoolResults(device.handle, pool, 0, UInt32(count), $0.count, $0.baseAddress, 8,
+                                  VK_QUERY_RESULT_64_BIT.rawValue | VK_QUERY_RESULT_WAIT_BIT.rawValue)
+        }
+        guard r == VK_SUCCESS else { return }
+        let period = Double(device.info.timestampPeriodNs)
+        for (i, op) in ops.enumerated() {
+            let dt = stamps[i + 1] >= stamps[i] ? Double(stamps[i + 1] - stamps[i]) * period : 0
+            let t = totals[op] ?? (0, 0)
+            totals[op] = (t.n + 1, t.ns + dt)
+        }
+    }
+
+    func table() -> [(op: String, dispatches: Int, milliseconds: Double)] {
+        totals.map { ($0.key, $0.value.n, $0.value.ns / 1e6) }.sorted { $0.milliseconds > $1.milliseconds }
+    }
+}

@@ -1,0 +1,134 @@
+import SluiceGraph
+
+/// Lowerings of the standard operators onto the kernels in Kernels/.
+enum StandardKernels {
+    static let weightTypes: Set<DType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q8_0]
+
+    static func weightVariant(_ c: LoweringContext, _ t: DType, _ role: String, allowed: Set<DType> = weightTypes) throws -> String {
+        guard allowed.contains(t) else {
+            throw c.fail("\(role) in \(t.rawValue) has no kernel yet (supported: \(allowed.map(\.rawValue).sorted().joined(separator: ", ")))")
+        }
+        return t.rawValue
+    }
+
+    static var all: [String: KernelLowering] {
+        [
+            "matmul": { c in
+                let x = c.inputTypes[0], w = c.inputTypes[1]
+                let rows = try c.rows(x)
+                let k = try c.fixed(w.shape[1], "K"), n = try c.fixed(w.shape[0], "N")
+                let v = try weightVariant(c, w.dtype, "the weight")
+                return [KernelCall(kernel: "matmul_\(v)", buffers: [c.node.inputs[0], c.node.inputs[1], c.node.outputs[0].name],
+                                   writes: [2], push: rows.words + [UInt32(k), UInt32(n)],
+                                   grid: (c.groups(n, per: 64), c.groups(c.maximum(rows), per: 4)))]
+            },
+            "embedding": { c in
+                let table = c.inputTypes[0]
+                let rows = try c.elements(c.inputTypes[1])
+                let d = try c.fixed(table.shape[1], "D"), vocab = try c.fixed(table.shape[0], "V")
+                let v = try weightVariant(c, table.dtype, "the table")
+                return [KernelCall(kernel: "embedding_\(v)", buffers: [c.node.inputs[0], c.node.inputs[1], c.node.outputs[0].name],
+                                   writes: [2], push: rows.words + [UInt32(d), UInt32(vocab)],
+                                   grid: (c.groups(c.maximum(rows) * d, per: 256), 1))]
+            },
+            "rms_norm": { c in try norm(c, "rms") },
+            "layer_norm": { c in try norm(c, "layer") },
+            "add": { c in try binary(c, 0) },
+            "mul": { c in try binary(c, 1) },
+            "scale": { c in try unary(c, 0, c.float("value")) },
+            "silu": { c in try unary(c, 1, 0) },
+            "gelu": { c in try unary(c, c.string("approx") == "erf" ? 3 : 2, 0) },
+            "softmax": { c in
+                let rows = try c.rows(c.inputTypes[0]), d = try c.fixed(c.inputTypes[0].shape.last, "the row size")
+                return [KernelCall(kernel: "softmax_\(c.reduction)", buffers: [c.node.inputs[0], c.node.outputs[0].name], writes: [1],
+                                   push: rows.words + [UInt32(d)], grid: (c.groups(c.maximum(rows)), 1))]
+            },
+            "argmax": { c in
+                let rows = try c.rows(c.inputTypes[0]), d = try c.fixed(c.inputTypes[0].shape.last, "the row size")
+                return [KernelCall(kernel: "argmax", buffers: [c.node.inputs[0], c.node.outputs[0].name], writes: [1],
+                                   push: rows.words + [UInt32(d)], grid: (c.groups(c.maximum(rows)), 1))]
+            },
+            "rope": { c in
+                let x = c.inputTypes[0]
+                let rows = try c.affine([x.shape[0]])
+                let hd = c.int("head_dim"), dims = c.int("dims") == 0 ? hd : c.int("dims")
+                let n = c.maximum(rows) * c.int("heads") * hd
+                return [KernelCall(kernel: "rope", buffers: [c.node.inputs[0], c.node.outputs[0].name], writes: [1],
+                                   push: rows.words + [UInt32(c.int("heads")), UInt32(hd), UInt32(dims),
+                                                       c.string("mode") == "half" ? 1 : 0, c.float("base").bitPattern],
+                                   grid: (c.groups(n, per: 256), 1))]
+            },
+            "attention": { c in
+                let rows = try c.affine([c.inputTypes[0].shape[0]])
+                guard c.int("head_dim") <= 256 else { throw c.fail("head_dim \(c.int("head_dim")) > 256 has no kernel") }
+                return [KernelCall(kernel: "attention", buffers: c.node.inputs + [c.node.outputs[0].name], writes: [3],
+                                   push: rows.words + [UInt32(c.int("heads")), UInt32(c.int("kv_heads")), UInt32(c.int("head_dim")),
+                                                       UInt32(c.int("window")), c.float("scale").bitPattern],
+                                   grid: (c.groups(c.int("heads")), c.groups(c.maximum(rows))))]
+            },
+            "kv_write": { c in
+                let cache = c.inputTypes[0], x = c.inputTypes[1]
+                let rows = try c.affine([x.shape[0]]), w = try c.fixed(x.shape[1], "the row size")
+                let cap = try c.affine([cache.shape[0]])
+                return [KernelCall(kernel: "kv_write", buffers: [c.node.inputs[0], c.node.inputs[1]], writes: [0],
+                                   push: rows.words + [UInt32(w), cap.a], grid: (c.groups(c.maximum(rows) * w, per: 256), 1))]
+            },
+            "positions": { c in
+                let n = try c.elements(c.outputTypes[0])
+                return [KernelCall(kernel: "positions", buffers: [c.node.outputs[0].name], writes: [0], push: n.words,
+                                   grid: (c.groups(c.maximum(n), per: 64), 1))]
+            },
+            "reshape": { _ in [] },
+            "slice": { c in
+                let x = c.inputTypes[0], axis = c.int("axis"), start = c.int("start")
+                let srcAxis = try c.affine([x.shape[axis]])
+                let len = try c.affine([c.outputTypes[0].shape[axis]])
+                let srcStart = start < 0 ? srcAxis.plus(start) : Affine.fixed(start)
+                return [try copy(c, from: c.node.inputs[0], type: x, axis: axis, srcAxis: srcAxis, srcStart: srcStart,
+                                 len: len, dstAxis: len, dstStart: .fixed(0))]
+            },
+            "concat": { c in
+                let a = c.inputTypes[0], b = c.inputTypes[1], axis = c.int("axis")
+                let la = try c.affine([a.shape[axis]]), lb = try c.affine([b.shape[axis]])
+                let total = try c.affine([c.outputTypes[0].shape[axis]])
+                return [try copy(c, from: c.node.inputs[0], type: a, axis: axis, srcAxis: la, srcStart: .fixed(0), len: la, dstAxis: total, dstStart: .fixed(0)),
+                        try copy(c, from: c.node.inputs[1], type: b, axis: axis, srcAxis: lb, srcStart: .fixed(0), len: lb, dstAxis: total, dstStart: la)]
+            },
+        ]
+    }
+
+    static func norm(_ c: LoweringContext, _ kind: String) throws -> [KernelCall] {
+        let x = c.inputTypes[0]
+        let rows = try c.rows(x), d = try c.fixed(x.shape.last, "the row size")
+        let v = try weightVariant(c, c.inputTypes[1].dtype, "the norm weight", allowed: [.f32, .f16, .bf16])
+        if kind == "layer", c.inputTypes[2].dtype != c.inputTypes[1].dtype {
+            throw c.fail("layer_norm weight and bias must share a dtype (\(c.inputTypes[1].dtype.rawValue) vs \(c.inputTypes[2].dtype.rawValue))")
+        }
+        let bufs = c.node.inputs + [c.node.outputs[0].name]
+        return [KernelCall(kernel: "norm_\(kind)_\(v)_\(c.reduction)", buffers: bufs, writes: [bufs.count - 1],
+                           push: rows.words + [UInt32(d), c.float("eps").bitPattern], grid: (c.groups(c.maximum(rows)), 1))]
+    }
+
+    static func binary(_ c: LoweringContext, _ op: UInt32) throws -> [KernelCall] {
+        let n = try c.elements(c.inputTypes[0]), bn = try c.elements(c.inputTypes[1])
+        return [KernelCall(kernel: "binary", buffers: c.node.inputs + [c.node.outputs[0].name], writes: [2],
+                           push: n.words + bn.words + [op], grid: (c.groups(c.maximum(n), per: 256), 1))]
+    }
+
+    static func unary(_ c: LoweringContext, _ op: UInt32, _ param: Float) throws -> [KernelCall] {
+        let n = try c.elements(c.inputTypes[0])
+        return [KernelCall(kernel: "unary", buffers: [c.node.inputs[0], c.node.outputs[0].name], writes: [1],
+                           push: n.words + [op, param.bitPattern], grid: (c.groups(c.maximum(n), per: 256), 1))]
+    }
+
+    static func copy(_ c: LoweringContext, from: String, type: TensorType, axis: Int, srcAxis: Affine, srcStart: Affine,
+                     len: Affine, dstAxis: Affine, dstStart: Affine) throws -> KernelCall {
+        let outer = try c.affine(Array(type.shape[..<axis]))
+        let inner = try c.affine(Array(type.shape[(axis + 1)...]))
+        guard inner.b == 0 else { throw c.fail("dims after the axis must be fixed") }
+        let n = c.maximum(outer) * c.maximum(len) * Int(inner.a)
+        return KernelCall(kernel: "copy", buffers: [from, c.node.outputs[0].name], writes: [1],
+                          push: outer.words + srcAxis.words + srcStart.words + len.words + dstAxis.words + dstStart.words + [inner.a],
+                          grid: (c.groups(n, per: 256), 1))
+    }
+}

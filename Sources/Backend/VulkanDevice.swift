@@ -1,0 +1,167 @@
+import CVulkan
+import Foundation
+
+/// A logical device with one compute queue, a command pool and its memory types.
+public final class VulkanDevice: @unchecked Sendable {
+    public let instance: VulkanInstance
+    public let physical: VkPhysicalDevice
+    public let info: DeviceInfo
+    public let handle: VkDevice
+    public let queue: VkQueue
+    public let queueFamily: UInt32
+    let commandPool: VkCommandPool
+    let memoryTypes: [VkMemoryType]
+    let timestampsValid: Bool
+
+    /// Opens the device chosen by `selector` (an index or a name substring; nil picks
+    /// discrete, then integrated, then CPU).
+    public convenience init(selector: String? = nil, validation: Bool? = nil) throws {
+        let instance = try VulkanInstance(validation: validation)
+        let pds = try instance.physicalDevices()
+        let infos = pds.enumerated().map { DeviceInfo.read($1, index: $0) }
+        let chosen = try chooseDevice(infos, selector: selector)
+        try self.init(instance: instance, physical: pds[chosen.index], info: chosen)
+    }
+
+    /// Every device Vulkan sees, for `sluice devices`.
+    public static func list() throws -> [DeviceInfo] {
+        let instance = try VulkanInstance(validation: false)
+        return try instance.physicalDevices().enumerated().map { DeviceInfo.read($1, index: $0) }
+    }
+
+    init(instance: VulkanInstance, physical: VkPhysicalDevice, info: DeviceInfo) throws {
+        self.instance = instance
+        self.physical = physical
+        self.info = info
+        var count: UInt32 = 0
+        vkGetPhysicalDeviceQueueFamilyProperties(physical, &count, nil)
+        var families = [VkQueueFamilyProperties](repeating: .init(), count: Int(count))
+        vkGetPhysicalDeviceQueueFamilyProperties(physical, &count, &families)
+        let compute = VK_QUEUE_COMPUTE_BIT.rawValue, graphics = VK_QUEUE_GRAPHICS_BIT.rawValue
+        // A compute-only family first (it may run beside graphics work), then any with compute.
+        guard let family = families.indices.first(where: { families[$0].queueFlags & compute != 0 && families[$0].queueFlags & graphics == 0 })
+                ?? families.indices.first(where: { families[$0].queueFlags & compute != 0 }) else {
+            throw BackendError.unsupported("\(info.name) has no queue family with compute")
+        }
+        queueFamily = UInt32(family)
+        timestampsValid = families[family].timestampValidBits > 0
+        var priority: Float = 1
+        var device: VkDevice?
+        let r: VkResult = withUnsafePointer(to: &priority) { pp in
+            var q = VkDeviceQueueCreateInfo()
+            q.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO
+            q.queueFamilyIndex = UInt32(family)
+            q.queueCount = 1
+            q.pQueuePriorities = pp
+            return withUnsafePointer(to: &q) { qp in
+                var d = VkDeviceCreateInfo()
+                d.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
+                d.queueCreateInfoCount = 1
+                d.pQueueCreateInfos = qp
+                return vkCreateDevice(physical, &d, nil, &device)
+            }
+        }
+        try check(r, "vkCreateDevice on \(info.name)")
+        handle = device!
+        var q: VkQueue?
+        vkGetDeviceQueue(handle, UInt32(family), 0, &q)
+        queue = q!
+        var pool = VkCommandPoolCreateInfo()
+        pool.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO
+        pool.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT.rawValue
+        pool.queueFamilyIndex = UInt32(family)
+        var p: VkCommandPool?
+        try check(vkCreateCommandPool(handle, &pool, nil, &p), "vkCreateCommandPool")
+        commandPool = p!
+        var mem = VkPhysicalDeviceMemoryProperties()
+        vkGetPhysicalDeviceMemoryProperties(physical, &mem)
+        memoryTypes = withUnsafeBytes(of: mem.memoryTypes) { Array($0.bindMemory(to: VkMemoryType.self).prefix(Int(mem.memoryTypeCount))) }
+    }
+
+    deinit {
+        vkDeviceWaitIdle(handle)
+        vkDestroyCommandPool(handle, commandPool, nil)
+        vkDestroyDevice(handle, nil)
+    }
+
+    /// A memory type allowed by `bits` having all of `required`, preferring also `preferred`.
+    func memoryType(bits: UInt32, required: UInt32, preferred: UInt32 = 0) -> UInt32? {
+        let ok = memoryTypes.indices.filter { bits & (1 << $0) != 0 && memoryTypes[$0].propertyFlags & required == required }
+        return (ok.first { memoryTypes[$0].propertyFlags & preferred == preferred } ?? ok.first).map(UInt32.init)
+    }
+
+    /// A one-time command buffer, submitted and waited for.
+    func submitOnce(_ record: (VkCommandBuffer) throws -> Void) throws {
+        let cb = try allocateCommandBuffer()
+        defer { var c: VkCommandBuffer? = cb; vkFreeCommandBuffers(handle, commandPool, 1, &c) }
+        var begin = VkCommandBufferBeginInfo()
+        begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO
+        begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT.rawValue
+        try check(vkBeginCommandBuffer(cb, &begin), "vkBeginCommandBuffer")
+        try record(cb)
+        try check(vkEndCommandBuffer(cb), "vkEndCommandBuffer")
+        let fence = try Fence(device: self)
+        try submit(cb, fence: fence)
+        try fence.wait(spin: false)
+    }
+
+    func allocateCommandBuffer() throws -> VkCommandBuffer {
+        var info = VkCommandBufferAllocateInfo()
+        info.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO
+        info.commandPool = commandPool
+        info.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY
+        info.commandBufferCount = 1
+        var cb: VkCommandBuffer?
+        try check(vkAllocateCommandBuffers(handle, &info, &cb), "vkAllocateCommandBuffers")
+        return cb!
+    }
+
+    func submit(_ cb: VkCommandBuffer, fence: Fence) throws {
+        var c: VkCommandBuffer? = cb
+        let r: VkResult = withUnsafePointer(to: &c) { cp in
+            var s = VkSubmitInfo()
+            s.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO
+            s.commandBufferCount = 1
+            s.pCommandBuffers = cp
+            return vkQueueSubmit(queue, 1, &s, fence.handle)
+        }
+        try check(r, "vkQueueSubmit")
+    }
+}
+
+/// A fence; `wait` can spin briefly on the status before blocking.
+final class Fence {
+    let device: VulkanDevice
+    let handle: VkFence
+
+    init(device: VulkanDevice) throws {
+        self.device = device
+        var info = VkFenceCreateInfo()
+        info.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO
+        var f: VkFence?
+        try check(vkCreateFence(device.handle, &info, nil, &f), "vkCreateFence")
+        handle = f!
+    }
+
+    deinit { vkDestroyFence(device.handle, handle, nil) }
+
+    func wait(spin: Bool) throws {
+        if spin {
+            let start = DispatchTime.now().uptimeNanoseconds
+            while DispatchTime.now().uptimeNanoseconds - start < 200_000 {
+                let s = vkGetFenceStatus(device.handle, handle)
+                if s == VK_SUCCESS { return reset() }
+                if s != VK_NOT_READY { try check(s, "vkGetFenceStatus") }
+            }
+        }
+        var f: VkFence? = handle
+        // Ten minutes: a hung kernel surfaces as an error rather than a hang forever.
+        try check(vkWaitForFences(device.handle, 1, &f, VkBool32(VK_TRUE), 600_000_000_000), "vkWaitForFences")
+        reset()
+    }
+
+    private func reset() {
+        var f: VkFence? = handle
+        vkResetFences(device.handle, 1, &f)
+    }
+}
