@@ -24,7 +24,7 @@ let package = Package(
         // The system Vulkan loader and headers (apt: libvulkan-dev).
         .systemLibrary(name: "CVulkan", path: "Sources/CVulkan", pkgConfig: "vulkan", providers: [.apt(["libvulkan-dev"])]),
         // GLSL compute kernels → SPIR-V at build time, embedded in the binary (apt: glslc).
-        .plugin(name: "ShaderCompiler", capability: .buildTool(), path: "Sources/ShaderCompiler"),
+        .plugin(name: "ShaderCompiler", capability: .buildTool(), path: "Sources/ShaderCompiler", exclude: ["compile-kernel.sh"]),
         // One import for embedders.
         .target(name: "Sluice",
                 dependencies: ["SluiceGraph", "SluicePasses", "SluiceFrontends", "SluiceBackend"],

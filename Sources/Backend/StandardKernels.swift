@@ -18,9 +18,10 @@ enum StandardKernels {
                 let rows = try c.rows(x)
                 let k = try c.fixed(w.shape[1], "K"), n = try c.fixed(w.shape[0], "N")
                 let v = try weightVariant(c, w.dtype, "the weight")
-                return [KernelCall(kernel: "matmul_\(v)", buffers: [c.node.inputs[0], c.node.inputs[1], c.node.outputs[0].name],
+                let perGroup = c.reduction == "subgroup" ? max(1, 64 / max(c.device.subgroupSize, 1)) : 64
+                return [KernelCall(kernel: "matmul_\(v)_\(c.reduction)", buffers: [c.node.inputs[0], c.node.inputs[1], c.node.outputs[0].name],
                                    writes: [2], push: rows.words + [UInt32(k), UInt32(n)],
-                                   grid: (c.groups(n, per: 64), c.groups(c.maximum(rows), per: 4)))]
+                                   grid: (c.groups(n, per: perGroup), c.groups(c.maximum(rows), per: 4)))]
             },
             "embedding": { c in
                 let table = c.inputTypes[0]

@@ -5,65 +5,40 @@ import PackagePlugin
 /// embeds the result as base64 string literals in generated Swift (`SPIRV.<name>`).
 ///
 /// A kernel declares variants on a line `// variants: W=f32,f16 RED=shared,subgroup`: one
-/// binary per combination, named `<file>_<f32>_<shared>`, compiled with `-DW_F32 -DRED_SHARED`.
+/// binary per combination, named `<file>_f32_shared`, compiled with `-DW_F32=1 -DRED_SHARED=1`
+/// (compile-kernel.sh does this at build time, so edits to that line take effect).
 @main
 struct ShaderCompiler: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let dir = target.directoryURL.appending(path: "Kernels")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         let glslc = try findGlslc()
+        let script = context.package.directoryURL.appending(path: "Sources/ShaderCompiler/compile-kernel.sh")
         let includes = files.filter { $0.hasSuffix(".glsl") }.map { dir.appending(path: $0) }
         let out = context.pluginWorkDirectoryURL
         var commands: [Command] = []
-        var names: [String] = []
+        var symbols: [String] = []
         for file in files where file.hasSuffix(".comp") {
             let src = dir.appending(path: file)
-            let base = String(file.dropLast(5))
-            let text = try String(contentsOf: src, encoding: .utf8)
-            for (suffix, defines) in variants(text) {
-                let name = base + suffix
-                names.append(name)
-                let spv = out.appending(path: name + ".spv").path
-                let swift = out.appending(path: "SPIRV_" + name + ".swift")
-                let defs = defines.map { "-D\($0)=1" }.joined(separator: " ")
-                let script = """
-                set -e
-                '\(glslc)' --target-env=vulkan1.1 -O -fshader-stage=compute -I '\(dir.path)' \(defs) '\(src.path)' -o '\(spv)'
-                { printf 'extension SPIRV {\\n    static let \(name) = "'; base64 -w0 '\(spv)'; printf '"\\n}\\n'; } > '\(swift.path)'
-                """
-                commands.append(.buildCommand(
-                    displayName: "Compiling kernel \(name)",
-                    executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", script],
-                    inputFiles: [src] + includes, outputFiles: [swift]))
-            }
+            let symbol = "kernels_" + String(file.dropLast(5))
+            symbols.append(symbol)
+            let swift = out.appending(path: "SPIRV_\(symbol).swift")
+            commands.append(.buildCommand(
+                displayName: "Compiling kernel \(file)",
+                executable: URL(fileURLWithPath: "/bin/sh"),
+                arguments: [script.path, glslc, dir.path, src.path, swift.path, out.appending(path: "spv").path, symbol],
+                inputFiles: [src, script] + includes, outputFiles: [swift]))
         }
+        // The index depends only on the file names, which are known here.
         let index = out.appending(path: "SPIRV_index.swift")
-        let entries = names.map { "        \"\($0)\": SPIRV.\($0)," }.joined(separator: "\n")
-        let indexText = "extension SPIRV {\n    /// Every embedded kernel binary by name, base64.\n    static let all: [String: String] = [\n\(entries)\n    ]\n}\n"
+        let merged = symbols.map { "SPIRV.\($0)" }.joined(separator: ",\n        ")
+        let indexText = "extension SPIRV {\n    /// Every embedded kernel binary by name, base64.\n    static let all: [String: String] = [\n        \(merged)\n    ].reduce(into: [:]) { $0.merge($1) { a, _ in a } }\n}\n"
         commands.append(.buildCommand(
             displayName: "Indexing kernels",
             executable: URL(fileURLWithPath: "/bin/sh"),
-            arguments: ["-c", "cat > '\(index.path)' <<'SLUICE_EOF'\n\(indexText)SLUICE_EOF\n"],
-            inputFiles: files.filter { $0.hasSuffix(".comp") }.map { dir.appending(path: $0) },
-            outputFiles: [index]))
+            arguments: ["-c", "printf '%s' \"$1\" > \"$2\"", "sh", indexText, index.path],
+            inputFiles: [], outputFiles: [index]))
         return commands
-    }
-
-    /// (name suffix, defines) for each combination on the `// variants:` line.
-    func variants(_ text: String) -> [(String, [String])] {
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("// variants:") }) else { return [("", [])] }
-        var combos: [(String, [String])] = [("", [])]
-        for group in line.dropFirst("// variants:".count).split(separator: " ") {
-            let kv = group.split(separator: "=")
-            guard kv.count == 2 else { continue }
-            let key = kv[0].uppercased()
-            var next: [(String, [String])] = []
-            for (s, d) in combos {
-                for v in kv[1].split(separator: ",") { next.append((s + "_" + v, d + ["\(key)_\(v.uppercased())"])) }
-            }
-            combos = next
-        }
-        return combos
     }
 
     func findGlslc() throws -> String {
