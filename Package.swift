@@ -38,5 +38,7 @@ let package = Package(
             ],
             path: "Sources/sluice"),
         .testTarget(name: "GraphTests", dependencies: ["SluiceGraph"], path: "Tests/GraphTests"),
+        .testTarget(name: "PassesTests", dependencies: ["SluicePasses"], path: "Tests/PassesTests"),
+        .testTarget(name: "BackendTests", dependencies: ["SluiceBackend", "CVulkan"], path: "Tests/BackendTests"),
     ]
 )

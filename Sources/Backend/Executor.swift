@@ -63,7 +63,9 @@ public final class VulkanExecutor {
             buffers[.arena] = try GPUBuffer(device: device, size: plan.arenaBytes, use: .deviceLocal, label: "arena")
         }
         for p in graph.params {
-            guard let size = p.type.byteCount(maxBindings) else { throw BackendError.run("cannot size %\(p.name) \(p.type) under \(maxBindings)") }
+            guard let exact = p.type.byteCount(maxBindings) else { throw BackendError.run("cannot size %\(p.name) \(p.type) under \(maxBindings)") }
+            // Kernels read whole 32-bit words: round every buffer up to a multiple of 4 bytes.
+            let size = (exact + 3) / 4 * 4
             switch p.kind {
             case .weight:
                 guard let w = weights[p.name] else { throw BackendError.run("no data for weight %\(p.name)") }
@@ -193,7 +195,9 @@ public final class VulkanExecutor {
         var infos = [VkDescriptorBufferInfo(buffer: stepBuffer.handle, offset: 0, range: 16)]
         for name in pc.call.buffers {
             let loc = plan.locations[name]!
-            infos.append(VkDescriptorBufferInfo(buffer: buffers[loc.root]!.handle, offset: VkDeviceSize(loc.offset), range: VkDeviceSize(loc.size)))
+            let buffer = buffers[loc.root]!
+            let range = min((loc.size + 3) / 4 * 4, buffer.size - loc.offset)
+            infos.append(VkDescriptorBufferInfo(buffer: buffer.handle, offset: VkDeviceSize(loc.offset), range: VkDeviceSize(range)))
         }
         infos.withUnsafeBufferPointer { ip in
             var writes = (0..<infos.count).map { i -> VkWriteDescriptorSet in

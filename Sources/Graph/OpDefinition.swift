@@ -34,6 +34,10 @@ public struct ShapeContext {
     public let inputs: [TensorType]
     public let attributes: Attributes
 
+    public init(node: Node, inputs: [TensorType], attributes: Attributes) {
+        self.node = node; self.inputs = inputs; self.attributes = attributes
+    }
+
     public func fail(_ message: String) -> GraphError {
         .verification("node \(node.label): \(message)")
     }
@@ -69,6 +73,10 @@ public struct ReferenceContext {
     public let inputs: [HostTensor]
     public let attributes: Attributes
     public let bindings: Bindings
+
+    public init(node: Node, inputs: [HostTensor], attributes: Attributes, bindings: Bindings) {
+        self.node = node; self.inputs = inputs; self.attributes = attributes; self.bindings = bindings
+    }
 
     public func fail(_ message: String) -> GraphError { .run("node \(node.label): \(message)") }
     public func int(_ name: String) -> Int { attributes[name]?.intValue ?? 0 }

@@ -1,0 +1,100 @@
+import CVulkan
+import Foundation
+import XCTest
+@testable import SluiceBackend
+import SluiceGraph
+
+/// The executor's contract: one recording replayed across runs, state kept between runs,
+/// and clear errors for bad runs.
+final class ExecutorTests: BackendTestCase {
+    let kvGraph = """
+    graph @kv(%x: f32[T,4], %c: state f32[C,4]) {
+      %c2 = kv_write(%c, %x) : f32[C,4]
+      %s = scale(%x) {value = 2.0} : f32[T,4]
+      return %s
+    }
+    """
+
+    func testStatePersistsAndMatchesReferenceAcrossRuns() throws {
+        let g = try GraphParser.parse(kvGraph)
+        let exec = try VulkanExecutor(device: device, graph: g, bindings: ["T": 3, "C": 6], weights: [:])
+        var refState = ["c": HostTensor(f32: [Float](repeating: 0, count: 24), shape: [6, 4])]
+        let ref = ReferenceInterpreter(graph: g)
+        var p = 0
+        for t in [3, 1, 2] {
+            let x = HostTensor(f32: (0..<(4 * t)).map { Float($0 + 10 * p) }, shape: [t, 4])
+            let out = try exec.run(inputs: ["x": x], bindings: ["P": p])
+            let want = try ref.run(feeds: ["x": x], state: &refState, bindings: ["P": p, "C": 6])
+            XCTAssertEqual(out["s"]?.floats(), want["s"]?.floats())
+            XCTAssertEqual(out["s"]?.shape, [t, 4])
+            p += t
+        }
+        XCTAssertEqual(try exec.state("c").floats(), refState["c"]!.floats())
+        XCTAssertEqual(exec.dispatches.count, 2)
+    }
+
+    func testContextFullIsAnError() throws {
+        let exec = try VulkanExecutor(device: device, graph: try GraphParser.parse(kvGraph), bindings: ["T": 3, "C": 4], weights: [:])
+        XCTAssertThrowsError(try exec.run(inputs: ["x": HostTensor(f32: [Float](repeating: 1, count: 12), shape: [3, 4])], bindings: ["P": 2])) {
+            XCTAssertTrue("\($0)".contains("context full"), "\($0)")
+        }
+        XCTAssertThrowsError(try exec.run(inputs: ["x": HostTensor(f32: [Float](repeating: 1, count: 16), shape: [4, 4])])) {
+            XCTAssertTrue("\($0)".contains("exceeds the planned 3"), "\($0)")
+        }
+        XCTAssertThrowsError(try exec.run(inputs: [:])) { XCTAssertTrue("\($0)".contains("input %x was not provided"), "\($0)") }
+    }
+
+    func testOutOfRangeTokenIsAnError() throws {
+        let g = try GraphParser.parse("graph @e(%ids: i32[T], %tab: weight f32[4,8]) {\n  %y = embedding(%tab, %ids) : f32[T,8]\n  return %y\n}")
+        let tab = HostTensor(f32: [Float](repeating: 1, count: 32), shape: [4, 8])
+        let exec = try VulkanExecutor(device: device, graph: g, bindings: ["T": 2], weights: ["tab": tab])
+        XCTAssertThrowsError(try exec.run(inputs: ["ids": HostTensor(i32: [1, 4], shape: [2])])) {
+            XCTAssertTrue("\($0)".contains("token id 4"), "\($0)")
+        }
+    }
+
+    func testUnsupportedWeightTypeNamesIt() throws {
+        let g = try GraphParser.parse("graph @m(%x: f32[T,256], %w: weight q6_k[4,256]) {\n  %y = matmul(%x, %w) : f32[T,4]\n  return %y\n}")
+        var rng = SplitMix64(seed: 1)
+        let w = try HostTensor(dtype: .q6_k, shape: [4, 256], bytes: ByteBuffer(Quantize.randomBytes(.q6_k, count: 1024, scale: 1, rng: &rng)))
+        XCTAssertThrowsError(try VulkanExecutor(device: device, graph: g, bindings: ["T": 1], weights: ["w": w])) {
+            XCTAssertTrue("\($0)".contains("q6_k"), "\($0)")
+        }
+    }
+
+    func testIndependentDispatchesShareABarrier() throws {
+        let g = try GraphParser.parse("""
+        graph @fan(%x: f32[T,64], %a: weight f32[8,64], %b: weight f32[8,64], %c: weight f32[8,64]) {
+          %h = silu(%x) : f32[T,64]
+          %ya = matmul(%h, %a) : f32[T,8]
+          %yb = matmul(%h, %b) : f32[T,8]
+          %yc = matmul(%h, %c) : f32[T,8]
+          %s = add(%ya, %yb) : f32[T,8]
+          %t = add(%s, %yc) : f32[T,8]
+          return %t
+        }
+        """)
+        let r = try RandomFeeds(graph: g, bindings: ["T": 2], seed: 3)
+        let exec = try VulkanExecutor(device: device, graph: g, bindings: r.bindings, weights: r.feeds.filter { $0.key != "x" })
+        // silu | three matmuls (one barrier) | add | add
+        XCTAssertEqual(exec.dispatches.map(\.barrier), [false, true, false, false, true, true])
+    }
+}
+
+/// The validation check in `BackendTestCase.tearDown` is real: an invalid call is reported.
+final class ValidationLayerTests: XCTestCase {
+    func testInvalidUsageIsReported() throws {
+        let d = try TestDevice.get()
+        guard d.instance.validation else { throw XCTSkip("SLUICE_VALIDATION=1 is not set") }
+        ValidationLog.clear()
+        var info = VkBufferCreateInfo()
+        info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO
+        info.size = 0  // invalid: size must be greater than 0
+        info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT.rawValue
+        var b: VkBuffer?
+        _ = vkCreateBuffer(d.handle, &info, nil, &b)
+        if let b { vkDestroyBuffer(d.handle, b, nil) }
+        XCTAssertFalse(ValidationLog.all.isEmpty, "the validation layer should report a zero-sized buffer")
+        ValidationLog.clear()
+    }
+}

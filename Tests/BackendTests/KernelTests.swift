@@ -1,0 +1,95 @@
+import Foundation
+import XCTest
+@testable import SluiceBackend
+import SluiceGraph
+
+/// Every kernel against the reference interpreter (itself checked against numpy), on
+/// random inputs with odd sizes and every weight dtype. Tolerances are the ops' stated
+/// ones (OpDefinition.tolerance, summed along chains): float32 with another summation order.
+final class KernelTests: BackendTestCase {
+    func checkGraph(_ text: String, _ bindings: Bindings, seed: UInt64 = 1, file: StaticString = #filePath, line: UInt = #line) throws {
+        let g = try GraphParser.parse(text)
+        try Verifier.verify(g)
+        let r = try RandomFeeds(graph: g, bindings: bindings, seed: seed)
+        for res in try CrossCheck.run(device: device, graph: g, feeds: r.feeds, state: r.state, bindings: r.bindings) {
+            XCTAssertTrue(res.passed, "\(g.name) \(bindings): %\(res.output) error \(res.error) > \(res.tolerance)", file: file, line: line)
+        }
+    }
+
+    func testMatmulEveryWeightTypeOddSizes() throws {
+        for dt in ["f32", "f16", "bf16", "q4_0", "q4_1", "q8_0"] {
+            let ks = dt.hasPrefix("q") ? [32, 96, 160] : [5, 37, 96]
+            for k in ks {
+                for n in [1, 7, 65] {
+                    for t in [1, 3, 6] {
+                        try checkGraph("graph @mm(%x: f32[T,\(k)], %w: weight \(dt)[\(n),\(k)]) {\n  %y = matmul(%x, %w) : f32[T,\(n)]\n  return %y\n}", ["T": t], seed: UInt64(k * n + t))
+                    }
+                }
+            }
+        }
+    }
+
+    func testEmbeddingEveryTableType() throws {
+        for dt in ["f32", "f16", "bf16", "q4_0", "q4_1", "q8_0"] {
+            for t in [1, 5] {
+                try checkGraph("graph @e(%ids: i32[T], %tab: weight \(dt)[11,64]) {\n  %y = embedding(%tab, %ids) : f32[T,64]\n  return %y\n}", ["T": t])
+            }
+        }
+    }
+
+    func testElementwiseNormsAndReductions() throws {
+        for d in [1, 7, 64, 300] {
+            for t in [1, 5] {
+                let b: Bindings = ["T": t]
+                try checkGraph("graph @a(%x: f32[T,\(d)], %y: f32[T,\(d)], %b: f32[\(d)]) {\n  %s = add(%x, %y) : f32[T,\(d)]\n  %m = mul(%s, %b) : f32[T,\(d)]\n  %c = scale(%m) {value = -0.75} : f32[T,\(d)]\n  return %c\n}", b)
+                try checkGraph("graph @u(%x: f32[T,\(d)]) {\n  %s = silu(%x) : f32[T,\(d)]\n  %g = gelu(%x) {approx = \"tanh\"} : f32[T,\(d)]\n  %e = gelu(%x) {approx = \"erf\"} : f32[T,\(d)]\n  %sm = softmax(%x) : f32[T,\(d)]\n  %am = argmax(%x) : i32[T]\n  return %s, %g, %e, %sm, %am\n}", b)
+                for wdt in ["f32", "f16", "bf16"] {
+                    try checkGraph("graph @n(%x: f32[T,\(d)], %w: weight \(wdt)[\(d)], %b: weight \(wdt)[\(d)]) {\n  %r = rms_norm(%x, %w) {eps = 1e-05} : f32[T,\(d)]\n  %l = layer_norm(%x, %w, %b) {eps = 1e-05} : f32[T,\(d)]\n  return %r, %l\n}", b)
+                }
+            }
+        }
+    }
+
+    func testRopeAttentionAndCache() throws {
+        for (heads, kvh, hd) in [(4, 2, 8), (3, 3, 64), (2, 1, 96)] {
+            for mode in ["interleaved", "half"] {
+                for (t, p) in [(1, 0), (1, 5), (6, 3), (9, 0)] {
+                    let q = heads * hd, kv = kvh * hd
+                    try checkGraph("""
+                    graph @att(%q: f32[T,\(q)], %k: f32[T,\(kv)], %v: f32[T,\(kv)], %kc: state f32[C,\(kv)], %vc: state f32[C,\(kv)]) {
+                      %qr = rope(%q) {base = 10000.0, dims = \(hd / 2), head_dim = \(hd), heads = \(heads), mode = "\(mode)"} : f32[T,\(q)]
+                      %kr = rope(%k) {base = 10000.0, head_dim = \(hd), heads = \(kvh), mode = "\(mode)"} : f32[T,\(kv)]
+                      %kc2 = kv_write(%kc, %kr) : f32[C,\(kv)]
+                      %vc2 = kv_write(%vc, %v) : f32[C,\(kv)]
+                      %o = attention(%qr, %kc2, %vc2) {head_dim = \(hd), heads = \(heads), kv_heads = \(kvh), scale = 0.3, window = \(p > 2 ? 4 : 0)} : f32[T,\(q)]
+                      return %o, %kc2
+                    }
+                    """, ["T": t, "P": p, "C": 20])
+                }
+            }
+        }
+    }
+
+    func testShapeOps() throws {
+        try checkGraph("""
+        graph @s(%x: f32[T,12], %y: f32[2,12], %ids: i32[T]) {
+          %r = reshape(%x) {shape = [-1, 3, 4]} : f32[T,3,4]
+          %n = softmax(%r) : f32[T,3,4]
+          %last = slice(%x) {axis = 0, end = 0, start = -1} : f32[1,12]
+          %mid = slice(%x) {axis = 1, end = 7, start = 2} : f32[T,5]
+          %c0 = concat(%last, %y) {axis = 0} : f32[3,12]
+          %c1 = concat(%mid, %mid) {axis = 1} : f32[T,10]
+          %pos = positions(%ids) : i32[T]
+          return %n, %last, %mid, %c0, %c1, %pos
+        }
+        """, ["T": 5, "P": 3])
+    }
+
+    func testHandWrittenGraphs() throws {
+        for f in ["llama_block.graph", "gpt2_block.graph"] {
+            let text = try String(contentsOf: Self.root.appendingPathComponent("graphs/\(f)"), encoding: .utf8)
+            try checkGraph(text, ["T": 3, "P": 2, "C": 8])
+            try checkGraph(text, ["T": 1, "P": 6, "C": 8])
+        }
+    }
+}
