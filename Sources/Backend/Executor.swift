@@ -25,13 +25,18 @@ public final class VulkanExecutor {
     let fence: Fence
     var profiler: Profiler?
     var tableRows: [String: Int] = [:]
+    public let resident: ResidentBuffers
 
     /// - Parameters:
     ///   - bindings: the largest size of each symbol (`T` rows per run, `C` cache rows).
     ///   - weights: data for every weight parameter, in the declared dtype and shape.
+    ///   - resident: weight and state buffers shared with other executors of the same model
+    ///     (prefill and decode graphs share one upload of the weights and one KV cache).
     public init(device: VulkanDevice, graph input: Graph, bindings: Bindings, weights: [String: HostTensor],
+                resident: ResidentBuffers? = nil,
                 registry: OpRegistry = .shared, kernels: KernelRegistry = .shared, profile: Bool = false) throws {
         self.device = device
+        self.resident = resident ?? ResidentBuffers()
         try Verifier.verify(input, registry: registry)
         graph = Scheduler.levelOrder(input)
         maxBindings = bindings
@@ -72,14 +77,18 @@ public final class VulkanExecutor {
                 guard w.dtype == p.type.dtype, w.shape == p.type.resolve(maxBindings) else {
                     throw BackendError.run("weight %\(p.name) is \(w.dtype.rawValue)\(w.shape), the graph declares \(p.type)")
                 }
-                let b = try GPUBuffer(device: device, size: size, use: .deviceLocal, label: "weight %\(p.name)")
-                try withBytes(w) { try b.upload($0) }
-                buffers[.param(p.name)] = b
+                buffers[.param(p.name)] = try resident.buffer(p.name, size: size) {
+                    let b = try GPUBuffer(device: device, size: size, use: .deviceLocal, label: "weight %\(p.name)")
+                    try withBytes(w) { try b.upload($0) }
+                    return b
+                }
                 tableRows[p.name] = w.shape.first ?? 0
             case .state:
-                let b = try GPUBuffer(device: device, size: size, use: .deviceLocal, label: "state %\(p.name)")
-                try b.zero()
-                buffers[.param(p.name)] = b
+                buffers[.param(p.name)] = try resident.buffer(p.name, size: size) {
+                    let b = try GPUBuffer(device: device, size: size, use: .deviceLocal, label: "state %\(p.name)")
+                    try b.zero()
+                    return b
+                }
             case .input, .intermediate:
                 buffers[.param(p.name)] = try GPUBuffer(device: device, size: size, use: .hostVisible, label: "input %\(p.name)")
             }
@@ -222,6 +231,26 @@ public final class VulkanExecutor {
         b.dstAccessMask = dstAccess
         vkCmdPipelineBarrier(cb, src, dst, 0, 1, &b, 0, nil, 0, nil)
     }
+}
+
+/// Weight and state buffers by parameter name, shared by the executors of one model so the
+/// weights are uploaded once and every graph sees the same KV cache.
+public final class ResidentBuffers {
+    var buffers: [String: GPUBuffer] = [:]
+    public init() {}
+
+    func buffer(_ name: String, size: Int, create: () throws -> GPUBuffer) throws -> GPUBuffer {
+        if let b = buffers[name] {
+            guard b.size >= size else { throw BackendError.run("%\(name) is shared with \(b.size) bytes but needs \(size)") }
+            return b
+        }
+        let b = try create()
+        buffers[name] = b
+        return b
+    }
+
+    /// Bytes held on the device.
+    public var bytes: Int { buffers.values.reduce(0) { $0 + $1.size } }
 }
 
 /// The raw bytes of a host tensor, for uploads.

@@ -1,0 +1,93 @@
+import SluiceBackend
+import SluiceFrontends
+import SluiceGraph
+
+/// Runs a model's graphs step by step over one KV cache: on Vulkan or on the CPU
+/// reference interpreter.
+public protocol ModelRunner: AnyObject {
+    /// Rows one prefill run takes at most.
+    var maxChunk: Int { get }
+    var contextLength: Int { get }
+    /// Feeds `tokens` at positions past..<past+count. Returns the last row's logits
+    /// (every row's with `stage == .score`, row-major) and the argmax of the last row.
+    func run(_ stage: GraphStage, tokens: [Int32], past: Int) throws -> (logits: [Float], next: Int32)
+    /// Empties the KV cache.
+    func reset() throws
+}
+
+/// Vulkan executors for prefill, decode and scoring, sharing one upload of the weights and
+/// one KV cache.
+public final class VulkanRunner: ModelRunner {
+    public let device: VulkanDevice
+    public let model: LoadedModel
+    public let maxChunk: Int
+    public let contextLength: Int
+    let resident = ResidentBuffers()
+    var executors: [GraphStage: VulkanExecutor] = [:]
+    let profile: Bool
+    let transform: (Graph) throws -> Graph
+
+    /// - Parameter transform: applied to each graph before it is planned (the pass pipeline).
+    public init(device: VulkanDevice, model: LoadedModel, contextLength: Int, maxChunk: Int = 256,
+                profile: Bool = false, transform: @escaping (Graph) throws -> Graph = { $0 }) throws {
+        self.device = device
+        self.model = model
+        self.contextLength = contextLength
+        self.maxChunk = max(1, min(maxChunk, contextLength))
+        self.profile = profile
+        self.transform = transform
+        _ = try executor(.decode)
+    }
+
+    public func executor(_ stage: GraphStage) throws -> VulkanExecutor {
+        if let e = executors[stage] { return e }
+        let g = try transform(try model.graph(stage))
+        let e = try VulkanExecutor(device: device, graph: g, bindings: ["T": stage == .decode ? 1 : maxChunk, "C": contextLength],
+                                   weights: model.weights, resident: resident, profile: profile)
+        executors[stage] = e
+        return e
+    }
+
+    public func run(_ stage: GraphStage, tokens: [Int32], past: Int) throws -> (logits: [Float], next: Int32) {
+        let e = try executor(stage == .prefill && tokens.count == 1 ? .decode : stage)
+        let out = try e.run(inputs: ["tokens": HostTensor(i32: tokens, shape: [tokens.count])], bindings: ["P": past])
+        return (out["logits"]!.floats(), out["next_token"]!.ints().last!)
+    }
+
+    public func reset() throws { try executors.values.first?.resetState() }
+
+    /// Device memory held: weights, KV cache and every executor's arena.
+    public var deviceBytes: Int { resident.bytes + executors.values.reduce(0) { $0 + $1.plan.arenaBytes } }
+}
+
+/// The CPU reference interpreter over the same graphs (slow; the oracle).
+public final class ReferenceRunner: ModelRunner {
+    public let model: LoadedModel
+    public let maxChunk: Int
+    public let contextLength: Int
+    var graphs: [GraphStage: Graph] = [:]
+    var state: [String: HostTensor] = [:]
+
+    public init(model: LoadedModel, contextLength: Int, maxChunk: Int = 64) throws {
+        self.model = model
+        self.contextLength = contextLength
+        self.maxChunk = maxChunk
+        try reset()
+    }
+
+    public func run(_ stage: GraphStage, tokens: [Int32], past: Int) throws -> (logits: [Float], next: Int32) {
+        if graphs[stage] == nil { graphs[stage] = try model.graph(stage) }
+        let out = try ReferenceInterpreter(graph: graphs[stage]!).run(
+            feeds: model.weights.merging(["tokens": HostTensor(i32: tokens, shape: [tokens.count])]) { a, _ in a },
+            state: &state, bindings: ["T": tokens.count, "P": past, "C": contextLength])
+        return (out["logits"]!.floats(), out["next_token"]!.ints().last!)
+    }
+
+    public func reset() throws {
+        let g = try model.graph(.decode)
+        for p in g.params where p.kind == .state {
+            let dims = p.type.resolve(["C": contextLength])!
+            state[p.name] = HostTensor(f32: [Float](repeating: 0, count: Shape.product(dims)!), shape: dims)
+        }
+    }
+}
