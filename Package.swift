@@ -37,8 +37,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/sluice"),
-        .testTarget(name: "GraphTests", dependencies: ["SluiceGraph"], path: "Tests/GraphTests"),
+        .testTarget(name: "GraphTests", dependencies: ["SluiceGraph"], path: "Tests/GraphTests", exclude: ["Fixtures"]),
         .testTarget(name: "PassesTests", dependencies: ["SluicePasses"], path: "Tests/PassesTests"),
+        .testTarget(name: "EndToEndTests", dependencies: ["Sluice"], path: "Tests/EndToEndTests", exclude: ["Fixtures"]),
         .testTarget(name: "BackendTests", dependencies: ["SluiceBackend", "CVulkan"], path: "Tests/BackendTests"),
     ]
 )
