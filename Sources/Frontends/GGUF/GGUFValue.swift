@@ -109,8 +109,14 @@ public enum GGUFValue: Sendable, Equatable {
 
     /// The elements of an array of strings.
     public var stringArray: [String]? {
-        guard case .array(let t, let v) = self, t == .string else { return nil }
-        return v.map { $0.string! }
+        guard case .array(_, let v) = self else { return nil }
+        var out: [String] = []
+        out.reserveCapacity(v.count)
+        for e in v {
+            guard case .string(let s) = e else { return nil }
+            out.append(s)
+        }
+        return out
     }
 
     /// The elements of an array of integers (any integer type, each fitting in `Int`).

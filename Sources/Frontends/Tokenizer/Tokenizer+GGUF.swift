@@ -2,6 +2,11 @@ extension Tokenizer {
     /// Tokenizer families `init(gguf:)` accepts (`tokenizer.ggml.model`).
     public static let supportedModels = ["gpt2"]
 
+    /// Builds the tokenizer described by `file`'s `tokenizer.ggml.*` metadata.
+    public convenience init(gguf file: GGUFFile) throws {
+        try self.init(gguf: file.metadata)
+    }
+
     /// Builds the tokenizer described by a GGUF file's `tokenizer.ggml.*` metadata.
     ///
     /// Reads `model` (must be "gpt2"), `pre` (absent means gpt2), `tokens`, `merges`,
