@@ -39,6 +39,7 @@ let package = Package(
             path: "Sources/sluice"),
         .testTarget(name: "GraphTests", dependencies: ["SluiceGraph"], path: "Tests/GraphTests", exclude: ["Fixtures"]),
         .testTarget(name: "PassesTests", dependencies: ["SluicePasses"], path: "Tests/PassesTests"),
+        .testTarget(name: "FrontendsTests", dependencies: ["SluiceFrontends"], path: "Tests/FrontendsTests", exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Sluice"], path: "Tests/EndToEndTests", exclude: ["Fixtures"]),
         .testTarget(name: "BackendTests", dependencies: ["SluiceBackend", "CVulkan"], path: "Tests/BackendTests"),
     ]
