@@ -1,9 +1,8 @@
 # Sluice -- the two entry points are `make run` and `make test`.
 
-# The main job `make run` performs after building. It will become
-#   .build/release/sluice generate -p "..."
-# once the model path is wired up.
-RUN_CMD = .build/release/sluice run graphs/llama_block.graph --reference --seed 1
+# The main job `make run` performs after building: generate text with the default model
+# (models/SmolLM2-135M-Instruct.Q4_1.gguf) on the best Vulkan device.
+RUN_CMD = .build/release/sluice generate -p "The three primary colors are" -n 32
 
 # Build parallelism (swift build --jobs); defaults to the number of CPUs.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)

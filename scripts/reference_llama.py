@@ -14,7 +14,7 @@ Usage:
       perplexity over consecutive non-overlapping windows of ctx tokens, each from an
       empty cache, scoring every token after the first of each window
   python scripts/reference_llama.py MODEL --make-fixtures DIR
-      regenerates Tests/FrontendsTests/Fixtures/llama_reference/ (needs `tokenizers`)
+      regenerates Tests/EndToEndTests/Fixtures/llama_reference/ (needs `tokenizers`)
 
   --rope-mode normal  (default) adjacent pairs (x[2i], x[2i+1]) -- correct for GGUF LLaMA
   --rope-mode neox    half-split pairs (x[i], x[i+d/2]) -- wrong for GGUF LLaMA, for comparison

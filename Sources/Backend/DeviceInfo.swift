@@ -1,4 +1,5 @@
 import CVulkan
+import Foundation
 
 /// What a physical device is and the limits that matter to Sluice.
 public struct DeviceInfo: Sendable {
@@ -76,7 +77,9 @@ public struct DeviceInfo: Sendable {
         default: kind = .other
         }
         let ops = subgroup.supportedOperations
-        let arith = ops & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT.rawValue != 0
+        // SLUICE_SUBGROUPS=0 forces the shared-memory kernels (to test the fallback).
+        let allowed = ProcessInfo.processInfo.environment["SLUICE_SUBGROUPS"] != "0"
+        let arith = allowed && ops & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT.rawValue != 0
             && subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT.rawValue != 0
         let l = props.limits
         return DeviceInfo(

@@ -43,6 +43,11 @@ public struct LoweringContext {
     /// "subgroup" when the device has subgroup arithmetic in compute, else "shared".
     public var reduction: String { device.subgroupArithmetic ? "subgroup" : "shared" }
 
+    /// The matrix kernel's variant: on CPU drivers (lavapipe runs a workgroup as one thread
+    /// and a subgroup as one SIMD register) one invocation per output column is faster than
+    /// lanes splitting K, so the CPU gets the "shared" shape.
+    public var matmulVariant: String { device.kind == .cpu ? "shared" : reduction }
+
     /// Product of `dims` as a function of T (every other symbol bound to its planned size).
     public func affine(_ dims: [Dim]) throws -> Affine {
         func eval(_ t: Int) throws -> Int {

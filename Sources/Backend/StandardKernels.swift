@@ -18,8 +18,9 @@ enum StandardKernels {
                 let rows = try c.rows(x)
                 let k = try c.fixed(w.shape[1], "K"), n = try c.fixed(w.shape[0], "N")
                 let v = try weightVariant(c, w.dtype, "the weight")
-                let perGroup = c.reduction == "subgroup" ? max(1, 64 / max(c.device.subgroupSize, 1)) : 64
-                return [KernelCall(kernel: "matmul_\(v)_\(c.reduction)", buffers: [c.node.inputs[0], c.node.inputs[1], c.node.outputs[0].name],
+                let variant = c.matmulVariant
+                let perGroup = variant == "subgroup" ? max(1, 64 / max(c.device.subgroupSize, 1)) : 64
+                return [KernelCall(kernel: "matmul_\(v)_\(variant)", buffers: [c.node.inputs[0], c.node.inputs[1], c.node.outputs[0].name],
                                    writes: [2], push: rows.words + [UInt32(k), UInt32(n)],
                                    grid: (c.groups(n, per: perGroup), c.groups(c.maximum(rows), per: 4)))]
             },

@@ -23,7 +23,7 @@ public final class VulkanRunner: ModelRunner {
     public let maxChunk: Int
     public let contextLength: Int
     let resident = ResidentBuffers()
-    var executors: [GraphStage: VulkanExecutor] = [:]
+    public private(set) var executors: [GraphStage: VulkanExecutor] = [:]
     let profile: Bool
     let transform: (Graph) throws -> Graph
 

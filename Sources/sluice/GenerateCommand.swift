@@ -46,7 +46,9 @@ struct GenerateCommand: ParsableCommand {
             throw CLIError("give a prompt: -p TEXT or --prompt-ids 1,2,3")
         }
         let params = try sampling.parameters()
-        let gen = Generator(runner: try modelOptions.runner(model))
+        let runner = try modelOptions.runner(model)
+        let gen = Generator(runner: runner)
+        defer { if let v = runner as? VulkanRunner { v.printProfiles() } }
         var decoder = model.tokenizer.map { StreamingDecoder(tokenizer: $0) }
         var text = "", generated: [Int32] = []
         var logits: [[Float]] = []

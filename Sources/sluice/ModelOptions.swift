@@ -18,6 +18,9 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Run on the CPU reference interpreter instead of Vulkan (slow; for checking).")
     var reference = false
 
+    @Flag(help: "Print GPU time per operator at the end.")
+    var profile = false
+
     @OptionGroup var device: DeviceOptions
 
     var path: String {
@@ -56,7 +59,7 @@ struct ModelOptions: ParsableArguments {
         let d = try device.open()
         let start = Date()
         let progress = Progress(label: "uploading weights")
-        let r = try VulkanRunner(device: d, model: m, contextLength: c, maxChunk: batch)
+        let r = try VulkanRunner(device: d, model: m, contextLength: c, maxChunk: batch, profile: profile)
         progress.finish()
         printErr(String(format: "uploaded and planned in %.2f s; device memory %.1f MiB", Date().timeIntervalSince(start), Double(r.deviceBytes) / 1_048_576))
         return r

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SluiceBackend
 import SluiceGraph
+import Sluice
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,6 +34,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Symbol sizes, e.g. T=4,P=0,C=16.")
     var bind: String?
 
+    @Option(help: "Run this many times on Vulkan and report the mean time per run.")
+    var repeats: Int = 1
+
     @OptionGroup var deviceOptions: DeviceOptions
 
     func run() throws {
@@ -61,9 +65,10 @@ struct RunCommand: ParsableCommand {
         let inputs = r.feeds.filter { n, _ in g.params.contains { $0.name == n && $0.kind == .input } }
         let exec = try VulkanExecutor(device: device, graph: g, bindings: r.bindings, weights: weights, profile: profile)
         for (n, t) in r.state { try exec.setState(n, t) }
+        var out = try exec.run(inputs: inputs, bindings: ["P": r.bindings["P"] ?? 0])
         let start = Date()
-        let out = try exec.run(inputs: inputs, bindings: ["P": r.bindings["P"] ?? 0])
-        report(g, out, ms: Date().timeIntervalSince(start) * 1000)
+        for _ in 0..<max(repeats, 1) { out = try exec.run(inputs: inputs, bindings: ["P": r.bindings["P"] ?? 0]) }
+        report(g, out, ms: Date().timeIntervalSince(start) * 1000 / Double(max(repeats, 1)))
         print("dispatches: \(exec.dispatches.count), barriers: \(exec.barrierCount), arena: \(exec.plan.arenaBytes) bytes (naive \(exec.plan.naiveBytes))")
         if let table = exec.profileTable() { printProfile(table) }
     }
@@ -86,4 +91,16 @@ func printProfile(_ table: [(op: String, dispatches: Int, milliseconds: Double)]
               + String(format: "%10d %9.3f %9.1f%%", row.dispatches, row.milliseconds, total > 0 ? 100 * row.milliseconds / total : 0))
     }
     print(String(format: "total             %10d %9.3f", table.reduce(0) { $0 + $1.dispatches }, total))
+}
+
+extension VulkanRunner {
+    /// The --profile tables of every stage that ran.
+    func printProfiles() {
+        for stage in GraphStage.allCases {
+            if let e = executors[stage], let t = e.profileTable(), !t.isEmpty {
+                print("\n\(stage.rawValue) (\(e.dispatches.count) dispatches, \(e.barrierCount) barriers per run):")
+                printProfile(t)
+            }
+        }
+    }
 }
