@@ -36,9 +36,13 @@ public final class VulkanExecutor {
                 resident: ResidentBuffers? = nil,
                 registry: OpRegistry = .shared, kernels: KernelRegistry = .shared, profile: Bool = false) throws {
         self.device = device
-        self.resident = resident ?? ResidentBuffers()
+        let resident = resident ?? ResidentBuffers()
+        self.resident = resident
+        FusedOps.register()
         try Verifier.verify(input, registry: registry)
-        graph = Scheduler.levelOrder(input)
+        // Weight-only nodes (the fusions' weight concatenations) are computed once, here.
+        let (folded, weights) = try WeightFolding.apply(input, weights: weights, cache: &resident.folded, registry: registry)
+        graph = Scheduler.levelOrder(folded)
         maxBindings = bindings
         let align = max(256, Int(device.info.minStorageBufferOffsetAlignment))
         plan = try MemoryPlanner.plan(graph, bindings: bindings, alignment: align, registry: registry)
@@ -237,6 +241,8 @@ public final class VulkanExecutor {
 /// weights are uploaded once and every graph sees the same KV cache.
 public final class ResidentBuffers {
     var buffers: [String: GPUBuffer] = [:]
+    /// Weights computed at load (e.g. concatenated projections), by name.
+    var folded: [String: HostTensor] = [:]
     public init() {}
 
     func buffer(_ name: String, size: Int, create: () throws -> GPUBuffer) throws -> GPUBuffer {

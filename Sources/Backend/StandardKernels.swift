@@ -18,11 +18,9 @@ enum StandardKernels {
                 let rows = try c.rows(x)
                 let k = try c.fixed(w.shape[1], "K"), n = try c.fixed(w.shape[0], "N")
                 let v = try weightVariant(c, w.dtype, "the weight")
-                let variant = c.matmulVariant
-                let perGroup = variant == "subgroup" ? max(1, 64 / max(c.device.subgroupSize, 1)) : 64
-                return [KernelCall(kernel: "matmul_\(v)_\(variant)", buffers: [c.node.inputs[0], c.node.inputs[1], c.node.outputs[0].name],
+                return [KernelCall(kernel: "matmul_\(v)_\(c.matmulVariant)", buffers: [c.node.inputs[0], c.node.inputs[1], c.node.outputs[0].name],
                                    writes: [2], push: rows.words + [UInt32(k), UInt32(n)],
-                                   grid: (c.groups(n, per: perGroup), c.groups(c.maximum(rows), per: 4)))]
+                                   grid: (c.groups(n, per: columnsPerGroup(c)), c.groups(c.maximum(rows), per: 4)))]
             },
             "embedding": { c in
                 let table = c.inputTypes[0]
@@ -35,6 +33,29 @@ enum StandardKernels {
             },
             "rms_norm": { c in try norm(c, "rms") },
             "layer_norm": { c in try norm(c, "layer") },
+            "add_rms_norm": { c in try norm(c, "rms", add: true) },
+            "add_layer_norm": { c in try norm(c, "layer", add: true) },
+            "matmul_swiglu": { c in
+                let rows = try c.rows(c.inputTypes[0]), w = c.inputTypes[1]
+                let k = try c.fixed(w.shape[1], "K"), f = try c.fixed(w.shape[0], "rows") / 2
+                let v = try weightVariant(c, w.dtype, "the weight"), variant = c.matmulVariant
+                return [KernelCall(kernel: "matmul_swiglu_\(v)_\(variant)", buffers: c.node.inputs + [c.node.outputs[0].name],
+                                   writes: [2], push: rows.words + [UInt32(k), UInt32(f)],
+                                   grid: (c.groups(f, per: columnsPerGroup(c)), c.groups(c.maximum(rows), per: 4)))]
+            },
+            "qkv_rope": { c in
+                let rows = try c.rows(c.inputTypes[0]), w = c.inputTypes[1]
+                let k = try c.fixed(w.shape[1], "K"), hd = c.int("head_dim")
+                let dims = c.int("dims") == 0 ? hd : c.int("dims")
+                let pairs = try c.fixed(w.shape[0], "rows") / 2
+                let cap = try c.affine([c.inputTypes[2].shape[0]])
+                let v = try weightVariant(c, w.dtype, "the weight"), variant = c.matmulVariant
+                return [KernelCall(kernel: "qkv_rope_\(v)_\(variant)", buffers: c.node.inputs.prefix(2) + [c.node.outputs[0].name] + c.node.inputs.suffix(2),
+                                   writes: [2, 3, 4],
+                                   push: rows.words + [UInt32(k), UInt32(c.int("heads")), UInt32(c.int("kv_heads")), UInt32(hd), UInt32(dims),
+                                                       c.string("mode") == "half" ? 1 : 0, c.float("base").bitPattern, cap.a],
+                                   grid: (c.groups(pairs, per: columnsPerGroup(c)), c.groups(c.maximum(rows), per: 4)))]
+            },
             "add": { c in try binary(c, 0) },
             "mul": { c in try binary(c, 1) },
             "scale": { c in try unary(c, 0, c.float("value")) },
@@ -99,15 +120,22 @@ enum StandardKernels {
         ]
     }
 
-    static func norm(_ c: LoweringContext, _ kind: String) throws -> [KernelCall] {
+    /// Output columns one workgroup of the matrix kernels covers.
+    static func columnsPerGroup(_ c: LoweringContext) -> Int {
+        c.matmulVariant == "subgroup" ? max(1, 64 / max(c.device.subgroupSize, 1)) : 64
+    }
+
+    static func norm(_ c: LoweringContext, _ kind: String, add: Bool = false) throws -> [KernelCall] {
         let x = c.inputTypes[0]
         let rows = try c.rows(x), d = try c.fixed(x.shape.last, "the row size")
-        let v = try weightVariant(c, c.inputTypes[1].dtype, "the norm weight", allowed: [.f32, .f16, .bf16])
-        if kind == "layer", c.inputTypes[2].dtype != c.inputTypes[1].dtype {
-            throw c.fail("layer_norm weight and bias must share a dtype (\(c.inputTypes[1].dtype.rawValue) vs \(c.inputTypes[2].dtype.rawValue))")
+        let wi = add ? 2 : 1
+        let v = try weightVariant(c, c.inputTypes[wi].dtype, "the norm weight", allowed: [.f32, .f16, .bf16])
+        if kind == "layer", c.inputTypes[wi + 1].dtype != c.inputTypes[wi].dtype {
+            throw c.fail("layer_norm weight and bias must share a dtype (\(c.inputTypes[wi].dtype.rawValue) vs \(c.inputTypes[wi + 1].dtype.rawValue))")
         }
-        let bufs = c.node.inputs + [c.node.outputs[0].name]
-        return [KernelCall(kernel: "norm_\(kind)_\(v)_\(c.reduction)", buffers: bufs, writes: [bufs.count - 1],
+        let bufs = c.node.inputs + c.node.outputs.map(\.name)
+        let writes: Set<Int> = add ? [bufs.count - 2, bufs.count - 1] : [bufs.count - 1]
+        return [KernelCall(kernel: "norm_\(kind)_\(add ? "yes" : "no")_\(v)_\(c.reduction)", buffers: bufs, writes: writes,
                            push: rows.words + [UInt32(d), c.float("eps").bitPattern], grid: (c.groups(c.maximum(rows)), 1))]
     }
 

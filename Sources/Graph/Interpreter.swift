@@ -50,16 +50,18 @@ public struct ReferenceInterpreter {
                 }
                 env[v.name] = t
             }
-            switch def.storage {
-            case .view(let i):
-                owner[node.outputs[0].name] = owner[node.inputs[i]]
-            case .update(let i):
-                if let root = owner[node.inputs[i]] {
-                    owner[node.outputs[0].name] = root
-                    state[root] = outs[0]
+            for (o, v) in node.outputs.enumerated() {
+                switch def.storage(ofOutput: o) {
+                case .view(let i):
+                    owner[v.name] = owner[node.inputs[i]]
+                case .update(let i):
+                    if let root = owner[node.inputs[i]] {
+                        owner[v.name] = root
+                        state[root] = outs[o]
+                    }
+                case .fresh, .inPlace:
+                    break
                 }
-            case .fresh, .inPlace:
-                break
             }
         }
         var result: [String: HostTensor] = [:]

@@ -97,7 +97,8 @@ public struct OpDefinition: Sendable {
     /// Trailing inputs that may be left out.
     public var optionalInputs: Int
     public var attributes: [AttrSpec]
-    public var storage: OutputStorage
+    /// How each output relates to the inputs' storage (outputs beyond the list are fresh).
+    public var outputStorage: [OutputStorage]
     /// Largest acceptable error of a kernel against the reference, relative to the largest
     /// magnitude in the reference output (float32 accumulation in another order).
     public var tolerance: Float
@@ -106,13 +107,16 @@ public struct OpDefinition: Sendable {
     public var reference: @Sendable (ReferenceContext) throws -> [HostTensor]
 
     public init(name: String, inputs: [String], optionalInputs: Int = 0, attributes: [AttrSpec] = [],
-                storage: OutputStorage = .fresh, tolerance: Float = 1e-5, summary: String,
+                storage: OutputStorage = .fresh, outputStorage: [OutputStorage]? = nil, tolerance: Float = 1e-5, summary: String,
                 inferTypes: @escaping @Sendable (ShapeContext) throws -> [TensorType],
                 reference: @escaping @Sendable (ReferenceContext) throws -> [HostTensor]) {
         self.name = name; self.inputs = inputs; self.optionalInputs = optionalInputs
-        self.attributes = attributes; self.storage = storage; self.tolerance = tolerance
+        self.attributes = attributes; self.outputStorage = outputStorage ?? [storage]; self.tolerance = tolerance
         self.summary = summary; self.inferTypes = inferTypes; self.reference = reference
     }
+
+    /// Storage of output `i`.
+    public func storage(ofOutput i: Int) -> OutputStorage { i < outputStorage.count ? outputStorage[i] : .fresh }
 
     /// `attrs` with defaults filled in, after checking names, kinds, ranges and choices.
     public func resolveAttributes(_ attrs: Attributes, node: Node) throws -> Attributes {

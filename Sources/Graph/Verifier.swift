@@ -42,10 +42,12 @@ public enum Verifier {
                 guard o.type == t else { throw fail("\(where_): %\(o.name) declared \(o.type), but \(node.op) gives \(t)") }
                 defined[o.name] = t
             }
-            if case .update(let i) = def.storage {
-                let target = node.inputs[i]
-                guard let p = g.params.first(where: { $0.name == target }), p.kind == .state else {
-                    throw fail("\(where_): \(node.op) must write into a state parameter, %\(target) is not one")
+            for o in node.outputs.indices {
+                if case .update(let i) = def.storage(ofOutput: o) {
+                    let target = node.inputs[i]
+                    guard let p = g.params.first(where: { $0.name == target }), p.kind == .state else {
+                        throw fail("\(where_): \(node.op) must write into a state parameter, %\(target) is not one")
+                    }
                 }
             }
         }

@@ -21,7 +21,7 @@ public enum MemoryPlanner {
             while let p = parent[r], p != r { r = p }
             return r
         }
-        var paramNames = Set(graph.params.map(\.name))
+        let paramNames = Set(graph.params.map(\.name))
         var lastUse: [String: Int] = [:]
         for (i, node) in graph.nodes.enumerated() { for x in node.inputs { lastUse[x] = i } }
         for o in graph.outputs { lastUse[o] = n }
@@ -37,31 +37,32 @@ public enum MemoryPlanner {
         for (i, node) in graph.nodes.enumerated() {
             let def = try registry.definition(node.op)
             for o in node.outputs { defAt[o.name] = i; parent[o.name] = o.name; members[o.name] = [o.name] }
-            guard let out = node.outputs.first else { continue }
-            var joinWith: String?
-            switch def.storage {
-            case .view(let k), .update(let k):
-                joinWith = node.inputs[k]
-            case .inPlace(let k):
-                let x = node.inputs[k], r = find(x)
-                let sameSize = (try? size(x)) == (try? size(out.name))
-                let classHasOutput = members[r, default: []].contains { outputs.contains($0) }
-                if !paramNames.contains(r), sameSize, !classHasOutput, classLast(r) == i,
-                   node.inputs.filter({ find($0) == r }).count == 1 {
-                    joinWith = x
-                    inPlace[out.name] = x
+            for (oi, out) in node.outputs.enumerated() {
+                var joinWith: String?
+                switch def.storage(ofOutput: oi) {
+                case .view(let k), .update(let k):
+                    joinWith = node.inputs[k]
+                case .inPlace(let k):
+                    let x = node.inputs[k], r = find(x)
+                    let sameSize = (try? size(x)) == (try? size(out.name))
+                    let classHasOutput = members[r, default: []].contains { outputs.contains($0) }
+                    if !paramNames.contains(r), sameSize, !classHasOutput, classLast(r) == i,
+                       node.inputs.filter({ find($0) == r }).count == 1, !inPlace.values.contains(x) {
+                        joinWith = x
+                        inPlace[out.name] = x
+                    }
+                case .fresh:
+                    break
                 }
-            case .fresh:
-                break
-            }
-            if let j = joinWith {
-                let r = find(j)
-                parent[out.name] = r
-                members[r, default: []].append(out.name)
-                members[out.name] = nil
+                if let j = joinWith {
+                    let r = find(j)
+                    parent[out.name] = r
+                    members[r, default: []].append(out.name)
+                    members[out.name] = nil
+                }
             }
         }
-        _ = paramNames.formUnion([])
+
 
         // Lifetimes and sizes per arena class.
         var classes: [String: (first: Int, last: Int, size: Int)] = [:]

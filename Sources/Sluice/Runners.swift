@@ -1,6 +1,7 @@
 import SluiceBackend
 import SluiceFrontends
 import SluiceGraph
+import SluicePasses
 
 /// Runs a model's graphs step by step over one KV cache: on Vulkan or on the CPU
 /// reference interpreter.
@@ -28,8 +29,14 @@ public final class VulkanRunner: ModelRunner {
     let transform: (Graph) throws -> Graph
 
     /// - Parameter transform: applied to each graph before it is planned (the pass pipeline).
+    public convenience init(device: VulkanDevice, model: LoadedModel, contextLength: Int, maxChunk: Int = 256,
+                            profile: Bool = false, passes: PassManager = .standard) throws {
+        try self.init(device: device, model: model, contextLength: contextLength, maxChunk: maxChunk, profile: profile,
+                      transform: { try passes.run($0) })
+    }
+
     public init(device: VulkanDevice, model: LoadedModel, contextLength: Int, maxChunk: Int = 256,
-                profile: Bool = false, transform: @escaping (Graph) throws -> Graph = { $0 }) throws {
+                profile: Bool = false, transform: @escaping (Graph) throws -> Graph) throws {
         self.device = device
         self.model = model
         self.contextLength = contextLength
@@ -67,18 +74,27 @@ public final class ReferenceRunner: ModelRunner {
     public let contextLength: Int
     var graphs: [GraphStage: Graph] = [:]
     var state: [String: HostTensor] = [:]
+    var folded: [String: HostTensor] = [:]
 
-    public init(model: LoadedModel, contextLength: Int, maxChunk: Int = 64) throws {
+    let passes: PassManager?
+
+    /// - Parameter passes: the pipeline to apply first; nil runs the graphs as built.
+    public init(model: LoadedModel, contextLength: Int, maxChunk: Int = 64, passes: PassManager? = nil) throws {
         self.model = model
+        self.passes = passes
         self.contextLength = contextLength
         self.maxChunk = maxChunk
         try reset()
     }
 
     public func run(_ stage: GraphStage, tokens: [Int32], past: Int) throws -> (logits: [Float], next: Int32) {
-        if graphs[stage] == nil { graphs[stage] = try model.graph(stage) }
-        let out = try ReferenceInterpreter(graph: graphs[stage]!).run(
-            feeds: model.weights.merging(["tokens": HostTensor(i32: tokens, shape: [tokens.count])]) { a, _ in a },
+        if graphs[stage] == nil {
+            let g = try model.graph(stage)
+            graphs[stage] = try passes?.run(g) ?? g
+        }
+        let (g, weights) = try WeightFolding.apply(graphs[stage]!, weights: model.weights, cache: &folded)
+        let out = try ReferenceInterpreter(graph: g).run(
+            feeds: weights.merging(["tokens": HostTensor(i32: tokens, shape: [tokens.count])]) { a, _ in a },
             state: &state, bindings: ["T": tokens.count, "P": past, "C": contextLength])
         return (out["logits"]!.floats(), out["next_token"]!.ints().last!)
     }

@@ -23,6 +23,8 @@ struct ModelOptions: ParsableArguments {
 
     @OptionGroup var device: DeviceOptions
 
+    @OptionGroup var passOptions: PassOptions
+
     var path: String {
         if let m = model { return m }
         if let env = ProcessInfo.processInfo.environment["SLUICE_MODEL"], !env.isEmpty { return env }
@@ -54,12 +56,12 @@ struct ModelOptions: ParsableArguments {
         let c = try contextLength(m)
         if reference {
             printErr("device: reference interpreter (CPU, float32)")
-            return try ReferenceRunner(model: m, contextLength: c, maxChunk: batch)
+            return try ReferenceRunner(model: m, contextLength: c, maxChunk: batch, passes: try passOptions.manager())
         }
         let d = try device.open()
         let start = Date()
         let progress = Progress(label: "uploading weights")
-        let r = try VulkanRunner(device: d, model: m, contextLength: c, maxChunk: batch, profile: profile)
+        let r = try VulkanRunner(device: d, model: m, contextLength: c, maxChunk: batch, profile: profile, passes: try passOptions.manager())
         progress.finish()
         printErr(String(format: "uploaded and planned in %.2f s; device memory %.1f MiB", Date().timeIntervalSince(start), Double(r.deviceBytes) / 1_048_576))
         return r

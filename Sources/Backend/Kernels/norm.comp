@@ -1,17 +1,31 @@
 #version 450
-// variants: KIND=rms,layer W=f32,f16,bf16 RED=shared,subgroup
+// variants: KIND=rms,layer ADD=no,yes W=f32,f16,bf16 RED=shared,subgroup
 // Per row over the last dim: rms_norm x / sqrt(mean(x²) + eps) · w, or layer_norm
-// (x − mean) / sqrt(var + eps) · w + b. Binding 3 is the bias for layer_norm.
+// (x − mean) / sqrt(var + eps) · w + b. With ADD_YES the row is x = a + b (a residual
+// add), which is also written out.
+// Bindings in order: x (or a, b), w, [bias], [sum], y.
 #define WG 64u
 layout(local_size_x = 64) in;
 #include "common.glsl"
 layout(std430, binding = 1) readonly buffer X { float xs[]; };
-layout(std430, binding = 2) readonly buffer Wt { uint wdata[]; };
-#if defined(KIND_LAYER)
-layout(std430, binding = 3) readonly buffer Bt { uint bdata[]; };
-layout(std430, binding = 4) writeonly buffer Y { float ys[]; };
+#if defined(ADD_YES)
+layout(std430, binding = 2) readonly buffer X2 { float x2s[]; };
+#define NEXT 3
 #else
-layout(std430, binding = 3) writeonly buffer Y { float ys[]; };
+#define NEXT 2
+#endif
+layout(std430, binding = NEXT) readonly buffer Wt { uint wdata[]; };
+#if defined(KIND_LAYER)
+layout(std430, binding = NEXT + 1) readonly buffer Bt { uint bdata[]; };
+#define OUT NEXT + 2
+#else
+#define OUT NEXT + 1
+#endif
+#if defined(ADD_YES)
+layout(std430, binding = OUT) writeonly buffer S { float sums[]; };
+layout(std430, binding = OUT + 1) writeonly buffer Y { float ys[]; };
+#else
+layout(std430, binding = OUT) writeonly buffer Y { float ys[]; };
 #endif
 layout(push_constant) uniform PC { uvec2 rows; uint D; float eps; } pc;
 #define WBUF wdata
@@ -32,23 +46,43 @@ float loadB(uint i) {
 }
 #endif
 
+float xv(uint i) {
+#if defined(ADD_YES)
+    return xs[i] + x2s[i];
+#else
+    return xs[i];
+#endif
+}
+
 void main() {
     uint rows = affine(pc.rows), D = pc.D, t = gl_LocalInvocationID.x;
     for (uint r = gl_WorkGroupID.x; r < rows; r += gl_NumWorkGroups.x) {
         uint base = r * D;
 #if defined(KIND_LAYER)
         float s = 0.0;
-        for (uint i = t; i < D; i += WG) s += xs[base + i];
+        for (uint i = t; i < D; i += WG) s += xv(base + i);
         float mean = wgSum(s) / float(D);
         float v = 0.0;
-        for (uint i = t; i < D; i += WG) { float e = xs[base + i] - mean; v += e * e; }
+        for (uint i = t; i < D; i += WG) { float e = xv(base + i) - mean; v += e * e; }
         float inv = inversesqrt(wgSum(v) / float(D) + pc.eps);
-        for (uint i = t; i < D; i += WG) ys[base + i] = (xs[base + i] - mean) * inv * loadW(i) + loadB(i);
+        for (uint i = t; i < D; i += WG) {
+            float x = xv(base + i);
+            ys[base + i] = (x - mean) * inv * loadW(i) + loadB(i);
+#if defined(ADD_YES)
+            sums[base + i] = x;
+#endif
+        }
 #else
         float s = 0.0;
-        for (uint i = t; i < D; i += WG) { float e = xs[base + i]; s += e * e; }
+        for (uint i = t; i < D; i += WG) { float e = xv(base + i); s += e * e; }
         float inv = inversesqrt(wgSum(s) / float(D) + pc.eps);
-        for (uint i = t; i < D; i += WG) ys[base + i] = xs[base + i] * inv * loadW(i);
+        for (uint i = t; i < D; i += WG) {
+            float x = xv(base + i);
+            ys[base + i] = x * inv * loadW(i);
+#if defined(ADD_YES)
+            sums[base + i] = x;
+#endif
+        }
 #endif
     }
 }

@@ -83,20 +83,25 @@ public enum ShapeOps {
 
     public static let concat = OpDefinition(
         name: "concat", inputs: ["a", "b"], attributes: [AttrSpec("axis", .int, minimum: 0)],
-        summary: "a and b joined along axis",
+        summary: "a and b joined along axis (any dtype along axis 0: whole rows, e.g. weight matrices)",
         inferTypes: { c in
             let a = c.inputs[0], b = c.inputs[1], axis = c.int("axis")
-            guard a.dtype == b.dtype, a.dtype == .f32 else { throw c.fail("concat needs two f32 inputs") }
+            guard a.dtype == b.dtype else { throw c.fail("concat needs inputs of one dtype, got \(a.dtype.rawValue) and \(b.dtype.rawValue)") }
+            guard a.dtype == .f32 || axis == 0 else { throw c.fail("concat of \(a.dtype.rawValue) works along axis 0 only") }
             guard a.rank == b.rank, axis < a.rank else { throw c.fail("ranks \(a.rank), \(b.rank) and axis \(axis) don't fit") }
             for i in 0..<a.rank where i != axis { try c.requireEqual(a.shape[i], b.shape[i], "dim \(i)") }
             guard let x = a.shape[axis].fixedValue, let y = b.shape[axis].fixedValue else {
                 throw c.fail("concat axis \(axis) must have fixed sizes")
             }
             var s = a.shape; s[axis] = .fixed(x + y)
-            return [TensorType(.f32, s)]
+            return [TensorType(a.dtype, s)]
         },
         reference: { c in
             let a = c.inputs[0], b = c.inputs[1], axis = c.int("axis")
+            if case .raw(let ab) = a.storage, case .raw(let bb) = b.storage {
+                var s = a.shape; s[0] += b.shape[0]
+                return [try HostTensor(dtype: a.dtype, shape: s, bytes: ByteBuffer(Array(ab.bytes) + Array(bb.bytes)))]
+            }
             let outer = a.shape[..<axis].reduce(1, *), inner = a.shape[(axis + 1)...].reduce(1, *)
             let av = a.floats(), bv = b.floats(), la = a.shape[axis] * inner, lb = b.shape[axis] * inner
             var out = [Float](); out.reserveCapacity(av.count + bv.count)

@@ -1,0 +1,47 @@
+// The inner product loop shared by the matrix kernels: for output column n and a tile of
+// up to R rows starting at r0, acc[j] = Σ_k x[r0+j, k] · w[n, k].
+// Before including: the X buffer as `xs`, the weight buffer as WBUF (weights.glsl), and
+// RED_SUBGROUP or RED_SHARED. With RED_SUBGROUP the lanes of a subgroup split K and the
+// caller reduces acc with subgroupAdd; with RED_SHARED one invocation walks all of K.
+#if defined(RED_SUBGROUP)
+#extension GL_KHR_shader_subgroup_arithmetic : enable
+#extension GL_KHR_shader_subgroup_basic : enable
+#endif
+const uint R = 4u;
+
+void rowDots(uint n, uint r0, uint nr, uint K, uint lane, uint lanes, inout float acc[R]) {
+    if ((K & 31u) == 0u) {
+        float w[32];
+        for (uint kb = lane * 32u; kb < K; kb += lanes * 32u) {
+            dequant32(n * K + kb, w);
+            [[unroll]] for (uint j = 0u; j < R; j++) {
+                if (j < nr) {
+                    uint xo = (r0 + j) * K + kb;
+                    float s = 0.0;
+                    [[unroll]] for (uint i = 0u; i < 32u; i++) s += w[i] * xs[xo + i];
+                    acc[j] += s;
+                }
+            }
+        }
+    } else {
+        for (uint k = lane; k < K; k += lanes) {
+            float wv = loadW(n * K + k);
+            [[unroll]] for (uint j = 0u; j < R; j++) if (j < nr) acc[j] += wv * xs[(r0 + j) * K + k];
+        }
+    }
+}
+
+// Which columns this invocation (or subgroup) owns, and how lanes split K.
+#if defined(RED_SUBGROUP)
+#define COLUMN_SETUP(lane, lanes, first, stride) \
+    uint lane = gl_SubgroupInvocationID, lanes = gl_SubgroupSize; \
+    uint first = gl_WorkGroupID.x * gl_NumSubgroups + gl_SubgroupID, stride = gl_NumWorkGroups.x * gl_NumSubgroups;
+#define REDUCE(acc) [[unroll]] for (uint j_ = 0u; j_ < R; j_++) acc[j_] = subgroupAdd(acc[j_]);
+#define LEADER (gl_SubgroupInvocationID == 0u)
+#else
+#define COLUMN_SETUP(lane, lanes, first, stride) \
+    uint lane = 0u, lanes = 1u; \
+    uint first = gl_GlobalInvocationID.x, stride = gl_NumWorkGroups.x * gl_WorkGroupSize.x;
+#define REDUCE(acc)
+#define LEADER true
+#endif
