@@ -38,4 +38,16 @@ echo "test: swift build --build-tests --jobs $jobs"
 swift build --build-tests --jobs "$jobs"
 echo "test: swift test"
 # Tests run serially: no --parallel.
-swift test --skip-build "$@"
+if [[ $# -eq 0 ]]; then
+    # The kernels with the other shapes first: shared-memory reductions instead of subgroup
+    # operations, and the subgroup matrix kernels that GPUs use.
+    echo "test: kernels with SLUICE_SUBGROUPS=0"
+    SLUICE_SUBGROUPS=0 swift test --skip-build --disable-swift-testing --filter 'KernelTests|FusedKernelTests'
+    echo "test: kernels with SLUICE_MATMUL_VARIANT=subgroup"
+    SLUICE_MATMUL_VARIANT=subgroup swift test --skip-build --disable-swift-testing --filter 'KernelTests|FusedKernelTests'
+fi
+echo "test: the whole suite"
+swift test --skip-build --disable-swift-testing "$@"lter 'KernelTests|FusedKernelTests'
+    echo "test: kernels with SLUICE_MATMUL_VARIANT=subgroup"
+    SLUICE_MATMUL_VARIANT=subgroup swift test --skip-build --filter 'KernelTests|FusedKernelTests'
+fi

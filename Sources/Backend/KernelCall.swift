@@ -46,7 +46,14 @@ public struct LoweringContext {
     /// The matrix kernel's variant: on CPU drivers (lavapipe runs a workgroup as one thread
     /// and a subgroup as one SIMD register) one invocation per output column is faster than
     /// lanes splitting K, so the CPU gets the "shared" shape.
-    public var matmulVariant: String { device.kind == .cpu ? "shared" : reduction }
+    /// SLUICE_MATMUL_VARIANT=subgroup|shared overrides (to test both shapes on one device).
+    public var matmulVariant: String {
+        switch ProcessInfo.processInfo.environment["SLUICE_MATMUL_VARIANT"] {
+        case "subgroup" where device.subgroupArithmetic: return "subgroup"
+        case "shared": return "shared"
+        default: return device.kind == .cpu ? "shared" : reduction
+        }
+    }
 
     /// Product of `dims` as a function of T (every other symbol bound to its planned size).
     public func affine(_ dims: [Dim]) throws -> Affine {

@@ -41,7 +41,7 @@ public enum Passes {
                 return true
             }
             let key = n.op + "(" + n.inputs.joined(separator: ",") + ")" + GraphPrinter.line(Node(op: "", inputs: [], outputs: n.outputs.map { Value("_", $0.type) }, attributes: n.attributes))
-            if pure, let prev = seen[key] {
+            if pure, let prev = seen[key], !n.outputs.contains(where: { g.outputs.contains($0.name) }) {
                 for (a, b) in zip(n.outputs, prev.outputs) { rename[a.name] = b.name }
                 merged += 1
                 continue
@@ -50,7 +50,6 @@ public enum Passes {
             kept.append(n)
         }
         g.nodes = kept
-        g.outputs = g.outputs.map { rename[$0] ?? $0 }
         return merged
     }
 

@@ -98,7 +98,9 @@ public enum GraphEdit {
             n2.inputs = n.inputs.map { r.replacing[$0] ?? $0 }
             kept.append((Double(i), n2))
         }
-        out.outputs = g.outputs.map { r.replacing[$0] ?? $0 }
+        // Graph outputs keep their names: a rewrite that would rename one is declined.
+        if g.outputs.contains(where: { r.replacing[$0] != nil }) { return nil }
+        out.outputs = g.outputs
         // Every use of a removed value must now be replaced or redefined.
         for (_, n) in kept { for x in n.inputs where removedOutputs.contains(x) && !defined.contains(x) { return nil } }
         for o in out.outputs where removedOutputs.contains(o) && !defined.contains(o) { return nil }

@@ -49,10 +49,12 @@ final class MemoryPlannerTests: XCTestCase {
         func root(_ x: String) -> String { var r = x; while let p = same[r] { r = p }; return r }
         for n in g.nodes {
             let def = OpRegistry.shared[n.op]!
-            switch def.storage {
-            case .view(let i), .update(let i): same[n.outputs[0].name] = n.inputs[i]
-            case .inPlace: if let x = plan.inPlace[n.outputs[0].name] { same[n.outputs[0].name] = x }
-            case .fresh: break
+            for (o, v) in n.outputs.enumerated() {
+                switch def.storage(ofOutput: o) {
+                case .view(let i), .update(let i): same[v.name] = n.inputs[i]
+                case .inPlace: if let x = plan.inPlace[v.name] { same[v.name] = x }
+                case .fresh: break
+                }
             }
         }
         let names = plan.locations.keys.filter { plan.locations[$0]!.root == .arena }.sorted()
