@@ -47,7 +47,4 @@ if [[ $# -eq 0 ]]; then
     SLUICE_MATMUL_VARIANT=subgroup swift test --skip-build --disable-swift-testing --filter 'KernelTests|FusedKernelTests'
 fi
 echo "test: the whole suite"
-swift test --skip-build --disable-swift-testing "$@"lter 'KernelTests|FusedKernelTests'
-    echo "test: kernels with SLUICE_MATMUL_VARIANT=subgroup"
-    SLUICE_MATMUL_VARIANT=subgroup swift test --skip-build --filter 'KernelTests|FusedKernelTests'
-fi
+swift test --skip-build --disable-swift-testing "$@"
