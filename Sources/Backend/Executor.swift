@@ -44,8 +44,7 @@ public final class VulkanExecutor {
         let (folded, weights) = try WeightFolding.apply(input, weights: weights, cache: &resident.folded, registry: registry)
         graph = Scheduler.levelOrder(folded)
         maxBindings = bindings
-        let align = max(256, Int(device.info.minStorageBufferOffsetAlignment))
-        plan = try MemoryPlanner.plan(graph, bindings: bindings, alignment: align, registry: registry)
+        plan = try MemoryPlanner.plan(graph, bindings: bindings, alignment: DispatchPlan.alignment(device.info), registry: registry)
         library = KernelLibrary(device: device)
         stepBuffer = try GPUBuffer(device: device, size: 16, use: .hostVisible, label: "step values")
         fence = try Fence(device: device)
@@ -115,27 +114,11 @@ public final class VulkanExecutor {
     }
 
     private func lower(registry: OpRegistry, kernels: KernelRegistry) throws -> [PlannedCall] {
-        let types = graph.values.mapValues(\.type)
-        var calls: [(KernelCall, String)] = []
-        for node in graph.nodes {
-            guard let lowering = kernels.lowering(node.op) else {
-                throw BackendError.unsupported("operator '\(node.op)' (node \(node.label)) has no Vulkan kernel; kernels exist for: \(kernels.ops.joined(separator: ", "))")
-            }
-            let def = try registry.definition(node.op)
-            let ctx = LoweringContext(node: node, inputTypes: node.inputs.map { types[$0]! }, outputTypes: node.outputs.map(\.type),
-                                      attributes: try def.resolveAttributes(node.attributes, node: node),
-                                      bindings: maxBindings, device: device.info)
-            for c in try lowering(ctx) { calls.append((c, node.op)) }
-        }
-        let accesses = calls.map { c, _ in
-            Scheduler.Access(reads: c.buffers.enumerated().filter { !c.writes.contains($0.offset) }.map { plan.locations[$0.element]! },
-                             writes: c.writes.map { plan.locations[c.buffers[$0]]! })
-        }
-        let barriers = Scheduler.barriers(accesses)
-        return try zip(calls, barriers).map { pair, barrier in
-            let (c, op) = pair
+        let d = try DispatchPlan.lower(graph, plan: plan, bindings: maxBindings, device: device.info, registry: registry, kernels: kernels)
+        return try d.calls.indices.map { i in
+            let c = d.calls[i]
             let p = try library.pipeline(c.kernel, bindings: c.buffers.count + 1, pushBytes: c.push.count * 4)
-            return PlannedCall(call: c, op: op, pipeline: p, barrier: barrier)
+            return PlannedCall(call: c, op: d.ops[i], pipeline: p, barrier: d.barriers[i])
         }
     }
 

@@ -37,4 +37,19 @@ public enum WeightFolding {
         let needed = Set(g.params.filter { $0.kind == .weight }.map(\.name))
         return (g, w.filter { needed.contains($0.key) })
     }
+
+    /// The graph with weight-only nodes turned into weight parameters, without data (for
+    /// plans and dumps).
+    public static func foldedTypes(_ graph: Graph, registry: OpRegistry = .shared) -> Graph {
+        var g = graph
+        var constant = Set(graph.params.filter { $0.kind == .weight }.map(\.name))
+        g.nodes = graph.nodes.filter { node in
+            guard !node.inputs.isEmpty, node.inputs.allSatisfy(constant.contains), node.outputs.count == 1 else { return true }
+            constant.insert(node.outputs[0].name)
+            g.params.append(Value(node.outputs[0].name, node.outputs[0].type, kind: .weight))
+            return false
+        }
+        _ = try? Passes.deadCode.run(&g)
+        return g
+    }
 }
