@@ -43,6 +43,15 @@ enum StandardKernels {
                                    writes: [2], push: rows.words + [UInt32(k), UInt32(f)],
                                    grid: (c.groups(f, per: columnsPerGroup(c)), c.groups(c.maximum(rows), per: 4)))]
             },
+            // The worked example of README.md § "Writing a fusion pass".
+            "matmul_geglu": { c in
+                let rows = try c.rows(c.inputTypes[0]), w = c.inputTypes[1]
+                let k = try c.fixed(w.shape[1], "K"), f = try c.fixed(w.shape[0], "rows") / 2
+                let v = try weightVariant(c, w.dtype, "the weight"), variant = c.matmulVariant
+                return [KernelCall(kernel: "matmul_geglu_\(v)_\(variant)", buffers: c.node.inputs + [c.node.outputs[0].name],
+                                   writes: [2], push: rows.words + [UInt32(k), UInt32(f), c.string("approx") == "erf" ? 1 : 0],
+                                   grid: (c.groups(f, per: columnsPerGroup(c)), c.groups(c.maximum(rows), per: 4)))]
+            },
             "qkv_rope": { c in
                 let rows = try c.rows(c.inputTypes[0]), w = c.inputTypes[1]
                 let k = try c.fixed(w.shape[1], "K"), hd = c.int("head_dim")

@@ -75,3 +75,19 @@ final class FusedKernelTests: BackendTestCase {
         }
     }
 }
+
+/// The worked example's kernel (README.md § "Writing a fusion pass") against its reference.
+final class GeGLUKernelTests: BackendTestCase {
+    func testMatmulGeGLU() throws {
+        FusedOps.register()
+        for dt in ["f32", "q4_0", "q8_0"] {
+            for approx in ["tanh", "erf"] {
+                let g = try GraphParser.parse("graph @gg(%x: f32[T,64], %w: weight \(dt)[18,64]) {\n  %y = matmul_geglu(%x, %w) {approx = \"\(approx)\"} : f32[T,9]\n  return %y\n}")
+                let r = try RandomFeeds(graph: g, bindings: ["T": 5], seed: 11)
+                for res in try CrossCheck.run(device: device, graph: g, feeds: r.feeds, state: r.state, bindings: r.bindings) {
+                    XCTAssertTrue(res.passed, "\(dt) \(approx): error \(res.error) > \(res.tolerance)")
+                }
+            }
+        }
+    }
+}

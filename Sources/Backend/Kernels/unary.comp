@@ -6,13 +6,7 @@ layout(std430, binding = 1) readonly buffer X { float xs[]; };
 layout(std430, binding = 2) writeonly buffer Y { float ys[]; };
 layout(push_constant) uniform PC { uvec2 n; uint op; float param; } pc;
 
-// erf with |error| < 1.5e-7 (Abramowitz & Stegun 7.1.26).
-float erf_(float x) {
-    float s = sign(x), a = abs(x);
-    float t = 1.0 / (1.0 + 0.3275911 * a);
-    float y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-a * a);
-    return s * y;
-}
+#include "gelu.glsl"
 
 void main() {
     uint n = affine(pc.n);
@@ -20,10 +14,8 @@ void main() {
         float x = xs[i], y;
         if (pc.op == 0u) y = x * pc.param;
         else if (pc.op == 1u) y = x / (1.0 + exp(-x));
-        else if (pc.op == 2u) {
-            float u = clamp(0.7978845608028654 * (x + 0.044715 * x * x * x), -15.0, 15.0);
-            y = 0.5 * x * (1.0 + tanh(u));
-        } else y = 0.5 * x * (1.0 + erf_(x * 0.7071067811865476));
+        else if (pc.op == 2u) y = geluTanh(x);
+        else y = geluErf(x);
         ys[i] = y;
     }
 }

@@ -1,0 +1,35 @@
+#version 450
+// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 RED=shared,subgroup
+// y[r, n] = gelu(x·w[n]) · (x·w[F + n]) for w = [W_gate; W_up] with 2F rows.
+// matvec.glsl supplies the dot products (rowDots) and the column split; only the epilogue
+// is this kernel's own.
+layout(local_size_x = 64) in;
+#include "common.glsl"
+layout(std430, binding = 1) readonly buffer X { float xs[]; };
+layout(std430, binding = 2) readonly buffer Wt { uint wdata[]; };
+layout(std430, binding = 3) writeonly buffer Y { float ys[]; };
+layout(push_constant) uniform PC { uvec2 rows; uint K; uint F; uint erf; } pc;
+#define WBUF wdata
+#include "weights.glsl"
+#include "matvec.glsl"
+#include "gelu.glsl"
+
+void main() {
+    uint rows = affine(pc.rows), K = pc.K, F = pc.F;
+    COLUMN_SETUP(lane, lanes, first, stride)
+    for (uint r0 = gl_WorkGroupID.y * R; r0 < rows; r0 += gl_NumWorkGroups.y * R) {
+        uint nr = min(R, rows - r0);
+        for (uint n = first; n < F; n += stride) {
+            float g[R], u[R];
+            [[unroll]] for (uint j = 0u; j < R; j++) { g[j] = 0.0; u[j] = 0.0; }
+            rowDots(n, r0, nr, K, lane, lanes, g);
+            rowDots(F + n, r0, nr, K, lane, lanes, u);
+            REDUCE(g)
+            REDUCE(u)
+            if (LEADER) {
+                [[unroll]] for (uint j = 0u; j < R; j++)
+                    if (j < nr) ys[(r0 + j) * F + n] = (pc.erf != 0u ? geluErf(g[j]) : geluTanh(g[j])) * u[j];
+            }
+        }
+    }
+}
