@@ -25,6 +25,9 @@ public final class VulkanExecutor {
     let fence: Fence
     var profiler: Profiler?
     var tableRows: [String: Int] = [:]
+    /// Rows of the smallest state written by a cache update (the context capacity).
+    var cacheRows: Int?
+    var outputValues: [String: Value] = [:]
     public let resident: ResidentBuffers
 
     /// - Parameters:
@@ -49,6 +52,16 @@ public final class VulkanExecutor {
         stepBuffer = try GPUBuffer(device: device, size: 16, use: .hostVisible, label: "step values")
         fence = try Fence(device: device)
         try allocate(weights: weights)
+        let values = graph.values
+        outputValues = values.filter { graph.outputs.contains($0.key) }
+        for node in graph.nodes {
+            let def = try registry.definition(node.op)
+            for o in node.outputs.indices {
+                if case .update(let i) = def.storage(ofOutput: o), let rows = values[node.inputs[i]]?.type.shape.first?.resolve(bindings) {
+                    cacheRows = min(cacheRows ?? rows, rows)
+                }
+            }
+        }
         let calls = try lower(registry: registry, kernels: kernels)
         profiler = profile ? try Profiler(device: device, count: calls.count) : nil
         try record(calls)
@@ -101,7 +114,7 @@ public final class VulkanExecutor {
             readbackOffsets[o] = off
             off += (plan.locations[o]!.size + 15) / 16 * 16
         }
-        readback = try GPUBuffer(device: device, size: off, use: .hostVisible, label: "outputs")
+        readback = try GPUBuffer(device: device, size: off, use: .readback, label: "outputs")
     }
 
     // MARK: - Lowering and recording

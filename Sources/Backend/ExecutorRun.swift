@@ -6,8 +6,8 @@ import SluicePasses
 extension VulkanExecutor {
     /// Runs the recorded command buffer once. `inputs` holds every input parameter; `T` is
     /// bound from their shapes (at most the planned T) and `P` from `bindings` (default 0).
-    /// Returns every graph output by name.
-    public func run(inputs: [String: HostTensor], bindings: Bindings = [:]) throws -> [String: HostTensor] {
+    /// Returns the graph outputs by name: all of them, or those in `fetch`.
+    public func run(inputs: [String: HostTensor], bindings: Bindings = [:], fetch: Set<String>? = nil) throws -> [String: HostTensor] {
         var binds = maxBindings
         binds["T"] = bindings["T"]
         binds["P"] = bindings["P"] ?? 0
@@ -37,11 +37,8 @@ extension VulkanExecutor {
             throw BackendError.run("symbol \(s) is fixed at \(maxBindings[s].map(String.init) ?? "nothing") by the plan, got \(runtime[s]!)")
         }
         binds["T"] = T; binds["P"] = P
-        for node in graph.nodes where node.op == "kv_write" {
-            let cap = graph.values[node.inputs[0]]!.type.shape[0].resolve(maxBindings) ?? 0
-            guard P + T <= cap else {
-                throw BackendError.run("context full: \(P) cached + \(T) new rows exceed the cache's \(cap) rows")
-            }
+        if let cap = cacheRows, P + T > cap {
+            throw BackendError.run("context full: \(P) cached + \(T) new rows exceed the cache's \(cap) rows")
         }
         for node in graph.nodes where node.op == "embedding" {
             if let ids = inputs[node.inputs[1]], let rows = tableRows[node.inputs[0]] {
@@ -59,8 +56,8 @@ extension VulkanExecutor {
         try fence.wait(spin: true)
         profiler?.collect()
         var out: [String: HostTensor] = [:]
-        for o in graph.outputs {
-            let v = graph.values[o]!
+        for o in graph.outputs where fetch?.contains(o) ?? true {
+            let v = outputValues[o]!
             guard let dims = v.type.resolve(binds), let n = v.type.byteCount(binds) else {
                 throw BackendError.run("cannot size output %\(o) under \(binds)")
             }

@@ -2,7 +2,15 @@ import CVulkan
 
 /// A storage buffer with its own memory. Host-visible buffers stay mapped.
 public final class GPUBuffer: @unchecked Sendable {
-    public enum Use { case deviceLocal, hostVisible }
+    public enum Use {
+        /// Only the GPU touches it.
+        case deviceLocal
+        /// The host writes, the GPU reads: device-local and host-visible where the device has it.
+        case hostVisible
+        /// The GPU writes, the host reads: host-cached memory (reads over PCIe from
+        /// device-local memory are slow).
+        case readback
+    }
     let device: VulkanDevice
     let handle: VkBuffer
     let memory: VkDeviceMemory
@@ -30,10 +38,14 @@ public final class GPUBuffer: @unchecked Sendable {
         switch use {
         case .deviceLocal: type = device.memoryType(bits: req.memoryTypeBits, required: local) ?? device.memoryType(bits: req.memoryTypeBits, required: 0)
         case .hostVisible: type = device.memoryType(bits: req.memoryTypeBits, required: host, preferred: local)
+        case .readback:
+            let cached = VK_MEMORY_PROPERTY_HOST_CACHED_BIT.rawValue
+            type = device.memoryType(bits: req.memoryTypeBits, required: host | cached)
+                ?? device.memoryType(bits: req.memoryTypeBits, required: host)
         }
         guard let t = type else {
             vkDestroyBuffer(device.handle, handle, nil)
-            throw BackendError.unsupported("no memory type for \(label) (\(use == .hostVisible ? "host-visible" : "device-local")) on \(device.info.name)")
+            throw BackendError.unsupported("no memory type for \(label) (\(use)) on \(device.info.name)")
         }
         var alloc = VkMemoryAllocateInfo()
         alloc.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO
@@ -95,7 +107,7 @@ public final class GPUBuffer: @unchecked Sendable {
             out.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: m + offset, byteCount: count) }
             return out
         }
-        let staging = try GPUBuffer(device: device, size: count, use: .hostVisible, label: "readback")
+        let staging = try GPUBuffer(device: device, size: count, use: .readback, label: "readback")
         try device.submitOnce { cb in
             var region = VkBufferCopy(srcOffset: VkDeviceSize(offset), dstOffset: 0, size: VkDeviceSize(count))
             vkCmdCopyBuffer(cb, handle, staging.handle, 1, &region)

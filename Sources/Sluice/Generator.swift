@@ -27,7 +27,7 @@ public final class Generator {
 
     /// Feeds `tokens` into the cache in chunks; returns the logits and argmax after the last.
     @discardableResult
-    public func prefill(_ tokens: [Int32]) throws -> (logits: [Float], next: Int32) {
+    public func prefill(_ tokens: [Int32], logits: Bool = true) throws -> (logits: [Float], next: Int32) {
         guard !tokens.isEmpty else { throw SluiceError.badOption("prompt", "is empty") }
         guard history.count + tokens.count <= runner.contextLength else {
             throw SluiceError.contextFull(needed: history.count + tokens.count, capacity: runner.contextLength)
@@ -36,7 +36,8 @@ public final class Generator {
         var i = 0
         while i < tokens.count {
             let chunk = Array(tokens[i ..< min(tokens.count, i + runner.maxChunk)])
-            last = try runner.run(.prefill, tokens: chunk, past: history.count)
+            let lastChunk = i + chunk.count == tokens.count
+            last = try runner.run(.prefill, tokens: chunk, past: history.count, logits: logits && lastChunk)
             history += chunk
             i += chunk.count
         }
@@ -56,8 +57,10 @@ public final class Generator {
         }
         var stats = GenerationStats()
         stats.promptTokens = prompt.count
+        // Logits come back to the host only when the sampler or the caller needs them.
+        let needLogits = !sampling.isGreedy || onLogits != nil
         var t0 = Date()
-        var (logits, next) = try prefill(prompt)
+        var (logits, next) = try prefill(prompt, logits: needLogits)
         stats.prefillSeconds = Date().timeIntervalSince(t0)
         var sampler = Sampler(sampling)
         t0 = Date()
@@ -67,7 +70,7 @@ public final class Generator {
             stats.generatedTokens += 1
             if step == 0 { t0 = Date() }
             guard onToken(id), step + 1 < maxTokens else { break }
-            (logits, next) = try runner.run(.decode, tokens: [id], past: history.count)
+            (logits, next) = try runner.run(.decode, tokens: [id], past: history.count, logits: needLogits)
             history.append(id)
         }
         stats.decodeSeconds = Date().timeIntervalSince(t0)
@@ -87,7 +90,7 @@ public final class Generator {
             var i = 0
             while i < seq.count {
                 let chunk = Array(seq[i ..< min(seq.count, i + runner.maxChunk)])
-                let out = try runner.run(.score, tokens: chunk, past: i)
+                let out = try runner.run(.score, tokens: chunk, past: i, logits: true)
                 let v = out.logits.count / chunk.count
                 for r in 0..<chunk.count { rowLogits.append(Array(out.logits[r * v ..< (r + 1) * v])) }
                 i += chunk.count

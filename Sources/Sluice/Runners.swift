@@ -10,8 +10,9 @@ public protocol ModelRunner: AnyObject {
     var maxChunk: Int { get }
     var contextLength: Int { get }
     /// Feeds `tokens` at positions past..<past+count. Returns the last row's logits
-    /// (every row's with `stage == .score`, row-major) and the argmax of the last row.
-    func run(_ stage: GraphStage, tokens: [Int32], past: Int) throws -> (logits: [Float], next: Int32)
+    /// (every row's with `stage == .score`, row-major; empty unless `logits`) and the argmax
+    /// of the last row.
+    func run(_ stage: GraphStage, tokens: [Int32], past: Int, logits: Bool) throws -> (logits: [Float], next: Int32)
     /// Empties the KV cache.
     func reset() throws
 }
@@ -43,7 +44,9 @@ public final class VulkanRunner: ModelRunner {
         self.maxChunk = max(1, min(maxChunk, contextLength))
         self.profile = profile
         self.transform = transform
+        // Both generation graphs are planned, recorded and their weights uploaded at load.
         _ = try executor(.decode)
+        if self.maxChunk > 1 { _ = try executor(.prefill) }
     }
 
     public func executor(_ stage: GraphStage) throws -> VulkanExecutor {
@@ -55,10 +58,11 @@ public final class VulkanRunner: ModelRunner {
         return e
     }
 
-    public func run(_ stage: GraphStage, tokens: [Int32], past: Int) throws -> (logits: [Float], next: Int32) {
+    public func run(_ stage: GraphStage, tokens: [Int32], past: Int, logits: Bool) throws -> (logits: [Float], next: Int32) {
         let e = try executor(stage == .prefill && tokens.count == 1 ? .decode : stage)
-        let out = try e.run(inputs: ["tokens": HostTensor(i32: tokens, shape: [tokens.count])], bindings: ["P": past])
-        return (out["logits"]!.floats(), out["next_token"]!.ints().last!)
+        let out = try e.run(inputs: ["tokens": HostTensor(i32: tokens, shape: [tokens.count])], bindings: ["P": past],
+                            fetch: logits ? ["logits", "next_token"] : ["next_token"])
+        return (out["logits"]?.floats() ?? [], out["next_token"]!.ints().last!)
     }
 
     public func reset() throws { try executors.values.first?.resetState() }
@@ -87,7 +91,7 @@ public final class ReferenceRunner: ModelRunner {
         try reset()
     }
 
-    public func run(_ stage: GraphStage, tokens: [Int32], past: Int) throws -> (logits: [Float], next: Int32) {
+    public func run(_ stage: GraphStage, tokens: [Int32], past: Int, logits: Bool) throws -> (logits: [Float], next: Int32) {
         if graphs[stage] == nil {
             let g = try model.graph(stage)
             graphs[stage] = try passes?.run(g) ?? g

@@ -1,9 +1,11 @@
 import Foundation
 import SluiceGraph
+import SluicePasses
 
 /// Loading graph files and parsing `--bind` options for the commands.
 enum GraphFiles {
     static func load(_ path: String) throws -> Graph {
+        FusedOps.register()
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIError("cannot read graph file '\(path)'")
         }
