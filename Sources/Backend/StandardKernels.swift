@@ -12,16 +12,18 @@ enum StandardKernels {
     }
 
     static var all: [String: KernelLowering] {
+        var table: [String: KernelLowering] = [:]
+        // The matrix kernels, each plain, with an RMS-norm prologue, and with add + RMS norm.
+        for base in ["matmul", "qkv_rope", "matmul_swiglu", "matmul_geglu"] {
+            table[base] = { c in try matrix(c, base, norm: "none") }
+            table["rms_" + base] = { c in try matrix(c, base, norm: "rms") }
+            table["add_rms_" + base] = { c in try matrix(c, base, norm: "addrms") }
+        }
+        return table.merging(others) { a, _ in a }
+    }
+
+    static var others: [String: KernelLowering] {
         [
-            "matmul": { c in
-                let x = c.inputTypes[0], w = c.inputTypes[1]
-                let rows = try c.rows(x)
-                let k = try c.fixed(w.shape[1], "K"), n = try c.fixed(w.shape[0], "N")
-                let v = try weightVariant(c, w.dtype, "the weight")
-                return [KernelCall(kernel: "matmul_\(v)_\(c.matmulVariant)", buffers: [c.node.inputs[0], c.node.inputs[1], c.node.outputs[0].name],
-                                   writes: [2], push: rows.words + [UInt32(k), UInt32(n)],
-                                   grid: (c.groups(n, per: columnsPerGroup(c)), c.groups(c.maximum(rows), per: 4)))]
-            },
             "embedding": { c in
                 let table = c.inputTypes[0]
                 let rows = try c.elements(c.inputTypes[1])
@@ -35,36 +37,6 @@ enum StandardKernels {
             "layer_norm": { c in try norm(c, "layer") },
             "add_rms_norm": { c in try norm(c, "rms", add: true) },
             "add_layer_norm": { c in try norm(c, "layer", add: true) },
-            "matmul_swiglu": { c in
-                let rows = try c.rows(c.inputTypes[0]), w = c.inputTypes[1]
-                let k = try c.fixed(w.shape[1], "K"), f = try c.fixed(w.shape[0], "rows") / 2
-                let v = try weightVariant(c, w.dtype, "the weight"), variant = c.matmulVariant
-                return [KernelCall(kernel: "matmul_swiglu_\(v)_\(variant)", buffers: c.node.inputs + [c.node.outputs[0].name],
-                                   writes: [2], push: rows.words + [UInt32(k), UInt32(f)],
-                                   grid: (c.groups(f, per: columnsPerGroup(c)), c.groups(c.maximum(rows), per: 4)))]
-            },
-            // The worked example of README.md § "Writing a fusion pass".
-            "matmul_geglu": { c in
-                let rows = try c.rows(c.inputTypes[0]), w = c.inputTypes[1]
-                let k = try c.fixed(w.shape[1], "K"), f = try c.fixed(w.shape[0], "rows") / 2
-                let v = try weightVariant(c, w.dtype, "the weight"), variant = c.matmulVariant
-                return [KernelCall(kernel: "matmul_geglu_\(v)_\(variant)", buffers: c.node.inputs + [c.node.outputs[0].name],
-                                   writes: [2], push: rows.words + [UInt32(k), UInt32(f), c.string("approx") == "erf" ? 1 : 0],
-                                   grid: (c.groups(f, per: columnsPerGroup(c)), c.groups(c.maximum(rows), per: 4)))]
-            },
-            "qkv_rope": { c in
-                let rows = try c.rows(c.inputTypes[0]), w = c.inputTypes[1]
-                let k = try c.fixed(w.shape[1], "K"), hd = c.int("head_dim")
-                let dims = c.int("dims") == 0 ? hd : c.int("dims")
-                let pairs = try c.fixed(w.shape[0], "rows") / 2
-                let cap = try c.affine([c.inputTypes[2].shape[0]])
-                let v = try weightVariant(c, w.dtype, "the weight"), variant = c.matmulVariant
-                return [KernelCall(kernel: "qkv_rope_\(v)_\(variant)", buffers: c.node.inputs.prefix(2) + [c.node.outputs[0].name] + c.node.inputs.suffix(2),
-                                   writes: [2, 3, 4],
-                                   push: rows.words + [UInt32(k), UInt32(c.int("heads")), UInt32(c.int("kv_heads")), UInt32(hd), UInt32(dims),
-                                                       c.string("mode") == "half" ? 1 : 0, c.float("base").bitPattern, cap.a],
-                                   grid: (c.groups(pairs, per: columnsPerGroup(c)), c.groups(c.maximum(rows), per: 4)))]
-            },
             "add": { c in try binary(c, 0) },
             "mul": { c in try binary(c, 1) },
             "scale": { c in try unary(c, 0, c.float("value")) },
@@ -127,6 +99,45 @@ enum StandardKernels {
                         try copy(c, from: c.node.inputs[1], type: b, axis: axis, srcAxis: lb, srcStart: .fixed(0), len: lb, dstAxis: total, dstStart: la)]
             },
         ]
+    }
+
+    /// The matrix kernels (matvec.glsl): matmul, qkv_rope (RoPE and cache writes in the
+    /// epilogue), matmul_swiglu and matmul_geglu (the worked example of README.md § "Writing
+    /// a fusion pass"), each optionally with the RMS-norm prologue (prologue.glsl).
+    static func matrix(_ c: LoweringContext, _ base: String, norm: String) throws -> [KernelCall] {
+        let prefix = norm == "addrms" ? 3 : (norm == "rms" ? 2 : 1)   // x [, b] [, norm weight]
+        let x = c.inputTypes[0], w = c.inputTypes[prefix]
+        let rows = try c.rows(x)
+        let k = try c.fixed(w.shape[1], "K"), n = try c.fixed(w.shape[0], "the weight rows")
+        let v = try weightVariant(c, w.dtype, "the weight")
+        let outs = c.node.outputs.map(\.name)
+        let own = norm == "addrms" ? Array(outs.dropFirst()) : outs
+        let eps = c.float("eps").bitPattern
+        var buffers = Array(c.node.inputs.prefix(prefix + 1))   // x [, b] [, norm weight], w
+        var push = rows.words + [UInt32(k)]
+        let columns: Int
+        switch base {
+        case "qkv_rope":
+            let hd = c.int("head_dim"), dims = c.int("dims") == 0 ? hd : c.int("dims")
+            let cap = try c.affine([c.inputTypes[prefix + 1].shape[0]])
+            buffers += [own[0], c.node.inputs[prefix + 1], c.node.inputs[prefix + 2]]
+            push += [UInt32(c.int("heads")), UInt32(c.int("kv_heads")), UInt32(hd), UInt32(dims),
+                     c.string("mode") == "half" ? 1 : 0, c.float("base").bitPattern, cap.a]
+            columns = n / 2
+        case "matmul":
+            buffers += own
+            push += [UInt32(n)]
+            columns = n
+        default:
+            buffers += own
+            push += [UInt32(n / 2)] + (base == "matmul_geglu" ? [c.string("approx") == "erf" ? 1 : 0] : [])
+            columns = n / 2
+        }
+        push.append(eps)
+        if norm == "addrms" { buffers.append(outs[0]) }
+        let writes = Set(buffers.indices.filter { i in outs.contains(buffers[i]) || (base == "qkv_rope" && (i == prefix + 2 || i == prefix + 3)) })
+        return [KernelCall(kernel: "\(base)_\(v)_\(c.matmulVariant)_\(norm)", buffers: buffers, writes: writes, push: push,
+                           grid: (c.groups(columns, per: columnsPerGroup(c)), c.groups(c.maximum(rows), per: 4)))]
     }
 
     /// Output columns one workgroup of the matrix kernels covers.

@@ -50,6 +50,14 @@ public struct PassManager: Sendable {
         return PassManager(passes: Passes.cleanup + Passes.fusions + [Passes.deadCode])
     }
 
+    /// The standard pipeline for a CPU driver (lavapipe): without the norm prologues, which
+    /// trade barriers (cheap there) for extra loads in the matrix kernels' inner loop.
+    public static var standardForCPU: PassManager {
+        var pm = standard
+        pm.passes.removeAll { $0.name == "fuse-norm-prologue" }
+        return pm
+    }
+
     /// Cleanup only (`--no-fuse`).
     public static var cleanupOnly: PassManager { PassManager(passes: Passes.cleanup) }
 
@@ -61,7 +69,7 @@ public struct PassManager: Sendable {
 
     /// The pipeline the command-line options ask for: `--passes a,b,c` replaces it,
     /// `--disable-pass` removes passes, `--no-fuse` keeps cleanup only.
-    public static func configured(passes: String?, disabled: [String], noFuse: Bool) throws -> PassManager {
+    public static func configured(passes: String?, disabled: [String], noFuse: Bool, cpu: Bool = false) throws -> PassManager {
         let all = catalogue
         var pm: PassManager
         if let list = passes {
@@ -71,7 +79,7 @@ public struct PassManager: Sendable {
                 return p
             })
         } else {
-            pm = noFuse ? .cleanupOnly : .standard
+            pm = noFuse ? .cleanupOnly : (cpu ? .standardForCPU : .standard)
         }
         for d in disabled where all[d] == nil { throw PassError.unknownPass(d, all.keys.sorted()) }
         pm.passes.removeAll { disabled.contains($0.name) }

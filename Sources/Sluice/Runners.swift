@@ -30,10 +30,12 @@ public final class VulkanRunner: ModelRunner {
     let transform: (Graph) throws -> Graph
 
     /// - Parameter transform: applied to each graph before it is planned (the pass pipeline).
+    /// - Parameter passes: the pipeline; by default the standard one for the device's kind.
     public convenience init(device: VulkanDevice, model: LoadedModel, contextLength: Int, maxChunk: Int = 256,
-                            profile: Bool = false, passes: PassManager = .standard) throws {
+                            profile: Bool = false, passes: PassManager? = nil) throws {
+        let pm = passes ?? (device.info.kind == .cpu ? .standardForCPU : .standard)
         try self.init(device: device, model: model, contextLength: contextLength, maxChunk: maxChunk, profile: profile,
-                      transform: { try passes.run($0) })
+                      transform: { try pm.run($0) })
     }
 
     public init(device: VulkanDevice, model: LoadedModel, contextLength: Int, maxChunk: Int = 256,

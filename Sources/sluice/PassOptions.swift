@@ -12,7 +12,9 @@ struct PassOptions: ParsableArguments {
     @Flag(help: "Run the cleanup passes only, no fusion.")
     var noFuse = false
 
-    func manager() throws -> PassManager {
-        try PassManager.configured(passes: passes, disabled: disablePass, noFuse: noFuse)
+    /// The pipeline; on a CPU driver the default leaves out the norm prologues (see
+    /// `PassManager.standardForCPU`).
+    func manager(cpu: Bool = false) throws -> PassManager {
+        try PassManager.configured(passes: passes, disabled: disablePass, noFuse: noFuse, cpu: cpu)
     }
 }

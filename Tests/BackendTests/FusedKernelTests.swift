@@ -54,12 +54,31 @@ final class FusedKernelTests: BackendTestCase {
         }
     }
 
+    /// The RMS-norm prologue on every matrix kernel, with and without the residual add.
+    func testNormPrologues() throws {
+        for dt in ["q4_1", "q8_0", "f16"] {
+            for t in [1, 5] {
+                try check("""
+                graph @p(%a: f32[T,64], %b: f32[T,64], %nw: weight f32[64], %w: weight \(dt)[18,64], %wq: weight \(dt)[128,64], %kc: state f32[C,32], %vc: state f32[C,32], %kd: state f32[C,32], %vd: state f32[C,32]) {
+                  %s, %y = add_rms_matmul(%a, %b, %nw, %w) {eps = 1e-05} : f32[T,64], f32[T,18]
+                  %y2 = rms_matmul(%a, %nw, %w) {eps = 1e-05} : f32[T,18]
+                  %s2, %g = add_rms_matmul_swiglu(%s, %a, %nw, %w) {eps = 1e-05} : f32[T,64], f32[T,9]
+                  %e = rms_matmul_geglu(%s2, %nw, %w) {approx = "erf", eps = 1e-05} : f32[T,9]
+                  %s3, %q, %kc2, %vc2 = add_rms_qkv_rope(%s2, %b, %nw, %wq, %kc, %vc) {base = 10000.0, eps = 1e-05, head_dim = 32, heads = 2, kv_heads = 1, mode = "interleaved"} : f32[T,64], f32[T,64], f32[C,32], f32[C,32]
+                  %q2, %kc3, %vc3 = rms_qkv_rope(%s3, %nw, %wq, %kd, %vd) {base = 10000.0, eps = 1e-05, head_dim = 32, heads = 2, kv_heads = 1, mode = "half"} : f32[T,64], f32[C,32], f32[C,32]
+                  return %s, %y, %y2, %s2, %g, %e, %s3, %q, %q2, %kc3
+                }
+                """, ["T": t, "P": 2, "C": 10])
+            }
+        }
+    }
+
     /// The fused llama block on Vulkan equals the unfused one on the reference interpreter.
     func testFusedLlamaBlock() throws {
         let text = try String(contentsOf: Self.root.appendingPathComponent("graphs/llama_block.graph"), encoding: .utf8)
         let g = try GraphParser.parse(text)
         let opt = try PassManager.standard.run(g)
-        XCTAssertEqual(opt.opCounts["qkv_rope"], 1)
+        XCTAssertEqual(opt.opCounts["rms_qkv_rope"], 1)
         for (t, p) in [(3, 2), (1, 6)] {
             let r = try RandomFeeds(graph: g, bindings: ["T": t, "P": p, "C": 8], seed: 4)
             var st = r.state

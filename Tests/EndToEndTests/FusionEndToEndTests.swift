@@ -16,18 +16,28 @@ final class FusionEndToEndTests: XCTestCase {
     func testFusionsFireOncePerLayer() throws {
         let m = try model()
         let L = m.config.layers
-        let decode = try PassManager.standard.run(try m.graph(.decode))
-        XCTAssertEqual(decode.opCounts["qkv_rope"], L)
-        XCTAssertEqual(decode.opCounts["matmul_swiglu"], L)
-        // Residual + next norm: twice per layer (before attention and before the MLP); the
-        // last layer's second residual meets the final norm.
-        XCTAssertEqual(decode.opCounts["add_rms_norm"], 2 * L)
-        XCTAssertNil(decode.opCounts["rope"])
-        XCTAssertNil(decode.opCounts["silu"])
-        let prefill = try PassManager.standard.run(try m.graph(.prefill))
+        var fired: [String: Int] = [:]
+        let decode = try PassManager.standard.run(try m.graph(.decode)) { fired[$0.pass, default: 0] += $0.changes }
+        // Each fusion fires once per layer; residual + norm twice (before attention and
+        // before the MLP; the last layer's second residual meets the final norm).
+        XCTAssertEqual(fired["fuse-qkv-rope"], L)
+        XCTAssertEqual(fired["fuse-gate-up-silu"], L)
+        XCTAssertEqual(fired["fuse-add-norm"], 2 * L)
+        // Then every norm moves into the prologue of the matrix op that reads it.
+        XCTAssertEqual(fired["fuse-norm-prologue"], 2 * L + 1)
+        XCTAssertEqual(decode.opCounts["rms_qkv_rope"], 1)
+        XCTAssertEqual(decode.opCounts["add_rms_qkv_rope"], L - 1)
+        XCTAssertEqual(decode.opCounts["add_rms_matmul_swiglu"], L)
+        XCTAssertEqual(decode.opCounts["add_rms_matmul"], 1)
+        for op in ["rope", "silu", "rms_norm", "add_rms_norm", "kv_write"] { XCTAssertNil(decode.opCounts[op], op) }
+        // At most five dependent dispatches per layer (plus the embedding and the head).
+        let (_, _, dispatches) = try DispatchPlan.make(decode, bindings: ["T": 1, "C": 64, "P": 0])
+        XCTAssertLessThanOrEqual(dispatches.barriers.filter { $0 }.count, 5 * L + 2)
+        fired = [:]
+        let prefill = try PassManager.standard.run(try m.graph(.prefill)) { fired[$0.pass, default: 0] += $0.changes }
         // In prefill the last-row slice sits between the last residual and the final norm.
-        XCTAssertEqual(prefill.opCounts["add_rms_norm"], 2 * L - 1)
-        XCTAssertEqual(prefill.opCounts["qkv_rope"], L)
+        XCTAssertEqual(fired["fuse-add-norm"], 2 * L - 1)
+        XCTAssertEqual(prefill.opCounts["add_rms_qkv_rope"], L - 1)
     }
 
     /// Snapshot of the optimized graphs; SLUICE_RECORD=1 re-records them.
@@ -51,18 +61,20 @@ final class FusionEndToEndTests: XCTestCase {
         }
     }
 
-    /// Greedy generation is the same token for token with the cleanup-only pipeline.
+    /// Greedy generation is the same token for token with the cleanup-only pipeline, the CPU
+    /// pipeline and the full one (norm prologues included).
     func testGenerationUnchangedWithoutFusion() throws {
         let m = try model()
         let prompt: [Int32] = [504, 3575, 282, 4649, 314]
         var outs: [[Int32]] = []
-        for pm in [PassManager.standard, .cleanupOnly] {
+        for pm in [PassManager.standardForCPU, .cleanupOnly, .standard] {
             let r = try VulkanRunner(device: try VulkanDevice(), model: m, contextLength: 32, maxChunk: 8, passes: pm)
             var ids: [Int32] = []
             _ = try Generator(runner: r).generate(prompt: prompt, maxTokens: 6, sampling: SamplingParameters()) { ids.append($0); return true }
             outs.append(ids)
         }
         XCTAssertEqual(outs[0], outs[1])
+        XCTAssertEqual(outs[0], outs[2])
         XCTAssertEqual(outs[0].first, 7042)  // " Paris"
     }
 

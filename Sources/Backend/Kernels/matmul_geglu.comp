@@ -1,14 +1,18 @@
 #version 450
-// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 RED=shared,subgroup
+// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 RED=shared,subgroup NORM=none,rms,addrms
 // y[r, n] = gelu(x·w[n]) · (x·w[F + n]) for w = [W_gate; W_up] with 2F rows.
 // matvec.glsl supplies the dot products (rowDots) and the column split; only the epilogue
 // is this kernel's own.
 layout(local_size_x = 64) in;
 #include "common.glsl"
-layout(std430, binding = 1) readonly buffer X { float xs[]; };
-layout(std430, binding = 2) readonly buffer Wt { uint wdata[]; };
-layout(std430, binding = 3) writeonly buffer Y { float ys[]; };
-layout(push_constant) uniform PC { uvec2 rows; uint K; uint F; uint erf; } pc;
+#define SUM_BINDING 6
+#if defined(NORM_ADDRMS)
+layout(std430, binding = SUM_BINDING) writeonly buffer S { float sums[]; };
+#endif
+#include "prologue.glsl"
+layout(std430, binding = B0) readonly buffer Wt { uint wdata[]; };
+layout(std430, binding = B0 + 1) writeonly buffer Y { float ys[]; };
+layout(push_constant) uniform PC { uvec2 rows; uint K; uint F; uint erf; float eps; } pc;
 #define WBUF wdata
 #include "weights.glsl"
 #include "matvec.glsl"
@@ -19,6 +23,7 @@ void main() {
     COLUMN_SETUP(lane, lanes, first, stride)
     for (uint r0 = gl_WorkGroupID.y * R; r0 < rows; r0 += gl_NumWorkGroups.y * R) {
         uint nr = min(R, rows - r0);
+        prologue(r0, nr, K, pc.eps);
         for (uint n = first; n < F; n += stride) {
             float g[R], u[R];
             [[unroll]] for (uint j = 0u; j < R; j++) { g[j] = 0.0; u[j] = 0.0; }

@@ -1,6 +1,6 @@
 // The inner product loop shared by the matrix kernels: for output column n and a tile of
 // up to R rows starting at r0, acc[j] = Σ_k x[r0+j, k] · w[n, k].
-// Before including: the X buffer as `xs`, the weight buffer as WBUF (weights.glsl), and
+// Before including: prologue.glsl (the x loads, XV), the weight buffer as WBUF (weights.glsl), and
 // RED_SUBGROUP or RED_SHARED. With RED_SUBGROUP the lanes of a subgroup split K and the
 // caller reduces acc with subgroupAdd; with RED_SHARED one invocation walks all of K.
 #if defined(RED_SUBGROUP)
@@ -18,7 +18,7 @@ void rowDots(uint n, uint r0, uint nr, uint K, uint lane, uint lanes, inout floa
                 if (j < nr) {
                     uint xo = (r0 + j) * K + kb;
                     float s = 0.0;
-                    [[unroll]] for (uint i = 0u; i < 32u; i++) s += w[i] * xs[xo + i];
+                    [[unroll]] for (uint i = 0u; i < 32u; i++) s += w[i] * XV(xo + i, j, kb + i);
                     acc[j] += s;
                 }
             }
@@ -26,7 +26,7 @@ void rowDots(uint n, uint r0, uint nr, uint K, uint lane, uint lanes, inout floa
     } else {
         for (uint k = lane; k < K; k += lanes) {
             float wv = loadW(n * K + k);
-            [[unroll]] for (uint j = 0u; j < R; j++) if (j < nr) acc[j] += wv * xs[(r0 + j) * K + k];
+            [[unroll]] for (uint j = 0u; j < R; j++) if (j < nr) acc[j] += wv * XV((r0 + j) * K + k, j, k);
         }
     }
 }

@@ -1,18 +1,22 @@
 #version 450
-// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 RED=shared,subgroup
+// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 RED=shared,subgroup NORM=none,rms,addrms
 // One matmul over w = [Wq; Wk; Wv] with the epilogue: RoPE on the q and k columns (row t at
 // position P + t), q written out, k and v written into their caches at row P + t.
 // Each invocation (or subgroup) owns one PAIR of columns: a rotation pair of q or k, or two
 // adjacent v columns.
 layout(local_size_x = 64) in;
 #include "common.glsl"
-layout(std430, binding = 1) readonly buffer X { float xs[]; };
-layout(std430, binding = 2) readonly buffer Wt { uint wdata[]; };
-layout(std430, binding = 3) writeonly buffer Q { float qs[]; };
-layout(std430, binding = 4) buffer KC { float kc[]; };
-layout(std430, binding = 5) buffer VC { float vc[]; };
+#define SUM_BINDING 8
+#if defined(NORM_ADDRMS)
+layout(std430, binding = SUM_BINDING) writeonly buffer S { float sums[]; };
+#endif
+#include "prologue.glsl"
+layout(std430, binding = B0) readonly buffer Wt { uint wdata[]; };
+layout(std430, binding = B0 + 1) writeonly buffer Q { float qs[]; };
+layout(std430, binding = B0 + 2) buffer KC { float kc[]; };
+layout(std430, binding = B0 + 3) buffer VC { float vc[]; };
 layout(push_constant) uniform PC {
-    uvec2 rows; uint K; uint heads; uint kvHeads; uint headDim; uint dims; uint mode; float base; uint capacity;
+    uvec2 rows; uint K; uint heads; uint kvHeads; uint headDim; uint dims; uint mode; float base; uint capacity; float eps;
 } pc;
 #define WBUF wdata
 #include "weights.glsl"
@@ -25,6 +29,7 @@ void main() {
     COLUMN_SETUP(lane, lanes, first, stride)
     for (uint r0 = gl_WorkGroupID.y * R; r0 < rows; r0 += gl_NumWorkGroups.y * R) {
         uint nr = min(R, rows - r0);
+        prologue(r0, nr, K, pc.eps);
         for (uint p = first; p < pairs; p += stride) {
             // Which two columns (of the concatenated output) and whether they rotate.
             uint ca, cb, i = 0u; bool rotate = false;

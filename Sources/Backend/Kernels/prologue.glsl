@@ -1,0 +1,51 @@
+// The optional RMS-norm prologue of the matrix kernels (variants NORM=none,rms,addrms):
+// the kernel's input row is x (NORM_RMS) or a + b (NORM_ADDRMS, the residual add, whose sum
+// workgroup 0 also writes out), normalized by 1/sqrt(mean² + eps) and scaled by the f32
+// norm weight on the fly, so the norm costs no dispatch and no barrier of its own.
+// Defines the input bindings 1.. and B0, the first binding of the kernel's own buffers;
+// declares `sums` at binding SUM_BINDING when NORM_ADDRMS (the kernel defines SUM_BINDING).
+layout(std430, binding = 1) readonly buffer X { float xs[]; };
+#if defined(NORM_ADDRMS)
+layout(std430, binding = 2) readonly buffer X2 { float x2s[]; };
+layout(std430, binding = 3) readonly buffer NW { float nws[]; };
+#define B0 4
+#define XRAW(i) (xs[i] + x2s[i])
+#elif defined(NORM_RMS)
+layout(std430, binding = 2) readonly buffer NW { float nws[]; };
+#define B0 3
+#define XRAW(i) xs[i]
+#else
+#define B0 2
+#endif
+
+#if defined(NORM_RMS) || defined(NORM_ADDRMS)
+#define WG 64u
+#include "reduce.glsl"
+shared float invs[4];
+// x[row r0 + j, k] as the matrix kernels see it.
+#define XV(idx, j, k) (XRAW(idx) * invs[j] * nws[k])
+
+// Computes the inverse RMS of the tile's rows (and writes the sums); every invocation of
+// the workgroup must call it (it synchronizes).
+void prologue(uint r0, uint nr, uint K, float eps) {
+    uint t = gl_LocalInvocationID.x;
+    for (uint j = 0u; j < 4u; j++) {
+        float s = 0.0;
+        if (j < nr) {
+            for (uint k = t; k < K; k += 64u) {
+                float v = XRAW((r0 + j) * K + k);
+                s += v * v;
+#if defined(NORM_ADDRMS)
+                if (gl_WorkGroupID.x == 0u) sums[(r0 + j) * K + k] = v;
+#endif
+            }
+        }
+        float tot = wgSum(s);
+        if (t == 0u) invs[j] = inversesqrt(tot / float(K) + eps);
+    }
+    barrier();
+}
+#else
+#define XV(idx, j, k) xs[idx]
+void prologue(uint r0, uint nr, uint K, float eps) {}
+#endif
