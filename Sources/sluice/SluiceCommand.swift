@@ -7,5 +7,5 @@ struct SluiceCommand: ParsableCommand {
         discussion: """
         Graphs are written in Sluice's text format (docs/OPS.md); graphs/ has examples.
         """,
-        subcommands: [GenerateCommand.self, ChatCommand.self, TokenizeCommand.self, PerplexityCommand.self, RunCommand.self, DumpCommand.self, DevicesCommand.self])
+        subcommands: [GenerateCommand.self, BenchCommand.self, ChatCommand.self, TokenizeCommand.self, PerplexityCommand.self, RunCommand.self, DumpCommand.self, DevicesCommand.self])
 }
