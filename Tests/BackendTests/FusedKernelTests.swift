@@ -78,7 +78,7 @@ final class FusedKernelTests: BackendTestCase {
         let text = try String(contentsOf: Self.root.appendingPathComponent("graphs/llama_block.graph"), encoding: .utf8)
         let g = try GraphParser.parse(text)
         let opt = try PassManager.standard.run(g)
-        XCTAssertEqual(opt.opCounts["rms_qkv_rope"], 1)
+        XCTAssertEqual(opt.opCounts["qkv_rope"], 1)
         for (t, p) in [(3, 2), (1, 6)] {
             let r = try RandomFeeds(graph: g, bindings: ["T": t, "P": p, "C": 8], seed: 4)
             var st = r.state

@@ -35,9 +35,14 @@ final class FusionEndToEndTests: XCTestCase {
         XCTAssertLessThanOrEqual(dispatches.barriers.filter { $0 }.count, 5 * L + 2)
         fired = [:]
         let prefill = try PassManager.standard.run(try m.graph(.prefill)) { fired[$0.pass, default: 0] += $0.changes }
-        // In prefill the last-row slice sits between the last residual and the final norm.
+        // In prefill the last-row slice sits between the last residual and the final norm,
+        // and the layers' norms stay separate (prologues are for one-row values: only the
+        // final norm of the last row moves into the head's matmul).
         XCTAssertEqual(fired["fuse-add-norm"], 2 * L - 1)
-        XCTAssertEqual(prefill.opCounts["add_rms_qkv_rope"], L - 1)
+        XCTAssertEqual(fired["fuse-norm-prologue"], 1)
+        XCTAssertEqual(prefill.opCounts["rms_matmul"], 1)
+        XCTAssertEqual(prefill.opCounts["add_rms_norm"], 2 * L - 1)
+        XCTAssertEqual(prefill.opCounts["qkv_rope"], L)
     }
 
     /// Snapshot of the optimized graphs; SLUICE_RECORD=1 re-records them.

@@ -29,16 +29,15 @@ shared float invs[4];
 // the workgroup must call it (it synchronizes).
 void prologue(uint r0, uint nr, uint K, float eps) {
     uint t = gl_LocalInvocationID.x;
-    for (uint j = 0u; j < 4u; j++) {
+    // nr is the same for the whole workgroup, so the barriers in wgSum stay uniform.
+    for (uint j = 0u; j < nr; j++) {
         float s = 0.0;
-        if (j < nr) {
-            for (uint k = t; k < K; k += 64u) {
-                float v = XRAW((r0 + j) * K + k);
-                s += v * v;
+        for (uint k = t; k < K; k += 64u) {
+            float v = XRAW((r0 + j) * K + k);
+            s += v * v;
 #if defined(NORM_ADDRMS)
-                if (gl_WorkGroupID.x == 0u) sums[(r0 + j) * K + k] = v;
+            if (gl_WorkGroupID.x == 0u) sums[(r0 + j) * K + k] = v;
 #endif
-            }
         }
         float tot = wgSum(s);
         if (t == 0u) invs[j] = inversesqrt(tot / float(K) + eps);

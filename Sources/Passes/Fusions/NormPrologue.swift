@@ -3,7 +3,8 @@ import SluiceGraph
 /// RMS norms folded into the prologue of the matrix op that consumes them: every workgroup
 /// of the consumer normalizes its input rows itself, so the norm costs no dispatch and no
 /// barrier. With the residual add in front (add_rms_norm) the consumer also writes the sum.
-/// This brings a decoder layer's decode step down to five dependent dispatches.
+/// This brings a decoder layer's decode step down to five dependent dispatches. It applies
+/// to one-row (decode) graphs: with many rows every workgroup would repeat the norm.
 public enum NormPrologue {
     /// Matrix ops that take a prologue.
     static var consumers: [OpDefinition] { [LinearOps.matmul, FusedOps.qkvRope, FusedOps.matmulSwiGLU, GeGLU.op] }
@@ -54,7 +55,11 @@ public enum NormPrologue {
 
     static func rules(_ consumer: OpDefinition) -> [RewriteRule] {
         let rest = (1..<consumer.inputs.count).map { Pattern.any("in\($0)") }
-        let g: [Guard] = [.singleUse("n"), Guard { m in m.type("w").dtype == .f32 && Fusions.isWeight(m, "w") && m.type("n").rank == 2 }]
+        // Decode steps only (one row): there the norm's own dispatch and barrier cost more than
+        // recomputing it in each workgroup; with many rows the recomputation dominates.
+        let g: [Guard] = [.singleUse("n"), Guard { m in
+            m.type("w").dtype == .f32 && Fusions.isWeight(m, "w") && m.type("n").rank == 2 && m.type("n").shape[0] == .fixed(1)
+        }]
         let withAdd = RewriteRule(
             name: "add_rms_norm+\(consumer.name)",
             patterns: [.node(op: consumer.name, inputs: [.op("add_rms_norm", .any("a"), .any("b"), .any("w"), as: "n", output: 1)] + rest,
