@@ -1,7 +1,8 @@
 #version 450
 // Causal attention with grouped-query heads over the first P+T rows of the K/V cache.
-// One workgroup per (head, query row): 64 keys at a time, each invocation scores one key,
-// then every invocation folds the chunk into its output dims with an online softmax.
+// One workgroup per (head, query row): 64 keys at a time, staged through shared memory so
+// the loads are coalesced; each invocation scores one key, then every invocation folds the
+// chunk into its output dims with an online softmax.
 layout(local_size_x = 64) in;
 #include "common.glsl"
 layout(std430, binding = 1) readonly buffer Q { float qs[]; };
@@ -12,6 +13,9 @@ layout(push_constant) uniform PC { uvec2 rows; uint heads; uint kvHeads; uint he
 const uint MAXD = 256u;
 shared float qsh[MAXD];
 shared float sc[64];
+// A tile of 64 keys × 64 dims, loaded with consecutive invocations reading consecutive
+// floats (one padding column avoids bank conflicts).
+shared float ktile[64][65];
 
 void main() {
     uint rows = affine(pc.rows), D = pc.headDim, t = gl_LocalInvocationID.x;
@@ -29,13 +33,18 @@ void main() {
             [[unroll]] for (uint k = 0u; k < MAXD / 64u; k++) acc[k] = 0.0;
             for (uint j0 = first; j0 <= p; j0 += 64u) {
                 uint j = j0 + t;
-                float s = -3.4e38;
-                if (j <= p) {
-                    float dot = 0.0;
-                    for (uint d = 0u; d < D; d++) dot += qsh[d] * ks[j * kw + g * D + d];
-                    s = dot * pc.scale;
+                float dot = 0.0;
+                for (uint d0 = 0u; d0 < D; d0 += 64u) {
+                    for (uint e = t; e < 64u * 64u; e += 64u) {
+                        uint kk = e / 64u, dd = e % 64u, jj = j0 + kk;
+                        ktile[kk][dd] = (jj <= p && d0 + dd < D) ? ks[jj * kw + g * D + d0 + dd] : 0.0;
+                    }
+                    barrier();
+                    uint dn = min(64u, D - d0);
+                    for (uint dd = 0u; dd < dn; dd++) dot += qsh[d0 + dd] * ktile[t][dd];
+                    barrier();
                 }
-                sc[t] = s;
+                sc[t] = j <= p ? dot * pc.scale : -3.4e38;
                 barrier();
                 uint cnt = min(64u, p + 1u - j0);
                 float cm = m;
