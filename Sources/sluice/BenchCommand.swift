@@ -37,7 +37,7 @@ struct BenchCommand: ParsableCommand {
             m = try ModelLoader.load(path: path)
         }
         let d = try device.open()
-        let ctx = max(p, n + 1, 2)
+        let ctx = max(p, n + 2, 2)
         let runner = try VulkanRunner(device: d, model: m, contextLength: ctx, maxChunk: max(p, 1), profile: profile,
                                       passes: try passOptions.manager(cpu: d.info.kind == .cpu))
         let gen = Generator(runner: runner)
