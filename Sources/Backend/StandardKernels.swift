@@ -136,11 +136,8 @@ enum StandardKernels {
         push.append(eps)
         if norm == "addrms" { buffers.append(outs[0]) }
         let writes = Set(buffers.indices.filter { i in outs.contains(buffers[i]) || (base == "qkv_rope" && (i == prefix + 2 || i == prefix + 3)) })
-        // With a prologue every workgroup normalizes its rows first, so fewer, busier
-        // workgroups (each walking several columns) repeat that work less often.
-        let perGroup = columnsPerGroup(c) * (norm == "none" ? 1 : 8)
         return [KernelCall(kernel: "\(base)_\(v)_\(c.matmulVariant)_\(norm)", buffers: buffers, writes: writes, push: push,
-                           grid: (c.groups(columns, per: perGroup), c.groups(c.maximum(rows), per: 4)))]
+                           grid: (c.groups(columns, per: columnsPerGroup(c)), c.groups(c.maximum(rows), per: 4)))]
     }
 
     /// Output columns one workgroup of the matrix kernels covers.
