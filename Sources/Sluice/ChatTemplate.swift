@@ -7,9 +7,12 @@ public struct ChatTemplate: Sendable {
     /// Recognises ChatML in a Jinja `tokenizer.chat_template`; nil for other templates.
     public init?(jinja: String?) {
         guard let t = jinja, t.contains("<|im_start|>") else { return nil }
-        let marker = "<|im_start|>system\\n"
-        if let r = t.range(of: marker), let end = t[r.upperBound...].range(of: "<|im_end|>") {
-            defaultSystem = String(t[r.upperBound..<end.lowerBound])
+        // The newline after "system" may be a real one or a Jinja escape.
+        for marker in ["<|im_start|>system\n", "<|im_start|>system\\n"] {
+            if let r = t.range(of: marker), let end = t[r.upperBound...].range(of: "<|im_end|>") {
+                defaultSystem = String(t[r.upperBound..<end.lowerBound])
+                break
+            }
         }
     }
 

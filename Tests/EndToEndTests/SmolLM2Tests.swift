@@ -117,3 +117,29 @@ final class SmolLM2Tests: XCTestCase {
         }
     }
 }
+
+/// The chat template read from the model's metadata, and a second turn continuing the cache.
+final class ChatTests: XCTestCase {
+    func testChatMLFromMetadataAndCacheKeptAcrossTurns() throws {
+        let m = try ModelLoader.load(path: try SmolLM2Tests.modelPath())
+        let t = try XCTUnwrap(ChatTemplate(jinja: m.chatTemplate), "SmolLM2's template is ChatML")
+        XCTAssertEqual(t.defaultSystem, "You are a helpful AI assistant named SmolLM, trained by Hugging Face")
+        let first = t.userTurn("What is 2+2?", first: true)
+        XCTAssertTrue(first.hasPrefix("<|im_start|>system\nYou are a helpful AI assistant"))
+        XCTAssertTrue(first.hasSuffix("<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n"))
+        XCTAssertFalse(t.userTurn("Hi", first: false).contains("system"))
+        let tok = try XCTUnwrap(m.tokenizer)
+        // The reference ids of prompt 2 (ChatML without the system turn) come out of the template.
+        XCTAssertEqual(tok.encode(t.userTurn("What is 2+2?", first: false)),
+                       [1, 4093, 198, 1780, 314, 216, 34, 27, 34, 47, 2, 198, 1, 520, 9531, 198])
+        let gen = Generator(runner: try VulkanRunner(device: try VulkanDevice(), model: m, contextLength: 64, maxChunk: 16))
+        var reply: [Int32] = []
+        _ = try gen.generate(prompt: tok.encode(t.userTurn("What is 2+2?", first: false)), maxTokens: 6, sampling: SamplingParameters()) {
+            reply.append($0); return true
+        }
+        XCTAssertEqual(tok.decode(reply), "The answer is 4.")
+        let before = gen.history.count
+        _ = try gen.generate(prompt: tok.encode(t.userTurn("Thanks", first: false)), maxTokens: 2, sampling: SamplingParameters()) { _ in true }
+        XCTAssertGreaterThan(gen.history.count, before, "the second turn continues the same cache")
+    }
+}
