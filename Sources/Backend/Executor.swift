@@ -76,10 +76,6 @@ public final class VulkanExecutor {
     // MARK: - Buffers
 
     private func allocate(weights: [String: HostTensor]) throws {
-        let limit = Int(device.info.maxStorageBufferRange)
-        for (name, loc) in plan.locations where loc.size > limit {
-            throw BackendError.unsupported("%\(name) needs \(loc.size) bytes in one binding; \(device.info.name) allows \(limit) (maxStorageBufferRange)")
-        }
         if plan.arenaBytes > 0 {
             buffers[.arena] = try GPUBuffer(device: device, size: plan.arenaBytes, use: .deviceLocal, label: "arena")
         }
@@ -202,11 +198,16 @@ public final class VulkanExecutor {
         }
         try check(r, "vkAllocateDescriptorSets")
         var infos = [VkDescriptorBufferInfo(buffer: stepBuffer.handle, offset: 0, range: 16)]
-        for name in pc.call.buffers {
+        let limit = Int(min(device.info.maxStorageBufferRange, UInt64(Int.max)))
+        for (i, name) in pc.call.buffers.enumerated() {
             let loc = plan.locations[name]!
             let buffer = buffers[loc.root]!
-            let range = min((loc.size + 3) / 4 * 4, buffer.size - loc.offset)
-            infos.append(VkDescriptorBufferInfo(buffer: buffer.handle, offset: VkDeviceSize(loc.offset), range: VkDeviceSize(range)))
+            let (off, size) = pc.call.windows[i].map { (loc.offset + $0.offset, $0.size) } ?? (loc.offset, loc.size)
+            let range = min((size + 3) / 4 * 4, buffer.size - off)
+            guard range <= limit else {
+                throw BackendError.unsupported("kernel \(pc.call.kernel) binds %\(name) with \(range) bytes; \(device.info.name) allows \(limit) per binding (maxStorageBufferRange) and this operator has no split")
+            }
+            infos.append(VkDescriptorBufferInfo(buffer: buffer.handle, offset: VkDeviceSize(off), range: VkDeviceSize(range)))
         }
         infos.withUnsafeBufferPointer { ip in
             var writes = (0..<infos.count).map { i -> VkWriteDescriptorSet in

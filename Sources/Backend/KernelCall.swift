@@ -10,9 +10,14 @@ public struct KernelCall {
     public var writes: Set<Int>
     public var push: [UInt32]
     public var grid: (x: UInt32, y: UInt32)
+    /// Byte windows of some buffers (index → offset and size within the value), for tensors
+    /// bound in pieces because they exceed the device's maxStorageBufferRange.
+    public var windows: [Int: (offset: Int, size: Int)] = [:]
 
-    public init(kernel: String, buffers: [String], writes: Set<Int>, push: [UInt32], grid: (x: UInt32, y: UInt32)) {
+    public init(kernel: String, buffers: [String], writes: Set<Int>, push: [UInt32], grid: (x: UInt32, y: UInt32),
+                windows: [Int: (offset: Int, size: Int)] = [:]) {
         self.kernel = kernel; self.buffers = buffers; self.writes = writes; self.push = push; self.grid = grid
+        self.windows = windows
     }
 }
 
@@ -75,6 +80,26 @@ public struct LoweringContext {
     /// All dims but the last, as a function of T.
     public func rows(_ t: TensorType) throws -> Affine { try affine(Array(t.shape.dropLast())) }
     public func elements(_ t: TensorType) throws -> Affine { try affine(t.shape) }
+
+    /// The most bytes one binding may span (SLUICE_MAX_BINDING lowers it, for tests).
+    public var maxBinding: Int {
+        let dev = Int(min(device.maxStorageBufferRange, UInt64(Int.max)))
+        if let s = ProcessInfo.processInfo.environment["SLUICE_MAX_BINDING"], let v = Int(s), v > 0 { return min(v, dev) }
+        return dev
+    }
+
+    /// Row ranges of a [rows, K] weight such that each range's bytes fit one binding and
+    /// start at an allowed offset.
+    public func rowChunks(rows: Int, rowBytes: Int) throws -> [Range<Int>] {
+        let limit = maxBinding
+        if rows * rowBytes <= limit { return [0..<rows] }
+        func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+        let align = max(1, Int(device.minStorageBufferOffsetAlignment))
+        let step = align / gcd(rowBytes, align)
+        let per = limit / rowBytes / step * step
+        guard per > 0 else { throw fail("one row of \(rowBytes) bytes does not fit a binding of \(limit) bytes") }
+        return stride(from: 0, to: rows, by: per).map { $0 ..< min(rows, $0 + per) }
+    }
 
     /// The largest value of `a` (at the planned T).
     public func maximum(_ a: Affine) -> Int { Int(a.a) + Int(a.b) * (bindings["T"] ?? 0) }

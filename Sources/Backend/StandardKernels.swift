@@ -29,9 +29,16 @@ enum StandardKernels {
                 let rows = try c.elements(c.inputTypes[1])
                 let d = try c.fixed(table.shape[1], "D"), vocab = try c.fixed(table.shape[0], "V")
                 let v = try weightVariant(c, table.dtype, "the table")
-                return [KernelCall(kernel: "embedding_\(v)", buffers: [c.node.inputs[0], c.node.inputs[1], c.node.outputs[0].name],
-                                   writes: [2], push: rows.words + [UInt32(d), UInt32(vocab)],
-                                   grid: (c.groups(c.maximum(rows) * d, per: 256), 1))]
+                // A table bigger than one binding is bound in row windows; each dispatch
+                // writes the rows whose ids fall in its window.
+                let rowBytes = table.dtype.byteCount(forElements: d)!
+                let chunks = try c.rowChunks(rows: vocab, rowBytes: rowBytes)
+                return chunks.map { r in
+                    KernelCall(kernel: "embedding_\(v)", buffers: [c.node.inputs[0], c.node.inputs[1], c.node.outputs[0].name],
+                               writes: [2], push: rows.words + [UInt32(d), UInt32(r.count), UInt32(r.lowerBound)],
+                               grid: (c.groups(c.maximum(rows) * d, per: 256), 1),
+                               windows: chunks.count == 1 ? [:] : [0: (r.lowerBound * rowBytes, r.count * rowBytes)])
+                }
             },
             "rms_norm": { c in try norm(c, "rms") },
             "layer_norm": { c in try norm(c, "layer") },
@@ -125,9 +132,20 @@ enum StandardKernels {
                      c.string("mode") == "half" ? 1 : 0, c.float("base").bitPattern, cap.a]
             columns = n / 2
         case "matmul":
+            // A weight bigger than one binding is bound in row windows, one dispatch each.
             buffers += own
-            push += [UInt32(n)]
-            columns = n
+            let rowBytes = w.dtype.byteCount(forElements: k)!
+            let chunks = try c.rowChunks(rows: n, rowBytes: rowBytes)
+            let calls = chunks.map { r -> KernelCall in
+                var b = buffers
+                if norm == "addrms" { b.append(outs[0]) }
+                let writes = Set(b.indices.filter { outs.contains(b[$0]) })
+                return KernelCall(kernel: "matmul_\(v)_\(c.matmulVariant)_\(norm)", buffers: b, writes: writes,
+                                  push: push + [UInt32(r.count), eps, UInt32(n), UInt32(r.lowerBound)],
+                                  grid: (c.groups(r.count, per: columnsPerGroup(c)), c.groups(c.maximum(rows), per: 4)),
+                                  windows: chunks.count == 1 ? [:] : [prefix: (r.lowerBound * rowBytes, r.count * rowBytes)])
+            }
+            return calls
         default:
             buffers += own
             push += [UInt32(n / 2)] + (base == "matmul_geglu" ? [c.string("approx") == "erf" ? 1 : 0] : [])

@@ -98,3 +98,33 @@ final class ValidationLayerTests: XCTestCase {
         ValidationLog.clear()
     }
 }
+
+/// Tensors bigger than one binding (maxStorageBufferRange, 128 MiB on lavapipe) are bound in
+/// row windows; SLUICE_MAX_BINDING lowers the limit so small tensors take that path here.
+final class LargeTensorTests: BackendTestCase {
+    func testWeightsSplitAcrossBindingsMatchTheReference() throws {
+        setenv("SLUICE_MAX_BINDING", "1024", 1)
+        defer { unsetenv("SLUICE_MAX_BINDING") }
+        let g = try GraphParser.parse("""
+        graph @tied(%ids: i32[T], %emb: weight q8_0[70,64], %w: weight q4_0[45,256], %x: f32[T,256]) {
+          %e = embedding(%emb, %ids) : f32[T,64]
+          %logits = matmul(%e, %emb) : f32[T,70]
+          %y = matmul(%x, %w) : f32[T,45]
+          return %e, %logits, %y
+        }
+        """)
+        for t in [1, 6] {
+            let r = try RandomFeeds(graph: g, bindings: ["T": t], seed: UInt64(t))
+            for res in try CrossCheck.run(device: device, graph: g, feeds: r.feeds, state: r.state, bindings: r.bindings) {
+                XCTAssertTrue(res.passed, "%\(res.output): error \(res.error) > \(res.tolerance)")
+            }
+            let weights = r.feeds.filter { $0.key == "emb" || $0.key == "w" }
+            let exec = try VulkanExecutor(device: device, graph: g, bindings: r.bindings, weights: weights)
+            // 70 rows of 68 bytes, windows of at most 1024 bytes starting at multiples of 16:
+            // 12 rows each, 6 windows (embedding and the tied matmul); 45 rows of 144 bytes:
+            // 7 rows each, 7 windows.
+            XCTAssertEqual(exec.dispatches.filter { $0.op == "embedding" }.count, 6)
+            XCTAssertEqual(exec.dispatches.filter { $0.op == "matmul" }.count, 13)
+        }
+    }
+}

@@ -11,7 +11,9 @@ layout(std430, binding = SUM_BINDING) writeonly buffer S { float sums[]; };
 #include "prologue.glsl"
 layout(std430, binding = B0) readonly buffer Wt { uint wdata[]; };
 layout(std430, binding = B0 + 1) writeonly buffer Y { float ys[]; };
-layout(push_constant) uniform PC { uvec2 rows; uint K; uint N; float eps; } pc;
+// N columns of this dispatch, written at nOff within rows of Nstride (a weight bigger than
+// one binding is bound in row windows, one dispatch each).
+layout(push_constant) uniform PC { uvec2 rows; uint K; uint N; float eps; uint Nstride; uint nOff; } pc;
 #define WBUF wdata
 #include "weights.glsl"
 #include "matvec.glsl"
@@ -27,7 +29,7 @@ void main() {
             [[unroll]] for (uint j = 0u; j < R; j++) acc[j] = 0.0;
             rowDots(n, r0, nr, K, lane, lanes, acc);
             REDUCE(acc)
-            if (LEADER) { [[unroll]] for (uint j = 0u; j < R; j++) if (j < nr) ys[(r0 + j) * N + n] = acc[j]; }
+            if (LEADER) { [[unroll]] for (uint j = 0u; j < R; j++) if (j < nr) ys[(r0 + j) * pc.Nstride + pc.nOff + n] = acc[j]; }
         }
     }
 }
