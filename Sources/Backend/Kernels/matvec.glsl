@@ -10,6 +10,26 @@
 const uint R = 4u;
 
 void rowDots(uint n, uint r0, uint nr, uint K, uint lane, uint lanes, inout float acc[R]) {
+#if defined(RED_SUBGROUP)
+    // Lanes take 8-value pieces of the blocks, so a subgroup keeps all its lanes busy on
+    // short rows (K = 576 is 18 blocks but 72 pieces).
+    if ((K & 31u) == 0u) {
+        float w[8];
+        for (uint c = lane; c < K / 8u; c += lanes) {
+            uint kb = (c >> 2) * 32u, s = c & 3u;
+            dequant8(n * K + kb, s, w);
+            [[unroll]] for (uint j = 0u; j < R; j++) {
+                if (j < nr) {
+                    uint xo = (r0 + j) * K + kb + 8u * s;
+                    float t = 0.0;
+                    [[unroll]] for (uint i = 0u; i < 8u; i++) t += w[i] * XV(xo + i, j, kb + 8u * s + i);
+                    acc[j] += t;
+                }
+            }
+        }
+        return;
+    }
+#endif
     if ((K & 31u) == 0u) {
         float w[32];
         for (uint kb = lane * 32u; kb < K; kb += lanes * 32u) {

@@ -69,3 +69,31 @@ void dequant32(uint i0, out float w[32]) {
     [[unroll]] for (uint j = 0u; j < 32u; j++) w[j] = loadW(i0 + j);
 #endif
 }
+
+// Values 8·s … 8·s+7 of the 32-value block starting at flat index i0 (s in 0..3), for
+// kernels whose lanes split K finer than a block.
+void dequant8(uint i0, uint s, out float w[8]) {
+#if defined(W_Q4_0) || defined(W_Q4_1)
+#if defined(W_Q4_0)
+    uint o = (i0 >> 5) * 18u; float d = wf16(o); float m = -8.0 * d; uint qs = o + 2u;
+#else
+    uint o = (i0 >> 5) * 20u; float d = wf16(o); float m = wf16(o + 2u); uint qs = o + 4u;
+#endif
+    // Byte j holds value j (low nibble) and j + 16 (high nibble).
+    uint b0 = qs + (s & 1u) * 8u, shift = s >= 2u ? 4u : 0u;
+    uint lo = wword(b0), hi = wword(b0 + 4u);
+    [[unroll]] for (uint i = 0u; i < 4u; i++) {
+        w[i] = float((lo >> (8u * i + shift)) & 15u) * d + m;
+        w[i + 4u] = float((hi >> (8u * i + shift)) & 15u) * d + m;
+    }
+#elif defined(W_Q8_0)
+    uint o = (i0 >> 5) * 34u; float d = wf16(o);
+    uint lo = wword(o + 2u + 8u * s), hi = wword(o + 6u + 8u * s);
+    [[unroll]] for (uint i = 0u; i < 4u; i++) {
+        w[i] = float(int(lo << (24u - 8u * i)) >> 24) * d;
+        w[i + 4u] = float(int(hi << (24u - 8u * i)) >> 24) * d;
+    }
+#else
+    [[unroll]] for (uint i = 0u; i < 8u; i++) w[i] = loadW(i0 + 8u * s + i);
+#endif
+}
