@@ -52,13 +52,23 @@ void main() {
                 float corr = exp(m - cm);
                 l *= corr;
                 [[unroll]] for (uint k = 0u; k < MAXD / 64u; k++) acc[k] *= corr;
-                for (uint c = 0u; c < cnt; c++) {
-                    float e = exp(sc[c] - cm);
-                    l += e;
-                    uint jj = j0 + c;
-                    [[unroll]] for (uint k = 0u; k < MAXD / 64u; k++) {
-                        uint d = t + 64u * k;
-                        if (d < D) acc[k] += e * vs[jj * kw + g * D + d];
+                barrier();
+                // Each invocation exponentiates one score; then V is staged like K.
+                sc[t] = t < cnt ? exp(sc[t] - cm) : 0.0;
+                barrier();
+                for (uint c = 0u; c < cnt; c++) l += sc[c];
+                [[unroll]] for (uint k = 0u; k < MAXD / 64u; k++) {
+                    uint d0 = 64u * k;
+                    if (d0 < D) {
+                        for (uint e = t; e < 64u * 64u; e += 64u) {
+                            uint kk = e / 64u, dd = e % 64u, jj = j0 + kk;
+                            ktile[kk][dd] = (kk < cnt && d0 + dd < D) ? vs[jj * kw + g * D + d0 + dd] : 0.0;
+                        }
+                        barrier();
+                        float a = 0.0;
+                        for (uint c = 0u; c < cnt; c++) a += sc[c] * ktile[c][t];
+                        acc[k] += a;
+                        barrier();
                     }
                 }
                 m = cm;
