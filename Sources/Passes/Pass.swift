@@ -1,3 +1,4 @@
+import Foundation
 import SluiceGraph
 
 /// A named graph transformation. `run` returns how many changes it made.
@@ -97,14 +98,4 @@ public struct PassManager: Sendable {
         }
         return g
     }
-}
-
-extension String {
-    func trimmingCharacters(in set: Set<Character>) -> String {
-        String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
-    }
-}
-
-extension Set where Element == Character {
-    static let whitespaces: Set<Character> = [" ", "\t"]
 }

@@ -1,7 +1,7 @@
 import SluiceGraph
 
 /// Which graph to build: prefill runs any number of rows (symbolic T) and returns the last
-/// row's logits, decode runs one row; `allLogits` returns every row's logits (perplexity).
+/// row's logits, decode runs one row, score returns every row's logits (perplexity).
 public enum GraphStage: String, Sendable, CaseIterable {
     case prefill, decode, score
 }
