@@ -8,27 +8,18 @@ extension VulkanExecutor {
     /// bound from their shapes (at most the planned T) and `P` from `bindings` (default 0).
     /// Returns the graph outputs by name: all of them, or those in `fetch`.
     public func run(inputs: [String: HostTensor], bindings: Bindings = [:], fetch: Set<String>? = nil) throws -> [String: HostTensor] {
-        var binds = maxBindings
-        binds["T"] = bindings["T"]
-        binds["P"] = bindings["P"] ?? 0
         var runtime: Bindings = bindings
         for p in graph.params where p.kind == .input {
             guard let t = inputs[p.name] else { throw BackendError.run("input %\(p.name) was not provided") }
-            guard t.dtype == p.type.dtype, t.shape.count == p.type.rank else {
+            // Inputs are uploaded byte for byte, so the dtype must be exactly the declared one.
+            guard t.dtype == p.type.dtype else {
                 throw BackendError.run("input %\(p.name) is \(t.dtype.rawValue)\(t.shape), the graph declares \(p.type)")
             }
-            for (d, n) in zip(p.type.shape, t.shape) {
-                switch d {
-                case .fixed(let m) where m != n:
-                    throw BackendError.run("input %\(p.name) is \(t.shape), the graph declares \(p.type)")
-                case .symbol(let s):
-                    if let b = runtime[s], b != n { throw BackendError.run("input %\(p.name): \(s) is \(b), but the tensor gives \(n)") }
-                    guard n <= (maxBindings[s] ?? Int.max) else {
-                        throw BackendError.run("input %\(p.name): \(s) = \(n) exceeds the planned \(maxBindings[s]!)")
-                    }
-                    runtime[s] = n
-                default: break
-                }
+            try ReferenceInterpreter.bind(p, t, &runtime)
+        }
+        for (s, n) in runtime where s != "P" {
+            if let planned = maxBindings[s], n > planned {
+                throw BackendError.run("\(s) = \(n) exceeds the planned \(planned)")
             }
         }
         let T = runtime["T"] ?? maxBindings["T"] ?? 1
@@ -36,6 +27,7 @@ extension VulkanExecutor {
         for s in runtime.keys where s != "T" && s != "P" && runtime[s] != maxBindings[s] {
             throw BackendError.run("symbol \(s) is fixed at \(maxBindings[s].map(String.init) ?? "nothing") by the plan, got \(runtime[s]!)")
         }
+        var binds = maxBindings
         binds["T"] = T; binds["P"] = P
         if let cap = cacheRows, P + T > cap {
             throw BackendError.run("context full: \(P) cached + \(T) new rows exceed the cache's \(cap) rows")

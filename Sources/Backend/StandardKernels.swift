@@ -122,7 +122,10 @@ enum StandardKernels {
         let eps = c.float("eps").bitPattern
         var buffers = Array(c.node.inputs.prefix(prefix + 1))   // x [, b] [, norm weight], w
         var push = rows.words + [UInt32(k)]
-        let columns: Int
+        // Output columns of the dispatch for a range of weight rows, and the push-constant tail.
+        var columns: (Range<Int>) -> Int = { $0.count / 2 }
+        var tail: (Range<Int>) -> [UInt32] = { _ in [eps] }
+        var chunks = [0..<n]
         switch base {
         case "qkv_rope":
             let hd = c.int("head_dim"), dims = c.int("dims") == 0 ? hd : c.int("dims")
@@ -130,32 +133,24 @@ enum StandardKernels {
             buffers += [own[0], c.node.inputs[prefix + 1], c.node.inputs[prefix + 2]]
             push += [UInt32(c.int("heads")), UInt32(c.int("kv_heads")), UInt32(hd), UInt32(dims),
                      c.string("mode") == "half" ? 1 : 0, c.float("base").bitPattern, cap.a]
-            columns = n / 2
         case "matmul":
             // A weight bigger than one binding is bound in row windows, one dispatch each.
             buffers += own
-            let rowBytes = w.dtype.byteCount(forElements: k)!
-            let chunks = try c.rowChunks(rows: n, rowBytes: rowBytes)
-            let calls = chunks.map { r -> KernelCall in
-                var b = buffers
-                if norm == "addrms" { b.append(outs[0]) }
-                let writes = Set(b.indices.filter { outs.contains(b[$0]) })
-                return KernelCall(kernel: "matmul_\(v)_\(c.matmulVariant)_\(norm)", buffers: b, writes: writes,
-                                  push: push + [UInt32(r.count), eps, UInt32(n), UInt32(r.lowerBound)],
-                                  grid: (c.groups(r.count, per: columnsPerGroup(c)), c.groups(c.maximum(rows), per: 4)),
-                                  windows: chunks.count == 1 ? [:] : [prefix: (r.lowerBound * rowBytes, r.count * rowBytes)])
-            }
-            return calls
+            chunks = try c.rowChunks(rows: n, rowBytes: w.dtype.byteCount(forElements: k)!)
+            columns = { $0.count }
+            tail = { [UInt32($0.count), eps, UInt32(n), UInt32($0.lowerBound)] }
         default:
             buffers += own
             push += [UInt32(n / 2)] + (base == "matmul_geglu" ? [c.string("approx") == "erf" ? 1 : 0] : [])
-            columns = n / 2
         }
-        push.append(eps)
         if norm == "addrms" { buffers.append(outs[0]) }
         let writes = Set(buffers.indices.filter { i in outs.contains(buffers[i]) || (base == "qkv_rope" && (i == prefix + 2 || i == prefix + 3)) })
-        return [KernelCall(kernel: "\(base)_\(v)_\(c.matmulVariant)_\(norm)", buffers: buffers, writes: writes, push: push,
-                           grid: (c.groups(columns, per: columnsPerGroup(c)), c.groups(c.maximum(rows), per: 4)))]
+        let rowBytes = w.dtype.byteCount(forElements: k)!
+        return chunks.map { r in
+            KernelCall(kernel: "\(base)_\(v)_\(c.matmulVariant)_\(norm)", buffers: buffers, writes: writes, push: push + tail(r),
+                       grid: (c.groups(columns(r), per: columnsPerGroup(c)), c.groups(c.maximum(rows), per: 4)),
+                       windows: chunks.count == 1 ? [:] : [prefix: (r.lowerBound * rowBytes, r.count * rowBytes)])
+        }
     }
 
     /// Output columns one workgroup of the matrix kernels covers.

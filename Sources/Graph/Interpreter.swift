@@ -70,7 +70,7 @@ public struct ReferenceInterpreter {
     }
 
     /// Binds the symbols in `p`'s type from the tensor's concrete shape, checking consistency.
-    static func bind(_ p: Value, _ t: HostTensor, _ binds: inout Bindings) throws {
+    public static func bind(_ p: Value, _ t: HostTensor, _ binds: inout Bindings) throws {
         guard p.type.rank == t.shape.count else {
             throw GraphError.run("%\(p.name) expects rank \(p.type.rank), got shape \(t.shape)")
         }

@@ -78,7 +78,8 @@ public final class ReferenceRunner: ModelRunner {
     public let model: LoadedModel
     public let maxChunk: Int
     public let contextLength: Int
-    var graphs: [GraphStage: Graph] = [:]
+    /// Each stage's graph after the passes, with its weight-only nodes folded once.
+    var prepared: [GraphStage: (graph: Graph, weights: [String: HostTensor])] = [:]
     var state: [String: HostTensor] = [:]
     var folded: [String: HostTensor] = [:]
 
@@ -94,20 +95,23 @@ public final class ReferenceRunner: ModelRunner {
     }
 
     public func run(_ stage: GraphStage, tokens: [Int32], past: Int, logits: Bool) throws -> (logits: [Float], next: Int32) {
-        if graphs[stage] == nil {
-            let g = try model.graph(stage)
-            graphs[stage] = try passes?.run(g) ?? g
-        }
-        let (g, weights) = try WeightFolding.apply(graphs[stage]!, weights: model.weights, cache: &folded)
+        let (g, weights) = try prepare(stage)
         let out = try ReferenceInterpreter(graph: g).run(
             feeds: weights.merging(["tokens": HostTensor(i32: tokens, shape: [tokens.count])]) { a, _ in a },
             state: &state, bindings: ["T": tokens.count, "P": past, "C": contextLength])
         return (out["logits"]!.floats(), out["next_token"]!.ints().last!)
     }
 
+    func prepare(_ stage: GraphStage) throws -> (graph: Graph, weights: [String: HostTensor]) {
+        if let p = prepared[stage] { return p }
+        let g = try model.graph(stage)
+        let p = try WeightFolding.apply(try passes?.run(g) ?? g, weights: model.weights, cache: &folded)
+        prepared[stage] = p
+        return p
+    }
+
     public func reset() throws {
-        let g = try model.graph(.decode)
-        for p in g.params where p.kind == .state {
+        for p in try prepare(.decode).graph.params where p.kind == .state {
             let dims = p.type.resolve(["C": contextLength])!
             state[p.name] = HostTensor(f32: [Float](repeating: 0, count: Shape.product(dims)!), shape: dims)
         }

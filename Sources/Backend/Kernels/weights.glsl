@@ -42,15 +42,24 @@ float loadW(uint i) {
 #endif
 }
 
+#if defined(W_Q4_0) || defined(W_Q4_1)
+// Scale, offset (value = q·d + m) and the byte offset of the nibbles of the 4-bit block
+// holding flat index i0.
+void q4Header(uint i0, out float d, out float m, out uint qs) {
+#if defined(W_Q4_0)
+    uint o = (i0 >> 5) * 18u; d = wf16(o); m = -8.0 * d; qs = o + 2u;
+#else
+    uint o = (i0 >> 5) * 20u; d = wf16(o); m = wf16(o + 2u); qs = o + 4u;
+#endif
+}
+#endif
+
 // The 32 consecutive weights starting at flat index i0 (a multiple of 32), with one block
 // header read for quantized types.
 void dequant32(uint i0, out float w[32]) {
 #if defined(W_Q4_0) || defined(W_Q4_1)
-#if defined(W_Q4_0)
-    uint o = (i0 >> 5) * 18u; float d = wf16(o); float m = -8.0 * d; uint qs = o + 2u;
-#else
-    uint o = (i0 >> 5) * 20u; float d = wf16(o); float m = wf16(o + 2u); uint qs = o + 4u;
-#endif
+    float d, m; uint qs;
+    q4Header(i0, d, m, qs);
     [[unroll]] for (uint j = 0u; j < 16u; j += 4u) {
         uint word = wword(qs + j);
         [[unroll]] for (uint b = 0u; b < 4u; b++) {
@@ -74,11 +83,8 @@ void dequant32(uint i0, out float w[32]) {
 // kernels whose lanes split K finer than a block.
 void dequant8(uint i0, uint s, out float w[8]) {
 #if defined(W_Q4_0) || defined(W_Q4_1)
-#if defined(W_Q4_0)
-    uint o = (i0 >> 5) * 18u; float d = wf16(o); float m = -8.0 * d; uint qs = o + 2u;
-#else
-    uint o = (i0 >> 5) * 20u; float d = wf16(o); float m = wf16(o + 2u); uint qs = o + 4u;
-#endif
+    float d, m; uint qs;
+    q4Header(i0, d, m, qs);
     // Byte j holds value j (low nibble) and j + 16 (high nibble).
     uint b0 = qs + (s & 1u) * 8u, shift = s >= 2u ? 4u : 0u;
     uint lo = wword(b0), hi = wword(b0 + 4u);
