@@ -20,56 +20,69 @@ struct BenchCommand: ParsableCommand {
     var p: Int = 512
     @Option(name: .short, help: "Tokens for the decode test (0 skips it).")
     var n: Int = 128
+    @Option(name: .short, parsing: .singleValue, help: "Context depth: tokens already in the cache before each test (repeatable or comma-separated, like llama-bench -d).")
+    var d: [String] = ["0"]
     @Option(name: .short, help: "Repetitions after the warm-up.")
     var r: Int = 5
     @Flag(help: "Print JSON instead of a table.")
     var json = false
     @Flag(help: "Print GPU time per operator for the decode test.")
     var profile = false
-    @OptionGroup var device: DeviceOptions
+    @OptionGroup var deviceOptions: DeviceOptions
     @OptionGroup var passOptions: PassOptions
 
     func run() throws {
         guard p >= 0, n >= 0, r >= 1 else { throw CLIError("-p and -n must be ≥ 0, -r ≥ 1") }
+        let depths = try d.flatMap { $0.split(separator: ",") }.map { s -> Int in
+            guard let v = Int(s.trimmingCharacters(in: .whitespaces)), v >= 0 else { throw CLIError("-d: '\(s)' is not a token count ≥ 0") }
+            return v
+        }
         let m: LoadedModel
         if let s = synthetic { m = try SyntheticSource.model(s) } else {
             let path = model ?? ProcessInfo.processInfo.environment["SLUICE_MODEL"] ?? ModelOptions.defaultModel
             m = try ModelLoader.load(path: path)
         }
-        let d = try device.open()
-        let ctx = max(p, n + 2, 2)
-        let runner = try VulkanRunner(device: d, model: m, contextLength: ctx, maxChunk: max(p, 1), profile: profile,
-                                      passes: try passOptions.manager(cpu: d.info.kind == .cpu))
+        let device = try deviceOptions.open()
+        let maxDepth = depths.max() ?? 0
+        let ctx = maxDepth + max(p, n + 2, 2)
+        let runner = try VulkanRunner(device: device, model: m, contextLength: ctx, maxChunk: max(p, 1), profile: profile,
+                                      passes: try passOptions.manager(cpu: device.info.kind == .cpu))
         let gen = Generator(runner: runner)
         var rng = SplitMix64(seed: 42)
-        let ids = (0..<max(p, 1)).map { _ in Int32(rng.next() % UInt64(m.config.vocabSize)) }
+        let ids = (0..<max(p, 1) + maxDepth).map { _ in Int32(rng.next() % UInt64(m.config.vocabSize)) }
         var rows: [(test: String, rates: [Double])] = []
-        if p > 0 {
-            var rates: [Double] = []
-            for i in 0...r {
-                try gen.reset()
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                try gen.prefill(ids, logits: false)
-                let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-                if i > 0 { rates.append(Double(p) / dt) }
+        for depth in depths {
+            let context = Array(ids[max(p, 1)...].prefix(depth))
+            let suffix = depth > 0 ? " @ d\(depth)" : ""
+            if p > 0 {
+                var rates: [Double] = []
+                for i in 0...r {
+                    try gen.reset()
+                    if depth > 0 { _ = try gen.prefill(context, logits: false) }
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    _ = try gen.prefill(Array(ids[..<p]), logits: false)
+                    let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                    if i > 0 { rates.append(Double(p) / dt) }
+                }
+                rows.append(("pp\(p)" + suffix, rates))
             }
-            rows.append(("pp\(p)", rates))
-        }
-        if n > 0 {
-            var rates: [Double] = []
-            for i in 0...r {
-                try gen.reset()
-                let stats = try gen.generate(prompt: [ids[0]], maxTokens: n + 1, sampling: SamplingParameters()) { _ in true }
-                if i > 0 { rates.append(stats.decodeTokensPerSecond) }
+            if n > 0 {
+                var rates: [Double] = []
+                for i in 0...r {
+                    try gen.reset()
+                    // The prompt's prefill is timed apart from the decode steps.
+                    let stats = try gen.generate(prompt: context + [ids[0]], maxTokens: n + 1, sampling: SamplingParameters()) { _ in true }
+                    if i > 0 { rates.append(stats.decodeTokensPerSecond) }
+                }
+                rows.append(("tg\(n)" + suffix, rates))
             }
-            rows.append(("tg\(n)", rates))
         }
         let kvBytes = 2 * m.config.layers * ctx * m.config.kvHeads * m.config.headDim * 4
         let name = synthetic.map { "\($0) (synthetic)" } ?? (m.path as NSString).lastPathComponent
         let size = Double(m.fileBytes) / 1_048_576
         if json {
             let obj: [String: Any] = [
-                "model": name, "size_bytes": m.fileBytes, "params": m.parameterCount, "device": d.info.name,
+                "model": name, "size_bytes": m.fileBytes, "params": m.parameterCount, "device": device.info.name,
                 "device_bytes": runner.deviceBytes, "kv_cache_bytes": kvBytes,
                 "tests": rows.map { ["test": $0.test, "tokens_per_second": mean($0.rates), "sd": sd($0.rates), "runs": $0.rates] },
             ]
@@ -79,7 +92,7 @@ struct BenchCommand: ParsableCommand {
             print("| model | size | params | device | test | t/s |")
             print("| --- | ---: | ---: | --- | --- | ---: |")
             for row in rows {
-                print("| \(name) | \(String(format: "%.2f MiB", size)) | \(String(format: "%.2f M", Double(m.parameterCount) / 1e6)) | \(d.info.name) | \(row.test) | \(String(format: "%.2f ± %.2f", mean(row.rates), sd(row.rates))) |")
+                print("| \(name) | \(String(format: "%.2f MiB", size)) | \(String(format: "%.2f M", Double(m.parameterCount) / 1e6)) | \(device.info.name) | \(row.test) | \(String(format: "%.2f ± %.2f", mean(row.rates), sd(row.rates))) |")
             }
             print(String(format: "GPU memory: %.1f MiB (model %.1f MiB + KV cache %.1f MiB = %.1f MiB; ratio %.2f)",
                          Double(runner.deviceBytes) / 1_048_576, size, Double(kvBytes) / 1_048_576,
