@@ -6,7 +6,7 @@ import Sluice
 struct ModelOptions: ParsableArguments {
     static let defaultModel = "models/SmolLM2-135M-Instruct.Q4_1.gguf"
 
-    @Option(name: .shortAndLong, help: "Model file (.gguf). Default: \(ModelOptions.defaultModel) (make run fetches it).")
+    @Option(name: .shortAndLong, help: "Model: a .gguf file, a Hugging Face folder (config.json + safetensors) or an .onnx file. Default: \(ModelOptions.defaultModel) (make run fetches it).")
     var model: String?
 
     @Option(name: [.customShort("c"), .long], help: "Context length in tokens (KV cache rows). Default: the model's.")

@@ -90,7 +90,8 @@ public struct DecoderBuilder {
                 act = try b.op("mul", [s, u], name: p + "ffn_act")
             } else {
                 let u = try linear(h2, n.up, [c.ffn, d], bias: n.upBias, p + "up")
-                act = try b.op("gelu", [u], ["approx": .string("tanh")], name: p + "ffn_act")
+                let approx = c.activation == .geluErf ? "erf" : "tanh"
+                act = try b.op("gelu", [u], ["approx": .string(approx)], name: p + "ffn_act")
             }
             let down = try linear(act, n.down, [d, c.ffn], bias: n.downBias, p + "down")
             x = try b.op("add", [x, down], name: p + "resid2")

@@ -1,3 +1,4 @@
+import Foundation
 import SluiceGraph
 
 /// A model ready to run: its graphs, its weights (backed by the file mapping) and its
@@ -18,29 +19,90 @@ public struct LoadedModel {
 /// `general.architecture` → how to build that architecture's graphs. A new architecture is
 /// one entry.
 public enum ModelLoader {
-    public typealias Builder = @Sendable (GGUFFile) throws -> (TransformerConfig, WeightNames)
+    public typealias Builder = @Sendable (GGUFFile) throws -> (TransformerConfig, WeightNames, TensorSource)
 
     public static let architectures: [String: Builder] = [
-        "llama": { f in (try TransformerConfig(gguf: f), .ggufLlama) },
+        "llama": { f in (try TransformerConfig(gguf: f), .ggufLlama, f) },
+        "gpt2": ggufGPT2,
     ]
 
-    /// Loads a GGUF file: validates its metadata, maps its tensors (no copy) and builds the tokenizer.
+    /// Loads a model from a `.gguf` file, a Hugging Face folder (config.json + safetensors)
+    /// or an `.onnx` file.
     public static func load(path: String) throws -> LoadedModel {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ModelError.unsupportedFormat(path, "no such file or folder")
+        }
+        if isDirectory.boolValue { return try loadFolder(path: path) }
+        return try loadGGUF(path: path)
+    }
+
+    /// Loads a GGUF file: validates its metadata, maps its tensors (no copy) and builds the tokenizer.
+    public static func loadGGUF(path: String) throws -> LoadedModel {
         let f = try GGUFFile(path: path)
         let arch = try f.metadata.requireString("general.architecture")
         guard let builder = architectures[arch] else {
             throw ModelError.unsupportedArchitecture(path, arch, architectures.keys.sorted())
         }
-        let (config, names) = try builder(f)
-        let decoder = DecoderBuilder(config: config, source: f, names: names)
-        // Check the whole graph (and so every tensor's presence and shape) up front.
+        let (config, names, source) = try builder(f)
+        let tokenizer = f.metadata["tokenizer.ggml.model"] == nil ? nil : try Tokenizer(gguf: f.metadata)
+        return try assemble(path: path, config: config, names: names, source: source, tokenizer: tokenizer,
+                            chatTemplate: try f.metadata.string("tokenizer.chat_template"),
+                            fileBytes: f.mappedFile.bytes.count)
+    }
+
+    /// Loads a Hugging Face model folder: `config.json` picks the architecture
+    /// (`HFArchitectures`), safetensors hold the weights, `tokenizer.json` (optional) the
+    /// tokenizer and `tokenizer_config.json` (optional) the chat template.
+    public static func loadFolder(path: String) throws -> LoadedModel {
+        let configPath = path + "/config.json"
+        guard FileManager.default.fileExists(atPath: configPath) else {
+            throw ModelError.unsupportedFormat(path, "a model folder needs a config.json")
+        }
+        let config = try JSONFile(path: configPath)
+        guard let arch = (config.root["architectures"] as? [String])?.first else {
+            throw ModelError.badConfig(configPath, "architectures", "is missing")
+        }
+        guard let mapping = HFArchitectures.all[arch] else {
+            throw ModelError.unsupportedArchitecture(configPath, arch, HFArchitectures.all.keys.sorted())
+        }
+        let weights = try SafetensorsFolder(folder: path)
+        let (cfg, names, source) = try mapping(config, weights)
+        let tokenizerConfig = try optionalJSON(path + "/tokenizer_config.json")
+        var tokenizer: Tokenizer?
+        if let json = try optionalJSON(path + "/tokenizer.json") {
+            func id(_ key: String) throws -> Int32? {
+                let v = config.root[key].map { ($0 as? [Any])?.first ?? $0 }
+                guard let v, !(v is NSNull) else { return nil }
+                guard let n = (v as? NSNumber)?.intValue, let i = Int32(exactly: n) else {
+                    throw ModelError.badConfig(configPath, key, "\(v) is not a token id")
+                }
+                return i
+            }
+            tokenizer = try Tokenizer(json: json, bosID: try id("bos_token_id"), eosID: try id("eos_token_id"),
+                                      addBOS: try tokenizerConfig?.bool("add_bos_token") ?? false)
+        }
+        return try assemble(path: path, config: cfg, names: names, source: source, tokenizer: tokenizer,
+                            chatTemplate: try tokenizerConfig?.string("chat_template"), fileBytes: weights.byteCount)
+    }
+
+    static func optionalJSON(_ path: String) throws -> JSONFile? {
+        FileManager.default.fileExists(atPath: path) ? try JSONFile(path: path) : nil
+    }
+
+    /// Checks the whole graph (every tensor's presence and shape) up front and maps the weights.
+    static func assemble(path: String, config: TransformerConfig, names: WeightNames, source: TensorSource,
+                         tokenizer: Tokenizer?, chatTemplate: String?, fileBytes: Int) throws -> LoadedModel {
+        try config.validate(path)
+        if let tokenizer, tokenizer.tokens.count > config.vocabSize {
+            throw ModelError.badConfig(path, "vocab size", "the tokenizer has \(tokenizer.tokens.count) tokens, the model \(config.vocabSize)")
+        }
+        let decoder = DecoderBuilder(config: config, source: source, names: names)
         let probe = try decoder.build(.decode)
         try Verifier.verify(probe)
         var weights: [String: HostTensor] = [:]
-        for p in probe.params where p.kind == .weight { weights[p.name] = try f.hostTensor(p.name) }
-        let tokenizer = f.metadata["tokenizer.ggml.model"] == nil ? nil : try Tokenizer(gguf: f.metadata)
+        for p in probe.params where p.kind == .weight { weights[p.name] = try source.hostTensor(p.name) }
         return LoadedModel(path: path, config: config, weights: weights, tokenizer: tokenizer,
-                           chatTemplate: try f.metadata.string("tokenizer.chat_template"),
-                           fileBytes: f.mappedFile.bytes.count, graph: { try decoder.build($0) })
+                           chatTemplate: chatTemplate, fileBytes: fileBytes, graph: { try decoder.build($0) })
     }
 }

@@ -4,7 +4,7 @@ import SluiceGraph
 /// format they came from (GGUF metadata, config.json, ONNX initializers).
 public struct TransformerConfig: Sendable, Equatable {
     public enum Norm: String, Sendable { case rms, layer }
-    public enum Activation: String, Sendable { case silu, geluTanh }
+    public enum Activation: String, Sendable { case silu, geluTanh, geluErf }
 
     public var architecture: String
     public var vocabSize: Int
@@ -15,7 +15,8 @@ public struct TransformerConfig: Sendable, Equatable {
     public var headDim: Int
     public var ffn: Int
     public var ropeBase: Double
-    /// Rotary pairing: "interleaved" for GGUF LLaMA files, "half" for NeoX-style and HF checkpoints.
+    /// Rotary pairing: "interleaved" for GGUF LLaMA files, "half" for NeoX-style and HF
+    /// checkpoints; unused by models with learned positions (GPT-2).
     public var ropeMode: String
     public var normEps: Double
     public var contextLength: Int
