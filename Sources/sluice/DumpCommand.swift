@@ -13,12 +13,12 @@ struct DumpCommand: ParsableCommand {
         for a typical GPU (subgroups of 32) without opening a device.
         """)
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, dot, svg, json }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, dot, svg, json, onnx }
 
     @Argument(help: "A graph in the text format (see docs/OPS.md).")
     var graphFile: String?
 
-    @Option(name: .shortAndLong, help: "Take the graph from this model file (.gguf).")
+    @Option(name: .shortAndLong, help: "Take the graph from this model (.gguf, Hugging Face folder or .onnx).")
     var model: String?
 
     @Option(help: "Which graph of the model: prefill, decode or score.")
@@ -30,7 +30,7 @@ struct DumpCommand: ParsableCommand {
     @Flag(help: "Print the graph after every pass, with what changed.")
     var allPasses = false
 
-    @Option(help: "Output format: text, dot, svg (needs Graphviz) or json.")
+    @Option(help: "Output format: text, dot, svg (needs Graphviz), json, or onnx (binary, for Netron; needs -o; fused ops in the ai.sluice domain).")
     var format: Format = .text
 
     @Flag(help: "Print the memory plan: value → offset, size, lifetime.")
@@ -53,6 +53,9 @@ struct DumpCommand: ParsableCommand {
     func validate() throws {
         if (graphFile == nil) == (model == nil) { throw ValidationError("give a graph file or -m MODEL (one of them)") }
         if after != nil && allPasses { throw ValidationError("--after and --all-passes exclude each other") }
+        if format == .onnx && (output == nil || allPasses || plan || schedule || stats) {
+            throw ValidationError("--format onnx writes one graph to a file: give -o FILE, without --all-passes/--plan/--schedule/--stats")
+        }
     }
 
     func run() throws {
@@ -75,6 +78,11 @@ struct DumpCommand: ParsableCommand {
         }
         var records: [PassRecord] = []
         let g = try pm.run(source) { records.append($0) }
+        if format == .onnx {
+            let bytes = ONNXExport.model(g)
+            guard FileManager.default.createFile(atPath: output!, contents: Data(bytes)) else { throw CLIError("cannot write \(output!)") }
+            return
+        }
         var text = ""
         if allPasses {
             text += "# input: \(source.nodes.count) nodes\n" + (try render(source)) + "\n"
@@ -108,6 +116,7 @@ struct DumpCommand: ParsableCommand {
         case .text: return GraphPrinter.print(g)
         case .dot, .svg: return GraphExport.dot(g)
         case .json: return GraphExport.json(g)
+        case .onnx: return ""
         }
     }
 
