@@ -65,3 +65,23 @@ public final class DerivedSource: TensorSource {
         switch rule { case .rows(let n, _), .transposedRows(let n, _): return n }
     }
 }
+
+/// Presents 1-D half-precision tensors (norm weights, biases) as float32, so the kernels that
+/// fold a norm into the next matrix product (which read float32 norm weights) apply to
+/// checkpoints stored in f16/bf16. Matrices keep their stored type.
+public final class VectorsAsFloat32: TensorSource {
+    public let base: TensorSource
+    public var path: String { base.path }
+    public init(base: TensorSource) { self.base = base }
+
+    public func tensorType(_ name: String) -> (dtype: DType, shape: [Int])? {
+        guard let t = base.tensorType(name) else { return nil }
+        return t.shape.count == 1 && (t.dtype == .f16 || t.dtype == .bf16) ? (.f32, t.shape) : t
+    }
+
+    public func hostTensor(_ name: String) throws -> HostTensor {
+        let t = try base.hostTensor(name)
+        guard t.shape.count == 1, t.dtype == .f16 || t.dtype == .bf16 else { return t }
+        return HostTensor(f32: t.floats(), shape: t.shape)
+    }
+}

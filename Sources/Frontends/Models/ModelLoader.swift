@@ -34,6 +34,7 @@ public enum ModelLoader {
             throw ModelError.unsupportedFormat(path, "no such file or folder")
         }
         if isDirectory.boolValue { return try loadFolder(path: path) }
+        if path.lowercased().hasSuffix(".onnx") { return try loadONNX(path: path) }
         return try loadGGUF(path: path)
     }
 
@@ -68,22 +69,41 @@ public enum ModelLoader {
         }
         let weights = try SafetensorsFolder(folder: path)
         let (cfg, names, source) = try mapping(config, weights)
-        let tokenizerConfig = try optionalJSON(path + "/tokenizer_config.json")
-        var tokenizer: Tokenizer?
-        if let json = try optionalJSON(path + "/tokenizer.json") {
-            func id(_ key: String) throws -> Int32? {
-                let v = config.root[key].map { ($0 as? [Any])?.first ?? $0 }
-                guard let v, !(v is NSNull) else { return nil }
-                guard let n = (v as? NSNumber)?.intValue, let i = Int32(exactly: n) else {
-                    throw ModelError.badConfig(configPath, key, "\(v) is not a token id")
-                }
-                return i
-            }
-            tokenizer = try Tokenizer(json: json, bosID: try id("bos_token_id"), eosID: try id("eos_token_id"),
-                                      addBOS: try tokenizerConfig?.bool("add_bos_token") ?? false)
-        }
+        let (tokenizer, template) = try folderTokenizer(path, config: config)
         return try assemble(path: path, config: cfg, names: names, source: source, tokenizer: tokenizer,
-                            chatTemplate: try tokenizerConfig?.string("chat_template"), fileBytes: weights.byteCount)
+                            chatTemplate: template, fileBytes: weights.byteCount)
+    }
+
+    /// The tokenizer of a model folder: `tokenizer.json` (optional), special ids from
+    /// `config.json`, BOS and the chat template from `tokenizer_config.json`.
+    static func folderTokenizer(_ folder: String, config: JSONFile?) throws -> (Tokenizer?, String?) {
+        let tokenizerConfig = try optionalJSON(folder + "/tokenizer_config.json")
+        guard let json = try optionalJSON(folder + "/tokenizer.json") else { return (nil, try tokenizerConfig?.string("chat_template")) }
+        func id(_ key: String) throws -> Int32? {
+            let v = config?.root[key].map { ($0 as? [Any])?.first ?? $0 }
+            guard let v, !(v is NSNull) else { return nil }
+            guard let n = (v as? NSNumber)?.intValue, let i = Int32(exactly: n) else {
+                throw ModelError.badConfig(config!.path, key, "\(v) is not a token id")
+            }
+            return i
+        }
+        let tokenizer = try Tokenizer(json: json, bosID: try id("bos_token_id"), eosID: try id("eos_token_id"),
+                                      addBOS: try tokenizerConfig?.bool("add_bos_token") ?? false)
+        return (tokenizer, try tokenizerConfig?.string("chat_template"))
+    }
+
+    /// Loads an ONNX export of a decoder-only model (see `ONNXImporter`); a tokenizer.json
+    /// (and config.json for special ids) beside the file is used when present.
+    public static func loadONNX(path: String) throws -> LoadedModel {
+        let model = try ONNXModel(path: path)
+        let importer = try ONNXImporter(model: model)
+        let config = importer.config!
+        try config.validate(path)
+        let folder = (path as NSString).deletingLastPathComponent
+        let dir = folder.isEmpty ? "." : folder
+        let (tokenizer, template) = try folderTokenizer(dir, config: try optionalJSON(dir + "/config.json"))
+        return LoadedModel(path: path, config: config, weights: importer.weights, tokenizer: tokenizer,
+                           chatTemplate: template, fileBytes: model.fileBytes, graph: { try importer.build($0) })
     }
 
     static func optionalJSON(_ path: String) throws -> JSONFile? {
@@ -97,6 +117,7 @@ public enum ModelLoader {
         if let tokenizer, tokenizer.tokens.count > config.vocabSize {
             throw ModelError.badConfig(path, "vocab size", "the tokenizer has \(tokenizer.tokens.count) tokens, the model \(config.vocabSize)")
         }
+        let source = VectorsAsFloat32(base: source)
         let decoder = DecoderBuilder(config: config, source: source, names: names)
         let probe = try decoder.build(.decode)
         try Verifier.verify(probe)
