@@ -44,3 +44,27 @@ cases = {
 for name, t in cases.items():
     onnx.save_model(model(t), os.path.join(out, f"bad_{name}.onnx"))
 print("wrote", sorted(os.listdir(out)))
+
+
+# Graphs the importer must refuse with a clear error: an operator outside its set, and a
+# normalization that is neither RMSNorm nor LayerNorm (mean of |x| instead of x²).
+def lm(nodes, inits):
+    g = helper.make_graph(nodes, "lm", [helper.make_tensor_value_info("input_ids", TensorProto.INT64, [1, "seq"])],
+                          [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, "seq", 8])], inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)], producer_name="make_onnx_bad_fixtures")
+
+
+emb = numpy_helper.from_array(np.ones((8, 4), np.float32), "emb")
+head = numpy_helper.from_array(np.ones((4, 8), np.float32), "head")
+axes = numpy_helper.from_array(np.array([-1], np.int64), "axes")
+onnx.save_model(lm([helper.make_node("Gather", ["emb", "input_ids"], ["x"], name="embed"),
+                    helper.make_node("Einsum", ["x"], ["y"], name="odd_einsum", equation="bij->bij"),
+                    helper.make_node("MatMul", ["y", "head"], ["logits"], name="lm_head")], [emb, head]),
+                os.path.join(out, "bad_op.onnx"))
+onnx.save_model(lm([helper.make_node("Gather", ["emb", "input_ids"], ["x"], name="embed"),
+                    helper.make_node("Abs", ["x"], ["a"], name="abs"),
+                    helper.make_node("ReduceMean", ["a", "axes"], ["m"], name="mean"),
+                    helper.make_node("Div", ["x", "m"], ["y"], name="odd_norm"),
+                    helper.make_node("MatMul", ["y", "head"], ["logits"], name="lm_head")], [emb, head, axes]),
+                os.path.join(out, "bad_norm.onnx"))
+print("wrote bad_op.onnx, bad_norm.onnx")

@@ -65,3 +65,27 @@ final class ONNXReaderTests: XCTestCase {
         XCTAssertEqual(m.outputs.map(\.name), ["y"])
     }
 }
+
+/// The importer refuses what it cannot raise, naming the node, the operator and the opset.
+final class ONNXImporterErrorTests: XCTestCase {
+    func importError(_ file: String) -> String {
+        let path = ONNXReaderTests.dir.appendingPathComponent(file).path
+        do { _ = try ONNXImporter(model: try ONNXModel(path: path)); return "no error" } catch { return "\(error)" }
+    }
+
+    func testUnsupportedOperatorIsNamed() {
+        let e = importError("bad_op.onnx")
+        for part in ["bad_op.onnx", "odd_einsum", "Einsum", "opset 18", "supported:", "MatMul", "Softmax"] {
+            XCTAssertTrue(e.contains(part), "missing '\(part)' in: \(e)")
+        }
+    }
+
+    func testUnknownFormulaIsNamed() {
+        let e = importError("bad_norm.onnx")
+        XCTAssertTrue(e.contains("odd_norm") && e.contains("neither RMSNorm nor LayerNorm"), e)
+    }
+
+    func testNonLanguageModelIsRefused() {
+        XCTAssertTrue(importError("good_inline.onnx").contains("input 'x'"), importError("good_inline.onnx"))
+    }
+}
