@@ -72,7 +72,7 @@ enum StandardKernels {
             "attention": { c in
                 let rows = try c.affine([c.inputTypes[0].shape[0]])
                 guard c.int("head_dim") <= 256 else { throw c.fail("head_dim \(c.int("head_dim")) > 256 has no kernel") }
-                return [KernelCall(kernel: "attention", buffers: c.node.inputs + [c.node.outputs[0].name], writes: [3],
+                return [KernelCall(kernel: "attention_\(c.reduction)", buffers: c.node.inputs + [c.node.outputs[0].name], writes: [3],
                                    push: rows.words + [UInt32(c.int("heads")), UInt32(c.int("kv_heads")), UInt32(c.int("head_dim")),
                                                        UInt32(c.int("window")), c.float("scale").bitPattern],
                                    grid: (c.groups(c.int("heads")), c.groups(c.maximum(rows))))]

@@ -70,6 +70,21 @@ final class KernelTests: BackendTestCase {
         }
     }
 
+    /// A cache longer than the attention kernel's chunk of 1024 scores (the online softmax
+    /// carries over chunks), with and without a sliding window.
+    func testAttentionOverLongCache() throws {
+        for window in [0, 1500] {
+            try checkGraph("""
+            graph @long(%q: f32[T,16], %k: f32[T,8], %v: f32[T,8], %kc: state f32[C,8], %vc: state f32[C,8]) {
+              %kc2 = kv_write(%kc, %k) : f32[C,8]
+              %vc2 = kv_write(%vc, %v) : f32[C,8]
+              %o = attention(%q, %kc2, %vc2) {head_dim = 4, heads = 4, kv_heads = 2, scale = 0.5, window = \(window)} : f32[T,16]
+              return %o
+            }
+            """, ["T": 3, "P": 2100, "C": 2110])
+        }
+    }
+
     func testShapeOps() throws {
         try checkGraph("""
         graph @s(%x: f32[T,12], %y: f32[2,12], %ids: i32[T]) {
