@@ -68,3 +68,12 @@ onnx.save_model(lm([helper.make_node("Gather", ["emb", "input_ids"], ["x"], name
                     helper.make_node("MatMul", ["y", "head"], ["logits"], name="lm_head")], [emb, head, axes]),
                 os.path.join(out, "bad_norm.onnx"))
 print("wrote bad_op.onnx, bad_norm.onnx")
+
+# A constant that would expand to 2^40 numbers: refused before any allocation.
+big = numpy_helper.from_array(np.array([1 << 20, 1 << 20], np.int64), "big_shape")
+one = numpy_helper.from_array(np.array(1.0, np.float32), "one")
+onnx.save_model(lm([helper.make_node("Gather", ["emb", "input_ids"], ["x"], name="embed"),
+                    helper.make_node("Expand", ["one", "big_shape"], ["huge"], name="huge_expand"),
+                    helper.make_node("MatMul", ["x", "head"], ["logits"], name="lm_head")], [emb, head, big, one]),
+                os.path.join(out, "bad_huge.onnx"))
+print("wrote bad_huge.onnx")

@@ -85,6 +85,11 @@ final class ONNXImporterErrorTests: XCTestCase {
         XCTAssertTrue(e.contains("odd_norm") && e.contains("neither RMSNorm nor LayerNorm"), e)
     }
 
+    func testHugeConstantIsRefusedWithoutAllocating() {
+        let e = importError("bad_huge.onnx")
+        XCTAssertTrue(e.contains("huge_expand") && e.contains("too large to fold"), e)
+    }
+
     func testNonLanguageModelIsRefused() {
         XCTAssertTrue(importError("good_inline.onnx").contains("input 'x'"), importError("good_inline.onnx"))
     }

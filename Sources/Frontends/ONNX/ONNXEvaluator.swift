@@ -13,7 +13,32 @@ enum ONNXEvaluator {
         "ConstantOfShape", "Constant", "Trilu", "MatMul", "Gemm", "Softmax", "LayerNormalization",
     ]
 
+    /// The most numbers one folded value may hold (a file cannot make the import allocate more).
+    static let maxKnownElements = 1 << 24
+
     static func evaluate(_ n: ONNXNode, _ x: [ONNXValue?]) throws -> [ONNXValue] {
+        let outputs = try evaluateUnchecked(n, x)
+        for o in outputs where o.isKnown {
+            guard o.shape.allSatisfy({ $0 >= 0 }), o.data!.count == o.shape.reduce(1, *) else {
+                throw ONNXImportError("node '\(n.name)' (\(n.opType)): folded value of shape \(o.shape) is inconsistent")
+            }
+        }
+        return outputs
+    }
+
+    /// Throws when folding a value of `shape` would exceed `maxKnownElements`.
+    static func checkFoldable(_ n: ONNXNode, _ shape: [Int]) throws {
+        var count = 1
+        for d in shape {
+            let (c, o) = count.multipliedReportingOverflow(by: max(d, 0))
+            guard !o, c <= maxKnownElements else {
+                throw ONNXImportError("node '\(n.name)' (\(n.opType)): a constant of shape \(shape) is too large to fold")
+            }
+            count = c
+        }
+    }
+
+    static func evaluateUnchecked(_ n: ONNXNode, _ x: [ONNXValue?]) throws -> [ONNXValue] {
         func input(_ i: Int) throws -> ONNXValue {
             guard i < x.count, let v = x[i] else { throw ONNXImportError("node '\(n.name)' (\(n.opType)): input \(i) is missing") }
             return v
@@ -63,6 +88,7 @@ enum ONNXEvaluator {
             }
             var out = ONNXValue(shape: s, kind: a.kind, data: nil)
             if c.isKnown && a.isKnown && b.isKnown {
+                try checkFoldable(n, s)
                 let cc = c.expanded(to: s), aa = a.expanded(to: s), bb = b.expanded(to: s)
                 out.data = (0..<cc.count).map { cc[$0] != 0 ? aa[$0] : bb[$0] }
             }
@@ -165,6 +191,7 @@ enum ONNXEvaluator {
             shape[a] = vs.reduce(0) { $0 + $1.shape[a] }
             var out = ONNXValue(shape: shape, kind: first.kind, data: nil)
             if vs.allSatisfy(\.isKnown) {
+                try checkFoldable(n, shape)
                 let outer = shape[..<a].reduce(1, *)
                 var d: [Double] = []
                 d.reserveCapacity(shape.reduce(1, *))
@@ -197,6 +224,7 @@ enum ONNXEvaluator {
             let shape = Array(data.shape[..<a]) + idx.shape + Array(data.shape[(a + 1)...])
             var out = ONNXValue(shape: shape, kind: data.kind, data: nil)
             if let ids = idx.intValues, let d = data.data {
+                try checkFoldable(n, shape)
                 let outer = data.shape[..<a].reduce(1, *), inner = data.shape[(a + 1)...].reduce(1, *), dim = data.shape[a]
                 var r: [Double] = []
                 for o in 0..<outer {
@@ -217,6 +245,7 @@ enum ONNXEvaluator {
             let lead = Array(idx.shape.dropLast()), inner = Array(data.shape[m...])
             var out = ONNXValue(shape: lead + inner, kind: data.kind, data: nil)
             if let ids = idx.intValues, let d = data.data {
+                try checkFoldable(n, lead + inner)
                 let st = ONNXValue.strides(data.shape), size = inner.reduce(1, *)
                 var r: [Double] = []
                 for q in 0..<(ids.count / m) {
@@ -245,6 +274,7 @@ enum ONNXEvaluator {
         case "Expand":
             let v = try input(0)
             guard let s = ONNXValue.broadcast(v.shape, try known(1)) else { throw ONNXImportError("node '\(n.name)' (Expand): \(v.shape) does not broadcast") }
+            if v.isKnown { try checkFoldable(n, s) }
             return [ONNXValue(shape: s, kind: v.kind, data: v.isKnown ? v.expanded(to: s) : nil)]
         case "Split":
             let v = try input(0)
@@ -267,7 +297,7 @@ enum ONNXEvaluator {
             return [ONNXValue(shape: [count], kind: s.kind, data: (0..<count).map { a + Double($0) * step })]
         case "ConstantOfShape":
             let shape = try known(0)
-            guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) <= 1 << 24 else { throw ONNXImportError("node '\(n.name)' (ConstantOfShape): shape \(shape)") }
+            guard shape.allSatisfy({ $0 >= 0 }), (try? checkFoldable(n, shape)) != nil else { throw ONNXImportError("node '\(n.name)' (ConstantOfShape): shape \(shape)") }
             var fill = 0.0, kind = ONNXValue.Kind.float
             if case .tensor(let t)? = n.attributes["value"] { fill = Double(t.floats().first ?? 0); kind = t.type.isFloat ? .float : .int }
             return [ONNXValue(shape: shape, kind: kind, data: Array(repeating: fill, count: shape.reduce(1, *)))]
@@ -319,6 +349,7 @@ enum ONNXEvaluator {
         let k = kind ?? (a.kind == .float || b.kind == .float ? .float : a.kind)
         var out = ONNXValue(shape: s, kind: k, data: nil)
         if a.isKnown && b.isKnown {
+            try checkFoldable(n, s)
             let x = a.expanded(to: s), y = b.expanded(to: s)
             let intDiv = n.opType == "Div" && k != .float
             out.data = (0..<x.count).map { intDiv ? (x[$0] / y[$0]).rounded(.towardZero) : f(x[$0], y[$0]) }
@@ -352,6 +383,7 @@ enum ONNXEvaluator {
         if b.shape.count == 1 { shape.removeLast() }
         var out = ONNXValue(shape: shape, kind: .float, data: nil)
         if a.isKnown && b.isKnown {
+            try checkFoldable(n, batch + [m, max(k, p)])
             let av = ONNXValue(shape: a2, kind: a.kind, data: a.data).expanded(to: batch + [m, k])
             let bv = ONNXValue(shape: b2, kind: b.kind, data: b.data).expanded(to: batch + [k, p])
             let nb = batch.reduce(1, *)
