@@ -40,11 +40,13 @@ echo "test: swift test"
 # Tests run serially: no --parallel.
 if [[ $# -eq 0 ]]; then
     # The kernels with the other shapes first: shared-memory reductions instead of subgroup
-    # operations, and the subgroup matrix kernels that GPUs use.
+    # operations, and the subgroup and tiled matrix kernels that GPUs use.
     echo "test: kernels with SLUICE_SUBGROUPS=0"
     SLUICE_SUBGROUPS=0 swift test --skip-build --disable-swift-testing --filter 'KernelTests|FusedKernelTests'
     echo "test: kernels with SLUICE_MATMUL_VARIANT=subgroup"
     SLUICE_MATMUL_VARIANT=subgroup swift test --skip-build --disable-swift-testing --filter 'KernelTests|FusedKernelTests'
+    echo "test: kernels with SLUICE_TILED=1"
+    SLUICE_TILED=1 swift test --skip-build --disable-swift-testing --filter 'KernelTests|FusedKernelTests'
 fi
 echo "test: the whole suite"
 swift test --skip-build --disable-swift-testing "$@"

@@ -146,10 +146,22 @@ enum StandardKernels {
         if norm == "addrms" { buffers.append(outs[0]) }
         let writes = Set(buffers.indices.filter { i in outs.contains(buffers[i]) || (base == "qkv_rope" && (i == prefix + 2 || i == prefix + 3)) })
         let rowBytes = w.dtype.byteCount(forElements: k)!
+        let windows: (Range<Int>) -> [Int: (Int, Int)] = { r in chunks.count == 1 ? [:] : [prefix: (r.lowerBound * rowBytes, r.count * rowBytes)] }
+        if norm == "none", base != "qkv_rope", k % 32 == 0, c.tiledMatmul(rows: rows) {
+            // Many rows: 64×64 tiles with the weights staged once per 64 rows.
+            let glu = base != "matmul"
+            let epi = base == "matmul_swiglu" ? "swiglu" : (base == "matmul_geglu" ? "geglu" : "none")
+            let erf: UInt32 = base == "matmul_geglu" && c.string("approx") == "erf" ? 1 : 0
+            return chunks.map { r in
+                let cols = glu ? n / 2 : r.count
+                return KernelCall(kernel: "matmul_tiled_\(v)_\(epi)", buffers: buffers, writes: writes,
+                                  push: rows.words + [UInt32(k), UInt32(cols), eps, UInt32(glu ? cols : n), UInt32(glu ? 0 : r.lowerBound), erf],
+                                  grid: (c.groups(cols, per: glu ? 32 : 64), c.groups(c.maximum(rows), per: 64)), windows: windows(r))
+            }
+        }
         return chunks.map { r in
             KernelCall(kernel: "\(base)_\(v)_\(c.matmulVariant)_\(norm)", buffers: buffers, writes: writes, push: push + tail(r),
-                       grid: (c.groups(columns(r), per: columnsPerGroup(c)), c.groups(c.maximum(rows), per: 4)),
-                       windows: chunks.count == 1 ? [:] : [prefix: (r.lowerBound * rowBytes, r.count * rowBytes)])
+                       grid: (c.groups(columns(r), per: columnsPerGroup(c)), c.groups(c.maximum(rows), per: 4)), windows: windows(r))
         }
     }
 
