@@ -147,8 +147,12 @@ enum StandardKernels {
         let writes = Set(buffers.indices.filter { i in outs.contains(buffers[i]) || (base == "qkv_rope" && (i == prefix + 2 || i == prefix + 3)) })
         let rowBytes = w.dtype.byteCount(forElements: k)!
         let windows: (Range<Int>) -> [Int: (Int, Int)] = { r in chunks.count == 1 ? [:] : [prefix: (r.lowerBound * rowBytes, r.count * rowBytes)] }
-        if norm == "none", base != "qkv_rope", k % 32 == 0, c.tiledMatmul(rows: rows) {
+        if norm == "none", k % 32 == 0, c.tiledMatmul(rows: rows) {
             // Many rows: 64×64 tiles with the weights staged once per 64 rows.
+            if base == "qkv_rope" {
+                return [KernelCall(kernel: "matmul_tiled_\(v)_qkv", buffers: buffers, writes: writes, push: push + tail(0..<n),
+                                   grid: (c.groups(n / 2, per: 32), c.groups(c.maximum(rows), per: 64)))]
+            }
             let glu = base != "matmul"
             let epi = base == "matmul_swiglu" ? "swiglu" : (base == "matmul_geglu" ? "geglu" : "none")
             let erf: UInt32 = base == "matmul_geglu" && c.string("approx") == "erf" ? 1 : 0

@@ -1,34 +1,53 @@
 #version 450
-// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 EPI=none,swiglu,geglu
+// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 EPI=none,swiglu,geglu,qkv
 // Many-row matrix product for prefill: y[r, n] = Σ_k x[r, k] · w[n, k] in 64×64 output
 // tiles. Each step over K stages a 64×32 tile of x and 64 weight rows × 32 (one quantized
 // block per row, dequantized once into shared memory) and every invocation accumulates a
 // 4×4 block of outputs from them, so each weight block is read once per 64 rows instead
 // of once per 4. EPI_SWIGLU / EPI_GEGLU: w = [W_gate; W_up] (2F rows) and the tile holds
-// 32 gate and the matching 32 up rows; y[r, n] = act(gate) · up. Needs K % 32 == 0.
+// 32 gate and the matching 32 up rows; y[r, n] = act(gate) · up. EPI_QKV: w = [Wq; Wk; Wv]
+// and the tile holds 32 output pairs (qkvpairs.glsl): RoPE, q out, k and v into the caches.
+// Needs K % 32 == 0.
 layout(local_size_x = 256) in;
 #include "common.glsl"
 layout(std430, binding = 1) readonly buffer X { float xs[]; };
 layout(std430, binding = 2) readonly buffer Wt { uint wdata[]; };
+#if defined(EPI_QKV)
+layout(std430, binding = 3) writeonly buffer Q { float qs[]; };
+layout(std430, binding = 4) buffer KC { float kc[]; };
+layout(std430, binding = 5) buffer VC { float vc[]; };
+layout(push_constant) uniform PC {
+    uvec2 rows; uint K; uint heads; uint kvHeads; uint headDim; uint dims; uint mode; float base; uint capacity; float eps;
+} pc;
+#else
 layout(std430, binding = 3) writeonly buffer Y { float ys[]; };
 // N: output columns of this dispatch (F for the gated kernels); outputs go to column
 // nOff + n of rows Nstride wide (a weight bound in row windows is one dispatch per window).
 layout(push_constant) uniform PC { uvec2 rows; uint K; uint N; float eps; uint Nstride; uint nOff; uint erf; } pc;
+#endif
 #define WBUF wdata
 #include "weights.glsl"
 #include "gelu.glsl"
+#include "qkvpairs.glsl"
 
 const uint BM = 64u, BN = 64u, BK = 32u;
 shared float xt[BK][BM + 1u];
 shared float wt[BK][BN + 1u];
 
 void main() {
-    uint rows = affine(pc.rows), K = pc.K, N = pc.N, t = gl_LocalInvocationID.x;
+    uint rows = affine(pc.rows), K = pc.K, t = gl_LocalInvocationID.x;
     uint tx = t % 16u, ty = t / 16u;
 #if defined(EPI_NONE)
     const uint cols = BN;
+    uint N = pc.N;
+#elif defined(EPI_QKV)
+    // Output pairs.
+    const uint cols = BN / 2u;
+    uint D = pc.headDim, qd = pc.heads * D, kvd = pc.kvHeads * D;
+    uint N = (qd + 2u * kvd) / 2u;
 #else
     const uint cols = BN / 2u;
+    uint N = pc.N;
 #endif
     for (uint r0 = gl_WorkGroupID.y * BM; r0 < rows; r0 += gl_NumWorkGroups.y * BM) {
         for (uint n0 = gl_WorkGroupID.x * cols; n0 < N; n0 += gl_NumWorkGroups.x * cols) {
@@ -40,6 +59,14 @@ void main() {
 #if defined(EPI_NONE)
             uint wn = n0 + wr;
             bool wok = wn < N;
+#elif defined(EPI_QKV)
+            uint wn = 0u;
+            bool wok = n0 + wr / 2u < N;
+            if (wok) {
+                uint ca, cb, fi; bool rotate;
+                qkvPair(n0 + wr / 2u, qd, kvd, D, pc.dims, pc.mode, ca, cb, fi, rotate);
+                wn = (wr & 1u) == 0u ? ca : cb;
+            }
 #else
             uint wn = (wr < cols ? 0u : N) + n0 + (wr % cols);
             bool wok = n0 + (wr % cols) < N;
@@ -57,7 +84,7 @@ void main() {
                 for (uint kk = 0u; kk < BK; kk++) {
                     float a[4], b[4];
                     [[unroll]] for (uint i = 0u; i < 4u; i++) a[i] = xt[kk][ty * 4u + i];
-#if defined(EPI_NONE)
+#if defined(EPI_NONE) || defined(EPI_QKV)
                     [[unroll]] for (uint j = 0u; j < 4u; j++) b[j] = wt[kk][tx * 4u + j];
 #else
                     b[0] = wt[kk][tx * 2u]; b[1] = wt[kk][tx * 2u + 1u];
@@ -74,6 +101,14 @@ void main() {
                 [[unroll]] for (uint j = 0u; j < 4u; j++) {
                     uint n = n0 + tx * 4u + j;
                     if (n < N) ys[r * pc.Nstride + pc.nOff + n] = acc[i][j];
+                }
+#elif defined(EPI_QKV)
+                [[unroll]] for (uint j = 0u; j < 2u; j++) {
+                    uint p = n0 + tx * 2u + j;
+                    if (p >= N) continue;
+                    uint ca, cb, fi; bool rotate;
+                    qkvPair(p, qd, kvd, D, pc.dims, pc.mode, ca, cb, fi, rotate);
+                    QKV_STORE(r, acc[i][2u * j], acc[i][2u * j + 1u])
                 }
 #else
                 [[unroll]] for (uint j = 0u; j < 2u; j++) {

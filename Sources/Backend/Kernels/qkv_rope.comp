@@ -21,9 +21,10 @@ layout(push_constant) uniform PC {
 #define WBUF wdata
 #include "weights.glsl"
 #include "matvec.glsl"
+#include "qkvpairs.glsl"
 
 void main() {
-    uint rows = affine(pc.rows), K = pc.K, D = pc.headDim, half_ = D / 2u;
+    uint rows = affine(pc.rows), K = pc.K, D = pc.headDim;
     uint qd = pc.heads * D, kvd = pc.kvHeads * D;
     uint pairs = (qd + 2u * kvd) / 2u;
     COLUMN_SETUP(lane, lanes, first, stride)
@@ -31,23 +32,8 @@ void main() {
         uint nr = min(R, rows - r0);
         prologue(r0, nr, K, pc.eps);
         for (uint p = first; p < pairs; p += stride) {
-            // Which two columns (of the concatenated output) and whether they rotate.
-            uint ca, cb, i = 0u; bool rotate = false;
-            if (p < (qd + kvd) / 2u) {
-                uint base = p < qd / 2u ? 0u : qd;
-                uint hp = p < qd / 2u ? p : p - qd / 2u;
-                uint head = hp / half_, j = hp % half_;
-                uint h0 = base + head * D;
-                if (j < pc.dims / 2u) {
-                    rotate = true; i = j;
-                    if (pc.mode == 0u) { ca = h0 + 2u * j; cb = ca + 1u; } else { ca = h0 + j; cb = ca + pc.dims / 2u; }
-                } else {
-                    uint e = pc.dims + 2u * (j - pc.dims / 2u);
-                    ca = h0 + e; cb = ca + 1u;
-                }
-            } else {
-                ca = qd + kvd + 2u * (p - (qd + kvd) / 2u); cb = ca + 1u;
-            }
+            uint ca, cb, fi; bool rotate;
+            qkvPair(p, qd, kvd, D, pc.dims, pc.mode, ca, cb, fi, rotate);
             float a[R], b[R];
             [[unroll]] for (uint j = 0u; j < R; j++) { a[j] = 0.0; b[j] = 0.0; }
             rowDots(ca, r0, nr, K, lane, lanes, a);
@@ -55,21 +41,7 @@ void main() {
             REDUCE(a)
             REDUCE(b)
             if (LEADER) {
-                float freq = pow(pc.base, -2.0 * float(i) / float(pc.dims));
-                [[unroll]] for (uint j = 0u; j < R; j++) {
-                    if (j >= nr) continue;
-                    uint t = r0 + j, pos = stepv.P + t;
-                    float va = a[j], vb = b[j];
-                    if (rotate) {
-                        float th = float(pos) * freq, c = cos(th), s = sin(th);
-                        va = a[j] * c - b[j] * s; vb = a[j] * s + b[j] * c;
-                    }
-                    if (ca < qd) { qs[t * qd + ca] = va; qs[t * qd + cb] = vb; }
-                    else if (pos < pc.capacity) {
-                        if (ca < qd + kvd) { kc[pos * kvd + ca - qd] = va; kc[pos * kvd + cb - qd] = vb; }
-                        else { vc[pos * kvd + ca - qd - kvd] = va; vc[pos * kvd + cb - qd - kvd] = vb; }
-                    }
-                }
+                [[unroll]] for (uint j = 0u; j < R; j++) if (j < nr) QKV_STORE(r0 + j, a[j], b[j])
             }
         }
     }
