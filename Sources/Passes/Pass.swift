@@ -52,10 +52,11 @@ public struct PassManager: Sendable {
     }
 
     /// The standard pipeline for a CPU driver (lavapipe): without the norm prologues, which
-    /// trade barriers (cheap there) for extra loads in the matrix kernels' inner loop.
+    /// trade barriers (cheap there) for extra loads in the matrix kernels' inner loop, and
+    /// without split attention (two CPU cores gain nothing from more workgroups).
     public static var standardForCPU: PassManager {
         var pm = standard
-        pm.passes.removeAll { $0.name == "fuse-norm-prologue" }
+        pm.passes.removeAll { $0.name == "fuse-norm-prologue" || $0.name == "split-attention" }
         return pm
     }
 

@@ -35,6 +35,24 @@ final class FusedKernelTests: BackendTestCase {
         }
     }
 
+    /// Split attention's two kernels: slices longer and shorter than a chunk, empty slices
+    /// (a short cache over 16 slices), grouped heads, a sliding window.
+    func testSplitAttention() throws {
+        for (h, kvh, hd) in [(4, 2, 16), (3, 3, 64)] {
+            for (t, p, window) in [(1, 0, 0), (1, 5, 0), (2, 40, 8), (1, 2100, 0)] {
+                let q = h * hd, kv = kvh * hd, pw = h * 16 * (hd + 2)
+                try check("""
+                graph @split(%q: f32[T,\(q)], %kc: state f32[C,\(kv)], %vc: state f32[C,\(kv)]) {
+                  %part = attention_partial(%q, %kc, %vc) {head_dim = \(hd), heads = \(h), kv_heads = \(kvh), scale = 0.3, splits = 16, window = \(window)} : f32[T,\(pw)]
+                  %y = attention_combine(%part) {head_dim = \(hd), heads = \(h), splits = 16} : f32[T,\(q)]
+                  %ref = attention(%q, %kc, %vc) {head_dim = \(hd), heads = \(h), kv_heads = \(kvh), scale = 0.3, window = \(window)} : f32[T,\(q)]
+                  return %y, %ref
+                }
+                """, ["T": t, "P": p, "C": p + t + 3])
+            }
+        }
+    }
+
     func testSwiGLUAndAddNorm() throws {
         for dt in ["f32", "f16", "bf16", "q4_0", "q4_1", "q8_0"] {
             for t in [1, 5] {

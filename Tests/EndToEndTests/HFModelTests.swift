@@ -117,7 +117,8 @@ final class HFModelTests: XCTestCase {
     }
 
     /// An imported ONNX LLaMA ends up with the same fused ops as the GGUF SmolLM2 (per layer:
-    /// norm+QKV+RoPE, norm+gate/up+SiLU; the first and last norms without a residual).
+    /// norm+QKV+RoPE, split attention, norm+gate/up+SiLU; the first and last norms without a
+    /// residual).
     func testONNXLlamaFusesLikeGGUF() throws {
         FusedOps.register()
         for f in ["onnx/llama_cache_ts", "onnx/llama_nocache_dynamo"] {
@@ -128,9 +129,10 @@ final class HFModelTests: XCTestCase {
             XCTAssertEqual(ops["add_rms_qkv_rope"], m.config.layers - 1, f)
             XCTAssertEqual(ops["add_rms_matmul_swiglu"], m.config.layers, f)
             XCTAssertEqual(ops["add_rms_matmul"], 1, f)
-            XCTAssertEqual(ops["attention"], m.config.layers, f)
-            // Embedding, 5 dispatches per layer, head, argmax (weight concatenations aside).
-            XCTAssertEqual(g.nodes.filter { $0.op != "concat" }.count, 1 + 5 * m.config.layers + 2, "\(f): \(ops)")
+            XCTAssertEqual(ops["attention_partial"], m.config.layers, f)
+            XCTAssertEqual(ops["attention_combine"], m.config.layers, f)
+            // Embedding, 6 dispatches per layer, head, argmax (weight concatenations aside).
+            XCTAssertEqual(g.nodes.filter { $0.op != "concat" }.count, 1 + 6 * m.config.layers + 2, "\(f): \(ops)")
         }
     }
 

@@ -1,0 +1,72 @@
+#version 450
+// variants: RED=shared,subgroup
+// One slice of the cache for one (query row, head): workgroup x = head · splits + slice.
+// Scores its keys (each invocation whole dot products), then writes the slice's max score,
+// exp-sum and exp-weighted value sum (attention_combine merges the slices).
+#define WG 64u
+layout(local_size_x = 64) in;
+#include "common.glsl"
+#include "reduce.glsl"
+layout(std430, binding = 1) readonly buffer Q { float qs[]; };
+layout(std430, binding = 2) readonly buffer K { float ks[]; };
+layout(std430, binding = 3) readonly buffer V { float vs[]; };
+layout(std430, binding = 4) writeonly buffer Y { float ys[]; };
+layout(push_constant) uniform PC { uvec2 rows; uint heads; uint kvHeads; uint headDim; uint window; float scale; uint splits; } pc;
+const uint MAXD = 256u;
+const uint CH = 1024u;
+shared float qsh[MAXD];
+shared float sc[CH];
+
+void main() {
+    uint rows = affine(pc.rows), D = pc.headDim, t = gl_LocalInvocationID.x;
+    uint group = pc.heads / pc.kvHeads, S = pc.splits;
+    uint qw = pc.heads * D, kw = pc.kvHeads * D, pw = pc.heads * S * (D + 2u);
+    for (uint r = gl_WorkGroupID.y; r < rows; r += gl_NumWorkGroups.y) {
+        for (uint hs = gl_WorkGroupID.x; hs < pc.heads * S; hs += gl_NumWorkGroups.x) {
+            uint h = hs / S, s = hs % S, g = h / group;
+            uint p = stepv.P + r;
+            uint first = (pc.window > 0u && p + 1u > pc.window) ? p + 1u - pc.window : 0u;
+            uint n = p + 1u - first, per = (n + S - 1u) / S;
+            uint lo = min(first + s * per, p + 1u), hi = min(lo + per, p + 1u);
+            for (uint d = t; d < D; d += WG) qsh[d] = qs[r * qw + h * D + d] * pc.scale;
+            barrier();
+            float m = -3.4e38, l = 0.0;
+            float acc[MAXD / WG];
+            [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) acc[k] = 0.0;
+            for (uint j0 = lo; j0 < hi; j0 += CH) {
+                uint cnt = min(CH, hi - j0);
+                float cm = -3.4e38;
+                for (uint c = t; c < cnt; c += WG) {
+                    uint base = (j0 + c) * kw + g * D;
+                    float dot = 0.0;
+                    for (uint d = 0u; d < D; d++) dot += qsh[d] * ks[base + d];
+                    sc[c] = dot;
+                    cm = max(cm, dot);
+                }
+                cm = max(wgMax(cm), m);
+                float part = 0.0;
+                for (uint c = t; c < cnt; c += WG) { float e = exp(sc[c] - cm); sc[c] = e; part += e; }
+                float corr = exp(m - cm);
+                l = l * corr + wgSum(part);
+                m = cm;
+                [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
+                    uint d = t + WG * k;
+                    if (d < D) {
+                        float a = 0.0;
+                        uint base = j0 * kw + g * D + d;
+                        for (uint c = 0u; c < cnt; c++) a += sc[c] * vs[base + c * kw];
+                        acc[k] = acc[k] * corr + a;
+                    }
+                }
+                barrier();
+            }
+            uint o = r * pw + hs * (D + 2u);
+            if (t == 0u) { ys[o] = m; ys[o + 1u] = l; }
+            [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
+                uint d = t + WG * k;
+                if (d < D) ys[o + 2u + d] = acc[k];
+            }
+            barrier();
+        }
+    }
+}
