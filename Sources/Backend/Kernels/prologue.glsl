@@ -81,5 +81,8 @@ void prologue(uint r0, uint nr, uint K, float eps) {
 }
 #else
 #define XV(idx, j, k) xs[idx]
+// The same input as vec4s, for kernels that read x four values at a time.
+layout(std430, binding = 1) readonly buffer X4 { vec4 xs4[]; };
+#define X_VEC4 1
 void prologue(uint r0, uint nr, uint K, float eps) {}
 #endif

@@ -49,7 +49,8 @@ void q4Header(uint i0, out float d, out float m, out uint qs) {
 #if defined(W_Q4_0)
     uint o = (i0 >> 5) * 18u; d = wf16(o); m = -8.0 * d; qs = o + 2u;
 #else
-    uint o = (i0 >> 5) * 20u; d = wf16(o); m = wf16(o + 2u); qs = o + 4u;
+    // 20-byte blocks: the header is one aligned word (two halves).
+    uint o = (i0 >> 5) * 20u; vec2 dm = unpackHalf2x16(WBUF[o >> 2]); d = dm.x; m = dm.y; qs = o + 4u;
 #endif
 }
 #endif
@@ -61,7 +62,11 @@ void dequant32(uint i0, out float w[32]) {
     float d, m; uint qs;
     q4Header(i0, d, m, qs);
     [[unroll]] for (uint j = 0u; j < 16u; j += 4u) {
+#if defined(W_Q4_1)
+        uint word = WBUF[(qs + j) >> 2];   // 4-byte aligned in 20-byte blocks
+#else
         uint word = wword(qs + j);
+#endif
         [[unroll]] for (uint b = 0u; b < 4u; b++) {
             uint byte = (word >> (8u * b)) & 0xFFu;
             w[j + b] = float(byte & 15u) * d + m;
