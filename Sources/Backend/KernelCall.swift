@@ -48,13 +48,13 @@ public struct LoweringContext {
     /// "subgroup" when the device has subgroup arithmetic in compute, else "shared".
     public var reduction: String { device.subgroupArithmetic ? "subgroup" : "shared" }
 
-    /// Whether many-row matrix products use the tiled kernel (matmul_tiled.comp): on GPUs,
-    /// for plans with more than a few rows (prefill). SLUICE_TILED=0|1 overrides.
+    /// Whether many-row matrix products use the tiled kernel (matmul_tiled.comp): for plans
+    /// with more than a few rows (prefill). SLUICE_TILED=0|1 overrides.
     public func tiledMatmul(rows: Affine) -> Bool {
         switch ProcessInfo.processInfo.environment["SLUICE_TILED"] {
         case "1": return maximum(rows) > 1
         case "0": return false
-        default: return device.kind != .cpu && maximum(rows) >= 8
+        default: return maximum(rows) >= 8
         }
     }
 

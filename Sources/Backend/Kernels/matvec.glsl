@@ -7,7 +7,7 @@
 #extension GL_KHR_shader_subgroup_arithmetic : enable
 #extension GL_KHR_shader_subgroup_basic : enable
 #endif
-const uint R = 4u;
+const uint R = 1u;
 
 void rowDots(uint n, uint r0, uint nr, uint K, uint lane, uint lanes, inout float acc[R]) {
 #if defined(RED_SUBGROUP)
