@@ -18,7 +18,6 @@ enum StandardKernels {
             table[base] = { c in try matrix(c, base, norm: "none") }
             table["rms_" + base] = { c in try matrix(c, base, norm: "rms") }
             table["add_rms_" + base] = { c in try matrix(c, base, norm: "addrms") }
-            if base == "matmul" { table["combine_matmul"] = { c in try matrix(c, base, norm: "attn") } }
         }
         return table.merging(others) { a, _ in a }
     }
@@ -153,8 +152,7 @@ enum StandardKernels {
             buffers += own
             chunks = try c.rowChunks(rows: n, rowBytes: w.dtype.byteCount(forElements: k)!)
             columns = { $0.count }
-            let attn = norm == "attn" ? [UInt32(c.int("heads")), UInt32(c.int("splits"))] : []
-            tail = { [UInt32($0.count), eps, UInt32(n), UInt32($0.lowerBound)] + attn }
+            tail = { [UInt32($0.count), eps, UInt32(n), UInt32($0.lowerBound)] }
         default:
             buffers += own
             push += [UInt32(n / 2)] + (base == "matmul_geglu" ? [c.string("approx") == "erf" ? 1 : 0] : [])

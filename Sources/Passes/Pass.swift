@@ -56,7 +56,7 @@ public struct PassManager: Sendable {
     /// without split attention (two CPU cores gain nothing from more workgroups).
     public static var standardForCPU: PassManager {
         var pm = standard
-        pm.passes.removeAll { ["fuse-norm-prologue", "split-attention", "fuse-combine-matmul"].contains($0.name) }
+        pm.passes.removeAll { $0.name == "fuse-norm-prologue" || $0.name == "split-attention" }
         return pm
     }
 

@@ -53,22 +53,6 @@ final class FusedKernelTests: BackendTestCase {
         }
     }
 
-    /// The combine merged into the output projection's prologue, every weight type.
-    func testCombineMatmul() throws {
-        for dt in ["f32", "f16", "bf16", "q4_0", "q4_1", "q8_0"] {
-            for (h, hd, p) in [(4, 16, 0), (3, 64, 300)] {
-                let pw = h * 16 * (hd + 2), k = h * hd
-                try check("""
-                graph @cm(%q: f32[1,\(k)], %kc: state f32[C,\(k)], %vc: state f32[C,\(k)], %w: weight \(dt)[40,\(k)]) {
-                  %part = attention_partial(%q, %kc, %vc) {head_dim = \(hd), heads = \(h), kv_heads = \(h), scale = 0.3, splits = 16} : f32[1,\(pw)]
-                  %y = combine_matmul(%part, %w) {head_dim = \(hd), heads = \(h), splits = 16} : f32[1,40]
-                  return %y
-                }
-                """, ["P": p, "C": p + 2])
-            }
-        }
-    }
-
     func testSwiGLUAndAddNorm() throws {
         for dt in ["f32", "f16", "bf16", "q4_0", "q4_1", "q8_0"] {
             for t in [1, 5] {

@@ -117,7 +117,7 @@ final class HFModelTests: XCTestCase {
     }
 
     /// An imported ONNX LLaMA ends up with the same fused ops as the GGUF SmolLM2 (per layer:
-    /// norm+QKV+RoPE, split attention merged in the output projection, norm+gate/up+SiLU; the first and last norms without a
+    /// norm+QKV+RoPE, split attention, norm+gate/up+SiLU; the first and last norms without a
     /// residual).
     func testONNXLlamaFusesLikeGGUF() throws {
         FusedOps.register()
@@ -130,9 +130,9 @@ final class HFModelTests: XCTestCase {
             XCTAssertEqual(ops["add_rms_matmul_swiglu"], m.config.layers, f)
             XCTAssertEqual(ops["add_rms_matmul"], 1, f)
             XCTAssertEqual(ops["attention_partial"], m.config.layers, f)
-            XCTAssertEqual(ops["combine_matmul"], m.config.layers, f)
-            // Embedding, 5 dispatches per layer, head, argmax (weight concatenations aside).
-            XCTAssertEqual(g.nodes.filter { $0.op != "concat" }.count, 1 + 5 * m.config.layers + 2, "\(f): \(ops)")
+            XCTAssertEqual(ops["attention_combine"], m.config.layers, f)
+            // Embedding, 6 dispatches per layer, head, argmax (weight concatenations aside).
+            XCTAssertEqual(g.nodes.filter { $0.op != "concat" }.count, 1 + 6 * m.config.layers + 2, "\(f): \(ops)")
         }
     }
 

@@ -34,11 +34,9 @@ final class FusionTests: XCTestCase {
         XCTAssertEqual(dopt.opCounts["rms_qkv_rope"], 1)
         XCTAssertEqual(dopt.opCounts["add_rms_matmul_swiglu"], 1)
         XCTAssertNil(dopt.opCounts["rms_norm"])
-        // Decode attention is split over the cache and combined in the output projection's
-        // prologue (same result, longer cache too).
+        // Decode attention is split over the cache and combined (same result, longer cache too).
         XCTAssertEqual(dopt.opCounts["attention_partial"], 1)
-        XCTAssertEqual(dopt.opCounts["combine_matmul"], 1)
-        XCTAssertNil(dopt.opCounts["attention_combine"])
+        XCTAssertEqual(dopt.opCounts["attention_combine"], 1)
         XCTAssertNil(opt.opCounts["attention_partial"], "prefill keeps one attention pass")
         try checkSemantics(decode, bindings: ["P": 70, "C": 72], seed: 4)
         XCTAssertNil(opt.opCounts["silu"])

@@ -1,5 +1,5 @@
 #version 450
-// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 RED=shared,subgroup NORM=none,rms,addrms,attn
+// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 RED=shared,subgroup NORM=none,rms,addrms
 // y[r, n] = Σ_k x[r, k] · w[n, k], in tiles of R rows so each weight block is dequantized
 // once per tile (matvec.glsl).
 layout(local_size_x = 64) in;
@@ -8,18 +8,12 @@ layout(local_size_x = 64) in;
 #if defined(NORM_ADDRMS)
 layout(std430, binding = SUM_BINDING) writeonly buffer S { float sums[]; };
 #endif
-// N columns of this dispatch, written at nOff within rows of Nstride (a weight bigger than
-// one binding is bound in row windows, one dispatch each). NORM_ATTN adds the attention
-// shape its prologue needs.
-layout(push_constant) uniform PC {
-    uvec2 rows; uint K; uint N; float eps; uint Nstride; uint nOff;
-#if defined(NORM_ATTN)
-    uint heads; uint splits;
-#endif
-} pc;
 #include "prologue.glsl"
 layout(std430, binding = B0) readonly buffer Wt { uint wdata[]; };
 layout(std430, binding = B0 + 1) writeonly buffer Y { float ys[]; };
+// N columns of this dispatch, written at nOff within rows of Nstride (a weight bigger than
+// one binding is bound in row windows, one dispatch each).
+layout(push_constant) uniform PC { uvec2 rows; uint K; uint N; float eps; uint Nstride; uint nOff; } pc;
 #define WBUF wdata
 #include "weights.glsl"
 #include "matvec.glsl"

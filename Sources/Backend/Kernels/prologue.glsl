@@ -14,8 +14,6 @@ layout(std430, binding = 3) readonly buffer NW { float nws[]; };
 layout(std430, binding = 2) readonly buffer NW { float nws[]; };
 #define B0 3
 #define XRAW(i) xs[i]
-#elif defined(NORM_ATTN)
-#define B0 2
 #else
 #define B0 2
 #endif
@@ -43,39 +41,6 @@ void prologue(uint r0, uint nr, uint K, float eps) {
         }
         float tot = wgSum(s);
         if (t == 0u) invs[j] = inversesqrt(tot / float(K) + eps);
-    }
-    barrier();
-}
-#elif defined(NORM_ATTN)
-// The input is attention_partial's slices for one row (binding 1): the prologue merges them
-// into the attention output (what attention_combine would write) in shared memory, so the
-// combine costs no dispatch of its own. The kernel's push constants end with heads, splits.
-#define WG 64u
-const uint XMAX = 4096u, CWMAX = 1024u;
-shared float xsh[XMAX];
-shared float cw[CWMAX];
-#define XV(idx, j, k) xsh[k]
-void prologue(uint r0, uint nr, uint K, float eps) {
-    uint t = gl_LocalInvocationID.x, H = pc.heads, S = pc.splits, D = K / H;
-    uint base = r0 * H * S * (D + 2u);
-    for (uint h = t; h < H; h += WG) {
-        float big = -3.4e38;
-        for (uint s = 0u; s < S; s++) big = max(big, xs[base + (h * S + s) * (D + 2u)]);
-        float l = 0.0;
-        for (uint s = 0u; s < S; s++) {
-            uint o = base + (h * S + s) * (D + 2u);
-            float w = exp(xs[o] - big);
-            cw[h * S + s] = w;
-            l += w * xs[o + 1u];
-        }
-        for (uint s = 0u; s < S; s++) cw[h * S + s] /= l;
-    }
-    barrier();
-    for (uint k = t; k < K; k += WG) {
-        uint h = k / D, d = k % D;
-        float a = 0.0;
-        for (uint s = 0u; s < S; s++) a += cw[h * S + s] * xs[base + (h * S + s) * (D + 2u) + 2u + d];
-        xsh[k] = a;
     }
     barrier();
 }

@@ -89,36 +89,6 @@ public enum SplitAttention {
             return [HostTensor(f32: out, shape: [rows, h * d])]
         })
 
-    /// attention_combine feeding a matrix product (the output projection): the merge runs in
-    /// the product's prologue (each workgroup merges the slices into shared memory), so a
-    /// decode layer stays at five dependent dispatches.
-    public static let combineMatmul = OpDefinition(
-        name: "combine_matmul", inputs: ["partials", "w"],
-        attributes: [AttrSpec("heads", .int, minimum: 1), AttrSpec("head_dim", .int, minimum: 1), AttrSpec("splits", .int, minimum: 1)],
-        tolerance: 1e-4, summary: "attention_combine of the partials, then matmul with w",
-        inferTypes: { c in
-            let y = try combine.inferTypes(ShapeContext(node: c.node, inputs: [c.inputs[0]], attributes: c.attributes))[0]
-            return try LinearOps.matmul.inferTypes(ShapeContext(node: c.node, inputs: [y, c.inputs[1]], attributes: [:]))
-        },
-        reference: { c in
-            let y = try FusedOps.ref(combine, c, [c.inputs[0]], c.attributes)[0]
-            return try FusedOps.ref(LinearOps.matmul, c, [y, c.inputs[1]])
-        })
-
-    /// The prologue keeps one row of the merged input (≤ 4096 values) and the slice weights
-    /// (heads · splits ≤ 1024) in shared memory.
-    public static let combinePass = RewriteRule.pass("fuse-combine-matmul", "attention_combine → prologue of the next matmul", [
-        RewriteRule(name: "combine+matmul",
-                    patterns: [.op("matmul", .op("attention_combine", .any("p"), as: "y"), .any("w"), as: "out")],
-                    guards: [.singleUse("y"), Guard { m in
-                        let a = m.node("y").attributes
-                        let h = a["heads"]?.intValue ?? 0, d = a["head_dim"]?.intValue ?? 0, s = a["splits"]?.intValue ?? 0
-                        return Fusions.isWeight(m, "w") && m.type("p").shape.first == .fixed(1) && h * d <= 4096 && h * s <= 1024
-                    }]) { m in
-            Replacement(nodes: [try m.make("combine_matmul", [m["p"], m["w"]], m.node("y").attributes, outputs: [m["out"]])])
-        },
-    ])
-
     /// attention over one (or a few) query rows → attention_partial + attention_combine.
     public static let pass = RewriteRule.pass("split-attention", "decode attention → slices of the cache in parallel, then combined", [
         RewriteRule(name: "split", patterns: [.op("attention", .any("q"), .any("k"), .any("v"), as: "att")],
