@@ -9,6 +9,7 @@
 #   3. .venv with the Python tools the tests use (scripts/requirements.txt; with --onnx
 #      also scripts/requirements-onnx.txt) -- pip runs only when those files changed
 #   4. the default model, via scripts/fetch-model.sh
+#   5. the GPT-2 GGUF test fixtures, converted by scripts/make_gguf_gpt2.py
 #
 # Usage: scripts/setup.sh [--onnx]
 #   --onnx               also install onnx + onnxruntime (same as SLUICE_WITH_ONNX=1)
@@ -153,6 +154,16 @@ fi
 # MARK: 4. Default model
 
 SLUICE_PYTHON_BOOT="$VENV/bin/python3" "$ROOT/scripts/fetch-model.sh"
+
+# MARK: 5. Test fixtures made from committed ones
+# The GPT-2 GGUF fixtures are converted from the committed Hugging Face fixture with the gguf
+# package (deterministic, half a second) rather than committed as model files.
+FIX="$ROOT/Tests/FrontendsTests/Fixtures/hf"
+if [[ ! -f "$FIX/gpt2_f32.gguf" || ! -f "$FIX/gpt2_q8_0.gguf" ]]; then
+    "$VENV/bin/python3" "$ROOT/scripts/make_gguf_gpt2.py" > /dev/null \
+        || die "scripts/make_gguf_gpt2.py failed to write the GPT-2 GGUF fixtures"
+    changed+=("gguf fixtures")
+fi
 
 # MARK: Done
 
