@@ -57,7 +57,10 @@ public final class VulkanExecutor {
         for node in graph.nodes {
             let def = try registry.definition(node.op)
             for o in node.outputs.indices {
-                if case .update(let i) = def.storage(ofOutput: o), let rows = values[node.inputs[i]]?.type.shape.first?.resolve(bindings) {
+                // A cache is state updated in place whose rows are the symbol C (other state,
+                // such as split attention's counters, has fixed sizes).
+                if case .update(let i) = def.storage(ofOutput: o), let first = values[node.inputs[i]]?.type.shape.first,
+                   case .symbol = first, let rows = first.resolve(bindings) {
                     cacheRows = min(cacheRows ?? rows, rows)
                 }
             }

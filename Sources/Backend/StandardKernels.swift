@@ -77,19 +77,15 @@ enum StandardKernels {
                                                        UInt32(c.int("window")), c.float("scale").bitPattern],
                                    grid: (c.groups(c.int("heads")), c.groups(c.maximum(rows))))]
             },
-            "attention_partial": { c in
+            "attention_split": { c in
                 let rows = try c.affine([c.inputTypes[0].shape[0]])
                 guard c.int("head_dim") <= 256 else { throw c.fail("head_dim \(c.int("head_dim")) > 256 has no kernel") }
-                return [KernelCall(kernel: "attention_partial_\(c.reduction)", buffers: c.node.inputs + [c.node.outputs[0].name], writes: [3],
+                // q, k, v, counters, y, partials; the counters are updated in place.
+                return [KernelCall(kernel: "attention_split_\(c.reduction)", buffers: Array(c.node.inputs) + [c.node.outputs[0].name, c.node.outputs[1].name],
+                                   writes: [3, 4, 5],
                                    push: rows.words + [UInt32(c.int("heads")), UInt32(c.int("kv_heads")), UInt32(c.int("head_dim")),
                                                        UInt32(c.int("window")), c.float("scale").bitPattern, UInt32(c.int("splits"))],
                                    grid: (c.groups(c.int("heads") * c.int("splits")), c.groups(c.maximum(rows))))]
-            },
-            "attention_combine": { c in
-                let rows = try c.affine([c.inputTypes[0].shape[0]])
-                return [KernelCall(kernel: "attention_combine", buffers: [c.node.inputs[0], c.node.outputs[0].name], writes: [1],
-                                   push: rows.words + [UInt32(c.int("heads")), UInt32(c.int("head_dim")), UInt32(c.int("splits"))],
-                                   grid: (c.groups(c.int("heads")), c.groups(c.maximum(rows))))]
             },
             "kv_write": { c in
                 let cache = c.inputTypes[0], x = c.inputTypes[1]

@@ -10,8 +10,10 @@ public struct ReferenceInterpreter {
     }
 
     /// Runs once. `feeds` holds inputs and weights by name; `state` holds the state values and
-    /// is updated in place (e.g. the KV cache rows written this step). Symbols are bound from
-    /// `bindings` and, where missing, from the shapes of the fed tensors.
+    /// is updated in place (e.g. the KV cache rows written this step); a state value not given
+    /// starts as zeros, as on the GPU (passes may add state, such as split attention's
+    /// counters). Symbols are bound from `bindings` and, where missing, from the shapes of the
+    /// fed tensors.
     /// Returns every graph output by name.
     public func run(feeds: [String: HostTensor], state: inout [String: HostTensor],
                     bindings: Bindings = [:]) throws -> [String: HostTensor] {
@@ -20,8 +22,16 @@ public struct ReferenceInterpreter {
         for p in graph.params {
             let t: HostTensor
             if p.kind == .state {
-                guard let s = state[p.name] else { throw GraphError.run("state %\(p.name) was not provided") }
-                t = s
+                if let s = state[p.name] {
+                    t = s
+                } else if let dims = p.type.resolve(binds), p.type.dtype == .f32 || p.type.dtype == .i32 {
+                    let n = dims.reduce(1, *)
+                    t = p.type.dtype == .f32 ? HostTensor(f32: Array(repeating: 0, count: n), shape: dims)
+                                             : HostTensor(i32: Array(repeating: 0, count: n), shape: dims)
+                    state[p.name] = t
+                } else {
+                    throw GraphError.run("state %\(p.name) was not provided")
+                }
             } else {
                 guard let f = feeds[p.name] else { throw GraphError.run("\(p.kind.rawValue) %\(p.name) was not provided") }
                 t = f

@@ -35,20 +35,38 @@ final class FusedKernelTests: BackendTestCase {
         }
     }
 
-    /// Split attention's two kernels: slices longer and shorter than a chunk, empty slices
-    /// (a short cache over 16 slices), grouped heads, a sliding window.
+    /// Split attention: slices longer and shorter than a chunk, empty slices (a short cache
+    /// over 16 slices), grouped heads, a sliding window, two rows; the counters (zeroed state)
+    /// must be back at zero after the run, and a second run on the same executor must agree.
     func testSplitAttention() throws {
         for (h, kvh, hd) in [(4, 2, 16), (3, 3, 64)] {
             for (t, p, window) in [(1, 0, 0), (1, 5, 0), (2, 40, 8), (1, 2100, 0)] {
                 let q = h * hd, kv = kvh * hd, pw = h * 16 * (hd + 2)
-                try check("""
-                graph @split(%q: f32[T,\(q)], %kc: state f32[C,\(kv)], %vc: state f32[C,\(kv)]) {
-                  %part = attention_partial(%q, %kc, %vc) {head_dim = \(hd), heads = \(h), kv_heads = \(kvh), scale = 0.3, splits = 16, window = \(window)} : f32[T,\(pw)]
-                  %y = attention_combine(%part) {head_dim = \(hd), heads = \(h), splits = 16} : f32[T,\(q)]
-                  %ref = attention(%q, %kc, %vc) {head_dim = \(hd), heads = \(h), kv_heads = \(kvh), scale = 0.3, window = \(window)} : f32[T,\(q)]
-                  return %y, %ref
+                let g = try GraphParser.parse("""
+                graph @split(%q: f32[\(t),\(q)], %kc: state f32[C,\(kv)], %vc: state f32[C,\(kv)], %cnt: state i32[\(4 * h)]) {
+                  %y, %part, %cnt2 = attention_split(%q, %kc, %vc, %cnt) {head_dim = \(hd), heads = \(h), kv_heads = \(kvh), scale = 0.3, splits = 16, window = \(window)} : f32[\(t),\(q)], f32[\(t),\(pw)], i32[\(4 * h)]
+                  return %y, %part, %cnt2
                 }
-                """, ["T": t, "P": p, "C": p + t + 3])
+                """)
+                try Verifier.verify(g)
+                let r = try RandomFeeds(graph: g, bindings: ["T": t, "P": p, "C": p + t + 3], seed: 5)
+                var state = r.state
+                state["cnt"] = HostTensor(i32: Array(repeating: 0, count: 4 * h), shape: [4 * h])
+                for res in try CrossCheck.run(device: device, graph: g, feeds: r.feeds, state: state, bindings: r.bindings) {
+                    XCTAssertTrue(res.passed, "\(h)/\(kvh)/\(hd) T=\(t) P=\(p): %\(res.output) error \(res.error) > \(res.tolerance)")
+                }
+                // The merging workgroup resets its counter, so a second run (another query)
+                // merges again and matches the reference.
+                let exec = try VulkanExecutor(device: device, graph: g, bindings: r.bindings, weights: [:])
+                for (name, value) in state { try exec.setState(name, value) }
+                for seed: UInt64 in [6, 7] {
+                    let feeds = try RandomFeeds(graph: g, bindings: r.bindings, seed: seed).feeds
+                    var refState = state
+                    let want = try ReferenceInterpreter(graph: g).run(feeds: feeds, state: &refState, bindings: r.bindings)["y"]!.floats()
+                    let got = try exec.run(inputs: feeds.filter { $0.key == "q" }, bindings: ["P": p])["y"]!.floats()
+                    let err = zip(got, want).map { abs($0 - $1) }.max()!
+                    XCTAssertLessThan(err, 1e-4, "run with seed \(seed): error \(err)")
+                }
             }
         }
     }

@@ -129,10 +129,9 @@ final class HFModelTests: XCTestCase {
             XCTAssertEqual(ops["add_rms_qkv_rope"], m.config.layers - 1, f)
             XCTAssertEqual(ops["add_rms_matmul_swiglu"], m.config.layers, f)
             XCTAssertEqual(ops["add_rms_matmul"], 1, f)
-            XCTAssertEqual(ops["attention_partial"], m.config.layers, f)
-            XCTAssertEqual(ops["attention_combine"], m.config.layers, f)
-            // Embedding, 6 dispatches per layer, head, argmax (weight concatenations aside).
-            XCTAssertEqual(g.nodes.filter { $0.op != "concat" }.count, 1 + 6 * m.config.layers + 2, "\(f): \(ops)")
+            XCTAssertEqual(ops["attention_split"], m.config.layers, f)
+            // Embedding, 5 dispatches per layer, head, argmax (weight concatenations aside).
+            XCTAssertEqual(g.nodes.filter { $0.op != "concat" }.count, 1 + 5 * m.config.layers + 2, "\(f): \(ops)")
         }
     }
 

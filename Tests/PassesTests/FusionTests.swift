@@ -34,10 +34,9 @@ final class FusionTests: XCTestCase {
         XCTAssertEqual(dopt.opCounts["rms_qkv_rope"], 1)
         XCTAssertEqual(dopt.opCounts["add_rms_matmul_swiglu"], 1)
         XCTAssertNil(dopt.opCounts["rms_norm"])
-        // Decode attention is split over the cache and combined (same result, longer cache too).
-        XCTAssertEqual(dopt.opCounts["attention_partial"], 1)
-        XCTAssertEqual(dopt.opCounts["attention_combine"], 1)
-        XCTAssertNil(opt.opCounts["attention_partial"], "prefill keeps one attention pass")
+        // Decode attention is split over the cache (same result, longer cache too).
+        XCTAssertEqual(dopt.opCounts["attention_split"], 1)
+        XCTAssertNil(opt.opCounts["attention_split"], "prefill keeps one attention pass")
         try checkSemantics(decode, bindings: ["P": 70, "C": 72], seed: 4)
         XCTAssertNil(opt.opCounts["silu"])
         XCTAssertNil(opt.opCounts["kv_write"])

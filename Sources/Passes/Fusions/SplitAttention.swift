@@ -1,11 +1,12 @@
 import Foundation
 import SluiceGraph
 
-/// Decode attention split over the cache (flash-decoding): `attention_partial` scores
-/// `splits` slices of the keys in parallel, each giving its running max, sum and weighted
-/// value sum; `attention_combine` merges them. One query row has only `heads` workgroups of
-/// work in a single pass, and each walks the whole cache; split, the work spreads over
-/// `heads · splits` workgroups and decode no longer slows down in step with the context.
+/// Decode attention split over the cache (flash-decoding): `attention_split` scores `splits`
+/// slices of the keys in parallel, each giving its running max, sum and weighted value sum,
+/// and the last slice of a head to finish merges them, all in one dispatch. One query row
+/// has only `heads` workgroups of work in a single pass, and each walks the whole cache;
+/// split, the work spreads over `heads · splits` workgroups and decode no longer slows down
+/// in step with the context, still at five dependent dispatches per layer.
 public enum SplitAttention {
     public static let defaultSplits = 16
     static let attrs = [AttrSpec("heads", .int, minimum: 1), AttrSpec("kv_heads", .int, minimum: 1),
@@ -19,91 +20,82 @@ public enum SplitAttention {
         return lo..<min(lo + per, p + 1)
     }
 
-    /// partials[t, (h·splits + s)·(D+2) + …] = [max score, Σ exp, Σ exp·v (D values)].
-    public static let partial = OpDefinition(
-        name: "attention_partial", inputs: ["q", "k", "v"], attributes: attrs, tolerance: 1e-4,
-        summary: "per slice of the cache: running max, exp-sum and weighted value sum of causal attention",
+    /// partials[t, (h·splits + s)·(D+2) + …] = [max score, Σ exp, Σ exp·v (D values)] of slice s.
+    static func partials(_ c: ReferenceContext) throws -> HostTensor {
+        let q = c.inputs[0].floats(), k = c.inputs[1].floats(), v = c.inputs[2].floats()
+        let h = c.int("heads"), kvh = c.int("kv_heads"), d = c.int("head_dim"), splits = c.int("splits")
+        let scale = c.double("scale"), window = c.int("window"), rows = c.inputs[0].shape[0]
+        guard c.past + rows <= c.inputs[1].shape[0] else { throw c.fail("P + T exceeds the key rows") }
+        let w = h * splits * (d + 2)
+        var out = [Float](repeating: 0, count: rows * w)
+        for t in 0..<rows {
+            let p = c.past + t, first = window > 0 ? max(0, p - window + 1) : 0
+            for head in 0..<h {
+                let g = head / (h / kvh)
+                for s in 0..<splits {
+                    let keys = slice(first: first, p: p, s: s, splits: splits)
+                    let scores = keys.map { j in
+                        (0..<d).reduce(0.0) { $0 + Double(q[(t * h + head) * d + $1]) * Double(k[(j * kvh + g) * d + $1]) } * scale
+                    }
+                    let m = scores.max() ?? -3.4e38
+                    let e = scores.map { Foundation.exp($0 - m) }
+                    let o = t * w + (head * splits + s) * (d + 2)
+                    out[o] = Float(m)
+                    out[o + 1] = Float(e.reduce(0, +))
+                    for i in 0..<d {
+                        out[o + 2 + i] = Float(zip(keys, e).reduce(0.0) { $0 + $1.1 * Double(v[($1.0 * kvh + g) * d + i]) })
+                    }
+                }
+            }
+        }
+        return HostTensor(f32: out, shape: [rows, w])
+    }
+
+    /// Causal attention over `splits` slices of the cache in one dispatch: every workgroup
+    /// scores one slice and writes its partial result (output 1, scratch); the last workgroup
+    /// of a (row, head) to finish — counted in `counters`, a zeroed state that it resets —
+    /// merges the slices into the output. Outputs: y, the partials, the counters.
+    public static let split = OpDefinition(
+        name: "attention_split", inputs: ["q", "k", "v", "counters"], attributes: attrs,
+        outputStorage: [.fresh, .fresh, .update(3)], tolerance: 1e-4,
+        summary: "causal attention split over slices of the cache, merged by the last slice to finish",
         inferTypes: { c in
-            let y = try AttentionOps.attention.inferTypes(c)[0]
+            let y = try AttentionOps.attention.inferTypes(ShapeContext(node: c.node, inputs: Array(c.inputs.prefix(3)), attributes: c.attributes))[0]
+            guard case .fixed(let rows)? = y.shape.first, rows <= maxRows else { throw c.fail("q must have a fixed row count ≤ \(maxRows)") }
+            try c.require(3, [.i32], "counters")
+            guard c.inputs[3].shape == [.fixed(maxRows * c.int("heads"))] else { throw c.fail("counters must be i32[\(maxRows)·heads]") }
             let n = c.int("heads") * c.int("splits") * (c.int("head_dim") + 2)
-            return [TensorType(.f32, [y.shape[0], .fixed(n)])]
+            return [y, TensorType(.f32, [y.shape[0], .fixed(n)]), c.inputs[3]]
         },
         reference: { c in
-            let q = c.inputs[0].floats(), k = c.inputs[1].floats(), v = c.inputs[2].floats()
-            let h = c.int("heads"), kvh = c.int("kv_heads"), d = c.int("head_dim"), splits = c.int("splits")
-            let scale = c.double("scale"), window = c.int("window"), rows = c.inputs[0].shape[0]
-            guard c.past + rows <= c.inputs[1].shape[0] else { throw c.fail("P + T exceeds the key rows") }
-            let w = h * splits * (d + 2)
-            var out = [Float](repeating: 0, count: rows * w)
-            for t in 0..<rows {
-                let p = c.past + t, first = window > 0 ? max(0, p - window + 1) : 0
-                for head in 0..<h {
-                    let g = head / (h / kvh)
-                    for s in 0..<splits {
-                        let keys = slice(first: first, p: p, s: s, splits: splits)
-                        let scores = keys.map { j in
-                            (0..<d).reduce(0.0) { $0 + Double(q[(t * h + head) * d + $1]) * Double(k[(j * kvh + g) * d + $1]) } * scale
-                        }
-                        let m = scores.max() ?? -3.4e38
-                        let e = scores.map { Foundation.exp($0 - m) }
-                        let o = t * w + (head * splits + s) * (d + 2)
-                        out[o] = Float(m)
-                        out[o + 1] = Float(e.reduce(0, +))
-                        for i in 0..<d {
-                            out[o + 2 + i] = Float(zip(keys, e).reduce(0.0) { $0 + $1.1 * Double(v[($1.0 * kvh + g) * d + i]) })
-                        }
-                    }
-                }
-            }
-            return [HostTensor(f32: out, shape: [rows, w])]
+            let y = try FusedOps.ref(AttentionOps.attention, c, Array(c.inputs.prefix(3)), c.attributes)[0]
+            return [y, try partials(c), c.inputs[3]]
         })
 
-    public static let combine = OpDefinition(
-        name: "attention_combine", inputs: ["partials"],
-        attributes: [AttrSpec("heads", .int, minimum: 1), AttrSpec("head_dim", .int, minimum: 1), AttrSpec("splits", .int, minimum: 1)],
-        tolerance: 1e-4, summary: "merges attention_partial slices: Σ e^(m_s−M)·acc_s / Σ e^(m_s−M)·l_s",
-        inferTypes: { c in
-            try c.require(0, [.f32], "partials"); try c.requireRank(0, 2...2, "partials")
-            let h = c.int("heads"), d = c.int("head_dim")
-            try c.requireEqual(c.inputs[0].shape[1], .fixed(h * c.int("splits") * (d + 2)), "partials row size")
-            return [TensorType(.f32, [c.inputs[0].shape[0], .fixed(h * d)])]
-        },
-        reference: { c in
-            let x = c.inputs[0].floats(), h = c.int("heads"), d = c.int("head_dim"), splits = c.int("splits")
-            let rows = c.inputs[0].shape[0], w = h * splits * (d + 2)
-            var out = [Float](repeating: 0, count: rows * h * d)
-            for t in 0..<rows {
-                for head in 0..<h {
-                    let base = t * w + head * splits * (d + 2)
-                    let big = (0..<splits).map { Double(x[base + $0 * (d + 2)]) }.max()!
-                    var l = 0.0
-                    var acc = [Double](repeating: 0, count: d)
-                    for s in 0..<splits {
-                        let o = base + s * (d + 2), f = Foundation.exp(Double(x[o]) - big)
-                        l += f * Double(x[o + 1])
-                        for i in 0..<d { acc[i] += f * Double(x[o + 2 + i]) }
-                    }
-                    for i in 0..<d { out[(t * h + head) * d + i] = Float(acc[i] / l) }
-                }
-            }
-            return [HostTensor(f32: out, shape: [rows, h * d])]
-        })
+    /// Rows a split attention handles (decode steps, a few speculative rows at most).
+    public static let maxRows = 4
 
-    /// attention over one (or a few) query rows → attention_partial + attention_combine.
-    public static let pass = RewriteRule.pass("split-attention", "decode attention → slices of the cache in parallel, then combined", [
-        RewriteRule(name: "split", patterns: [.op("attention", .any("q"), .any("k"), .any("v"), as: "att")],
-                    guards: [Guard { m in
-                        if case .fixed(let r)? = m.type("q").shape.first { return r <= 4 }
-                        return false
-                    }]) { m in
-            var a = m.node("att").attributes
+    /// attention over one (or a few) query rows → attention_split with a zeroed counter state.
+    public static let pass = Pass(name: "split-attention", summary: "decode attention → slices of the cache in parallel, merged by the last") { g in
+        var changed = 0
+        let types = g.values.mapValues(\.type)
+        for i in g.nodes.indices where g.nodes[i].op == "attention" {
+            let n = g.nodes[i]
+            guard case .fixed(let rows)? = types[n.inputs[0]]?.shape.first, rows <= maxRows,
+                  let heads = n.attributes["heads"]?.intValue else { continue }
+            let out = n.outputs[0].name
+            let counters = "\(out).counters"
+            guard !g.params.contains(where: { $0.name == counters }) else { continue }
+            g.params.append(Value(counters, TensorType(.i32, [.fixed(maxRows * heads)]), kind: .state))
+            var a = n.attributes
             a["splits"] = .int(defaultSplits)
-            let part = m.freshName(m["att"] + ".partials")
-            let p = try m.make("attention_partial", [m["q"], m["k"], m["v"]], a, outputs: [part])
-            m.define(p)
-            let y = try m.make("attention_combine", [part],
-                               ["heads": a["heads"]!, "head_dim": a["head_dim"]!, "splits": .int(defaultSplits)], outputs: [m["att"]])
-            return Replacement(nodes: [p, y])
-        },
-    ])
+            let w = heads * defaultSplits * ((a["head_dim"]?.intValue ?? 0) + 2)
+            g.nodes[i] = Node(op: "attention_split", inputs: n.inputs + [counters],
+                              outputs: [n.outputs[0], Value("\(out).partials", TensorType(.f32, [.fixed(rows), .fixed(w)])),
+                                        Value("\(out).counters_after", TensorType(.i32, [.fixed(maxRows * heads)]))],
+                              attributes: a)
+            changed += 1
+        }
+        return changed
+    }
 }

@@ -1,8 +1,10 @@
 #version 450
 // variants: RED=shared,subgroup
 // One slice of the cache for one (query row, head): workgroup x = head · splits + slice.
-// Scores its keys (each invocation whole dot products), then writes the slice's max score,
-// exp-sum and exp-weighted value sum (attention_combine merges the slices).
+// Scores its keys (each invocation whole dot products) and writes the slice's max score,
+// exp-sum and exp-weighted value sum to the partials; then counts itself in the (row, head)
+// counter, and the workgroup that finds all others done merges the slices into y and
+// resets the counter (the counters start zeroed: graph state).
 #define WG 64u
 layout(local_size_x = 64) in;
 #include "common.glsl"
@@ -10,12 +12,15 @@ layout(local_size_x = 64) in;
 layout(std430, binding = 1) readonly buffer Q { float qs[]; };
 layout(std430, binding = 2) readonly buffer K { float ks[]; };
 layout(std430, binding = 3) readonly buffer V { float vs[]; };
-layout(std430, binding = 4) writeonly buffer Y { float ys[]; };
+layout(std430, binding = 4) coherent buffer C { uint counters[]; };
+layout(std430, binding = 5) writeonly buffer Y { float ys[]; };
+layout(std430, binding = 6) coherent buffer Pt { float ps[]; };
 layout(push_constant) uniform PC { uvec2 rows; uint heads; uint kvHeads; uint headDim; uint window; float scale; uint splits; } pc;
 const uint MAXD = 256u;
 const uint CH = 1024u;
 shared float qsh[MAXD];
 shared float sc[CH];
+shared uint isLast;
 
 void main() {
     uint rows = affine(pc.rows), D = pc.headDim, t = gl_LocalInvocationID.x;
@@ -61,10 +66,29 @@ void main() {
                 barrier();
             }
             uint o = r * pw + hs * (D + 2u);
-            if (t == 0u) { ys[o] = m; ys[o + 1u] = l; }
+            if (t == 0u) { ps[o] = m; ps[o + 1u] = l; }
             [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
                 uint d = t + WG * k;
-                if (d < D) ys[o + 2u + d] = acc[k];
+                if (d < D) ps[o + 2u + d] = acc[k];
+            }
+            // Publish the slice, then count it; the last of the (row, head) merges.
+            memoryBarrierBuffer();
+            barrier();
+            if (t == 0u) isLast = atomicAdd(counters[r * pc.heads + h], 1u) == S - 1u ? 1u : 0u;
+            barrier();
+            if (isLast != 0u) {
+                memoryBarrierBuffer();
+                uint base = r * pw + h * S * (D + 2u);
+                float big = -3.4e38;
+                for (uint s2 = 0u; s2 < S; s2++) big = max(big, ps[base + s2 * (D + 2u)]);
+                float tot = 0.0;
+                for (uint s2 = 0u; s2 < S; s2++) tot += exp(ps[base + s2 * (D + 2u)] - big) * ps[base + s2 * (D + 2u) + 1u];
+                for (uint d = t; d < D; d += WG) {
+                    float a = 0.0;
+                    for (uint s2 = 0u; s2 < S; s2++) a += exp(ps[base + s2 * (D + 2u)] - big) * ps[base + s2 * (D + 2u) + 2u + d];
+                    ys[r * qw + h * D + d] = a / tot;
+                }
+                if (t == 0u) counters[r * pc.heads + h] = 0u;
             }
             barrier();
         }
