@@ -48,13 +48,16 @@ public struct LoweringContext {
     /// "subgroup" when the device has subgroup arithmetic in compute, else "shared".
     public var reduction: String { device.subgroupArithmetic ? "subgroup" : "shared" }
 
-    /// Whether many-row matrix products use the tiled kernel (matmul_tiled.comp): for plans
-    /// with more than a few rows (prefill). SLUICE_TILED=0|1 overrides.
+    /// Whether many-row matrix products use the tiled kernel (matmul_tiled.comp): on GPUs,
+    /// for plans with more than a few rows (prefill). Not on CPU drivers: a tile computes all
+    /// its 64 rows whatever the run's row count, which a GPU absorbs in parallel but lavapipe
+    /// pays in full (a 5-token prompt prefilled at 0.5 tok/s instead of 5).
+    /// SLUICE_TILED=0|1 overrides.
     public func tiledMatmul(rows: Affine) -> Bool {
         switch ProcessInfo.processInfo.environment["SLUICE_TILED"] {
         case "1": return maximum(rows) > 1
         case "0": return false
-        default: return maximum(rows) >= 8
+        default: return device.kind != .cpu && maximum(rows) >= 8
         }
     }
 
