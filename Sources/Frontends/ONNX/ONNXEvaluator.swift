@@ -202,7 +202,7 @@ enum ONNXEvaluator {
             }
             return [out]
         case "Slice":
-            var v = try input(0)
+            let v = try input(0)
             let starts = try known(1), ends = try known(2)
             let axes = x.count > 3 && x[3] != nil ? try known(3) : Array(0..<starts.count)
             let steps = x.count > 4 && x[4] != nil ? try known(4) : Array(repeating: 1, count: starts.count)
