@@ -173,15 +173,16 @@ enum StandardKernels {
                                   grid: (c.groups(cols, per: glu ? 32 : 64), c.groups(c.maximum(rows), per: 64)), windows: windows(r))
             }
         }
+        let variant = c.matmulVariant(columns: n)
         return chunks.map { r in
-            KernelCall(kernel: "\(base)_\(v)_\(c.matmulVariant)_\(norm)", buffers: buffers, writes: writes, push: push + tail(r),
-                       grid: (c.groups(columns(r), per: columnsPerGroup(c)), c.groups(c.maximum(rows), per: 4)), windows: windows(r))
+            KernelCall(kernel: "\(base)_\(v)_\(variant)_\(norm)", buffers: buffers, writes: writes, push: push + tail(r),
+                       grid: (c.groups(columns(r), per: columnsPerGroup(c, variant)), c.groups(c.maximum(rows), per: 4)), windows: windows(r))
         }
     }
 
     /// Output columns one workgroup of the matrix kernels covers.
-    static func columnsPerGroup(_ c: LoweringContext) -> Int {
-        c.matmulVariant == "subgroup" ? max(1, 64 / max(c.device.subgroupSize, 1)) : 64
+    static func columnsPerGroup(_ c: LoweringContext, _ variant: String) -> Int {
+        variant == "subgroup" ? max(1, 64 / max(c.device.subgroupSize, 1)) : 64
     }
 
     static func norm(_ c: LoweringContext, _ kind: String, add: Bool = false) throws -> [KernelCall] {
