@@ -175,8 +175,9 @@ struct ONNXLowering {
         return name
     }
 
-    mutating func addWeight(_ name: String, _ values: [Float], _ shape: [Int]) -> String {
-        if weights[name] == nil { weights[name] = HostTensor(f32: values, shape: shape) }
+    /// A float32 weight parameter; `values` is computed only the first time `name` is seen.
+    mutating func addWeight(_ name: String, _ values: @autoclosure () -> [Float], _ shape: [Int]) -> String {
+        if weights[name] == nil { weights[name] = HostTensor(f32: values(), shape: shape) }
         if !b.graph.params.contains(where: { $0.name == name }) {
             b.param(name, TensorType(.f32, shape.map { .fixed($0) }), kind: .weight)
         }
@@ -215,16 +216,16 @@ struct ONNXLowering {
         var x = try rows(n.inputs[0])
         if pendingSlice { x = try slice(x); pendingSlice = false }
         let name = w.initializer + (w.transposed ? "" : ".T") + (columns.map { "[\($0.lowerBound):\($0.upperBound)]" } ?? "")
-        if weights[name] == nil {
+        // Sluice's matmul takes [out, in]; ONNX's MatMul weight is [in, out] unless transposed.
+        func weightRows() -> [Float] {
             let v = t.floats()
             var out = [Float](repeating: 0, count: cols.count * inDim)
             for (r, o) in cols.enumerated() {
                 for i in 0..<inDim { out[r * inDim + i] = w.transposed ? v[o * inDim + i] : v[i * outDim + o] }
             }
-            _ = addWeight(name, out, [cols.count, inDim])
-        } else {
-            _ = addWeight(name, [], [cols.count, inDim])
+            return out
         }
+        _ = addWeight(name, weightRows(), [cols.count, inDim])
         linearOutputs.append(cols.count)
         var y = try b.op("matmul", [x, name], name: "mm")
         let biasInput = n.opType == "Gemm" && n.inputs.count > 2 && !n.inputs[2].isEmpty ? n.inputs[2] : nil
@@ -264,8 +265,9 @@ struct ONNXLowering {
             throw Self.fail("\(label(n)): only normalization over the last axis with scale and bias is supported")
         }
         let f = x.shape.last!
-        let w = addWeight(n.inputs[1], try numbers(n.inputs[1]).map(Float.init), [f])
-        let bias = addWeight(n.inputs[2], try numbers(n.inputs[2]).map(Float.init), [f])
+        let scale = try numbers(n.inputs[1]).map(Float.init), shift = try numbers(n.inputs[2]).map(Float.init)
+        let w = addWeight(n.inputs[1], scale, [f])
+        let bias = addWeight(n.inputs[2], shift, [f])
         let eps = Double(n.float("epsilon") ?? 1e-5)
         normKind = normKind ?? .layer; normEps = normEps ?? eps
         return Lowered(ir: try b.op("layer_norm", [try rows(n.inputs[0]), w, bias], ["eps": .float(eps)], name: "norm"), layout: .rows)

@@ -26,30 +26,20 @@ public struct ONNXTensor: @unchecked Sendable {
     public var count: Int { dims.reduce(1, *) }
 
     /// The values as Float (any numeric type).
-    public func floats() -> [Float] {
-        let p = bytes.bytes
-        return (0..<count).map { i in
-            switch type {
-            case .float: return p.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)
-            case .float16: return Dequantize.half(p.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-            case .bfloat16: return Dequantize.bfloat(p.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-            case .double: return Float(p.loadUnaligned(fromByteOffset: 8 * i, as: Double.self))
-            default: return Float(intValue(i))
-            }
-        }
-    }
+    public func floats() -> [Float] { (0..<count).map(value) }
 
-    /// The values as Int64 (integer and bool types; floats are truncated).
-    public func ints() -> [Int64] { (0..<count).map(intValue) }
-
-    private func intValue(_ i: Int) -> Int64 {
+    /// Element i converted to Float.
+    private func value(_ i: Int) -> Float {
         let p = bytes.bytes
         switch type {
-        case .int64: return p.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)
-        case .int32: return Int64(p.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self))
-        case .uint8, .bool: return Int64(p[i])
-        case .int8: return Int64(Int8(bitPattern: p[i]))
-        default: return Int64(floats()[i])
+        case .float: return p.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)
+        case .float16: return Dequantize.half(p.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+        case .bfloat16: return Dequantize.bfloat(p.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+        case .double: return Float(p.loadUnaligned(fromByteOffset: 8 * i, as: Double.self))
+        case .int64: return Float(p.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self))
+        case .int32: return Float(p.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self))
+        case .uint8, .bool: return Float(p[i])
+        case .int8: return Float(Int8(bitPattern: p[i]))
         }
     }
 }

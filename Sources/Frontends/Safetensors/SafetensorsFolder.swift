@@ -63,7 +63,6 @@ public final class SafetensorsFolder: TensorSource {
         return try files[i].hostTensor(name)
     }
 
-    public var tensorNames: [String] { owner.keys.sorted() }
     public var byteCount: Int { files.reduce(0) { $0 + $1.byteCount } }
 }
 
