@@ -22,6 +22,12 @@ public struct DeviceInfo: Sendable {
     public var maxPushConstants: UInt32
     public var timestampPeriodNs: Float
     public var shaderFloat16: Bool
+    /// Buffer device addresses (Vulkan 1.2): kernels may read buffers through pointers,
+    /// which the persistent decode kernel needs.
+    public var bufferDeviceAddress: Bool = false
+    /// Streaming multiprocessors, where the driver says (VK_NV_shader_sm_builtins): how many
+    /// workgroups of the persistent kernel are surely resident at once.
+    public var multiprocessors: Int?
 
     /// Order of preference: discrete GPU, integrated GPU, virtual, CPU.
     var rank: Int {
@@ -51,13 +57,30 @@ public struct DeviceInfo: Sendable {
                 vkGetPhysicalDeviceProperties2(pd, &p2)
             }
         }
+        var smCount: Int?
+        if deviceExtensions(pd).contains("VK_NV_shader_sm_builtins") {
+            var sm = VkPhysicalDeviceShaderSMBuiltinsPropertiesNV()
+            sm.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV
+            withUnsafeMutablePointer(to: &sm) { sp in
+                var p2 = VkPhysicalDeviceProperties2()
+                p2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
+                p2.pNext = UnsafeMutableRawPointer(sp)
+                vkGetPhysicalDeviceProperties2(pd, &p2)
+            }
+            smCount = sm.shaderSMCount > 0 ? Int(sm.shaderSMCount) : nil
+        }
         var f16 = VkPhysicalDeviceShaderFloat16Int8Features()
         f16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES
-        withUnsafeMutablePointer(to: &f16) { fp in
-            var f2 = VkPhysicalDeviceFeatures2()
-            f2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2
-            f2.pNext = UnsafeMutableRawPointer(fp)
-            vkGetPhysicalDeviceFeatures2(pd, &f2)
+        var bda = VkPhysicalDeviceBufferDeviceAddressFeatures()
+        bda.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES
+        withUnsafeMutablePointer(to: &bda) { bp in
+            if hasDriverProps { f16.pNext = UnsafeMutableRawPointer(bp) }
+            withUnsafeMutablePointer(to: &f16) { fp in
+                var f2 = VkPhysicalDeviceFeatures2()
+                f2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2
+                f2.pNext = UnsafeMutableRawPointer(fp)
+                vkGetPhysicalDeviceFeatures2(pd, &f2)
+            }
         }
         var mem = VkPhysicalDeviceMemoryProperties()
         vkGetPhysicalDeviceMemoryProperties(pd, &mem)
@@ -91,7 +114,17 @@ public struct DeviceInfo: Sendable {
             minStorageBufferOffsetAlignment: l.minStorageBufferOffsetAlignment,
             maxWorkGroupCount: l.maxComputeWorkGroupCount, maxSharedMemory: l.maxComputeSharedMemorySize,
             maxPushConstants: l.maxPushConstantsSize, timestampPeriodNs: l.timestampPeriod,
-            shaderFloat16: f16.shaderFloat16 != 0)
+            shaderFloat16: f16.shaderFloat16 != 0, bufferDeviceAddress: hasDriverProps && bda.bufferDeviceAddress != 0,
+            multiprocessors: smCount)
+    }
+
+    /// The names of a physical device's extensions.
+    static func deviceExtensions(_ pd: VkPhysicalDevice) -> Set<String> {
+        var n: UInt32 = 0
+        guard vkEnumerateDeviceExtensionProperties(pd, nil, &n, nil) == VK_SUCCESS, n > 0 else { return [] }
+        var props = [VkExtensionProperties](repeating: .init(), count: Int(n))
+        guard vkEnumerateDeviceExtensionProperties(pd, nil, &n, &props) == VK_SUCCESS else { return [] }
+        return Set(props.prefix(Int(n)).map { p in withUnsafeBytes(of: p.extensionName) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) } })
     }
 
     /// One line for `sluice devices` and the "device:" banner.

@@ -29,6 +29,13 @@ public final class VulkanExecutor {
     var cacheRows: Int?
     var outputValues: [String: Value] = [:]
     public let resident: ResidentBuffers
+    /// The lowered calls, kept to record again without the persistent kernel.
+    var plannedCalls: [PlannedCall] = []
+    var persistent = Persistent.Settings(enabled: false, groups: 1, spinLimit: 0)
+    /// Stage tables and arrival counters of the persistent dispatches (the counters are
+    /// host-visible: the host reads their failure flag after each run).
+    var stageTables: [GPUBuffer] = []
+    var syncBuffers: [GPUBuffer] = []
 
     /// - Parameters:
     ///   - bindings: the largest size of each symbol (`T` rows per run, `C` cache rows).
@@ -65,9 +72,9 @@ public final class VulkanExecutor {
                 }
             }
         }
-        let calls = try lower(registry: registry, kernels: kernels)
-        profiler = profile ? try Profiler(device: device, count: calls.count) : nil
-        try record(calls)
+        persistent = Persistent.settings(device.info, plannedRows: bindings["T"] ?? 1)
+        plannedCalls = try lower(registry: registry, kernels: kernels)
+        try record(plannedCalls, profile: profile)
     }
 
     deinit {
@@ -134,7 +141,9 @@ public final class VulkanExecutor {
         }
     }
 
-    private func record(_ calls: [PlannedCall]) throws {
+    func record(_ calls: [PlannedCall], profile: Bool) throws {
+        let segments = persistent.enabled ? Persistent.segments(calls) : calls.indices.map { ($0..<($0 + 1), nil) }
+        profiler = profile ? try Profiler(device: device, count: segments.count) : nil
         let total = calls.reduce(0) { $0 + $1.call.buffers.count + 1 }
         var size = VkDescriptorPoolSize(type: VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, descriptorCount: UInt32(max(total, 1)))
         var pinfo = VkDescriptorPoolCreateInfo()
@@ -147,23 +156,35 @@ public final class VulkanExecutor {
             try check(vkCreateDescriptorPool(device.handle, &pinfo, nil, &pool), "vkCreateDescriptorPool")
         }
         descriptorPool = pool
+        stageTables = []; syncBuffers = []; dispatches = []
+        for seg in segments where seg.weight != nil { try makeStageTable(calls[seg.range]) }
         commandBuffer = try device.allocateCommandBuffer()
         let cb = commandBuffer!
         var begin = VkCommandBufferBeginInfo()
         begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO
         try check(vkBeginCommandBuffer(cb, &begin), "vkBeginCommandBuffer")
         profiler?.reset(cb)
+        // The grid barriers' arrival counters start every run at zero (the barrier below
+        // orders the fill before the kernels).
+        for sync in syncBuffers { vkCmdFillBuffer(cb, sync.handle, 0, VkDeviceSize(sync.size), 0) }
         memoryBarrier(cb, src: VK_PIPELINE_STAGE_HOST_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
                       dst: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
                       srcAccess: VK_ACCESS_HOST_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue,
                       dstAccess: VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue)
         profiler?.stamp(cb, 0)
-        for (i, pc) in calls.enumerated() {
-            if pc.barrier {
-                memoryBarrier(cb, src: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, dst: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
-                              srcAccess: VK_ACCESS_SHADER_WRITE_BIT.rawValue,
-                              dstAccess: VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue)
+        var persistentIndex = 0
+        for (i, seg) in segments.enumerated() {
+            if let w = seg.weight {
+                let pc = calls[seg.range.lowerBound]
+                if pc.barrier { computeBarrier(cb) }
+                try recordPersistent(cb, weight: w, table: persistentIndex, stages: seg.range.count)
+                persistentIndex += 1
+                profiler?.stamp(cb, i + 1)
+                dispatches.append(("persistent", "persistent_\(w)", pc.barrier))
+                continue
             }
+            let pc = calls[seg.range.lowerBound]
+            if pc.barrier { computeBarrier(cb) }
             let set = try descriptorSet(pc)
             vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE, pc.pipeline.handle)
             var s: VkDescriptorSet? = set
@@ -175,7 +196,7 @@ public final class VulkanExecutor {
             profiler?.stamp(cb, i + 1)
             dispatches.append((pc.op, pc.call.kernel, pc.barrier))
         }
-        profiler?.ops = calls.map(\.op)
+        profiler?.ops = segments.map { $0.weight == nil ? calls[$0.range.lowerBound].op : "persistent" }
         memoryBarrier(cb, src: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, dst: VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue,
                       srcAccess: VK_ACCESS_SHADER_WRITE_BIT.rawValue, dstAccess: VK_ACCESS_TRANSFER_READ_BIT.rawValue)
         for o in graph.outputs {
@@ -189,17 +210,6 @@ public final class VulkanExecutor {
     }
 
     private func descriptorSet(_ pc: PlannedCall) throws -> VkDescriptorSet {
-        var layout: VkDescriptorSetLayout? = pc.pipeline.setLayout
-        var set: VkDescriptorSet?
-        let r: VkResult = withUnsafePointer(to: &layout) { lp in
-            var a = VkDescriptorSetAllocateInfo()
-            a.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO
-            a.descriptorPool = descriptorPool
-            a.descriptorSetCount = 1
-            a.pSetLayouts = lp
-            return vkAllocateDescriptorSets(device.handle, &a, &set)
-        }
-        try check(r, "vkAllocateDescriptorSets")
         var infos = [VkDescriptorBufferInfo(buffer: stepBuffer.handle, offset: 0, range: 16)]
         let limit = Int(min(device.info.maxStorageBufferRange, UInt64(Int.max)))
         for (i, name) in pc.call.buffers.enumerated() {
@@ -212,6 +222,21 @@ public final class VulkanExecutor {
             }
             infos.append(VkDescriptorBufferInfo(buffer: buffer.handle, offset: VkDeviceSize(off), range: VkDeviceSize(range)))
         }
+        return try descriptorSet(pc.pipeline, infos)
+    }
+
+    func descriptorSet(_ pipeline: Pipeline, _ infos: [VkDescriptorBufferInfo]) throws -> VkDescriptorSet {
+        var layout: VkDescriptorSetLayout? = pipeline.setLayout
+        var set: VkDescriptorSet?
+        let r: VkResult = withUnsafePointer(to: &layout) { lp in
+            var a = VkDescriptorSetAllocateInfo()
+            a.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO
+            a.descriptorPool = descriptorPool
+            a.descriptorSetCount = 1
+            a.pSetLayouts = lp
+            return vkAllocateDescriptorSets(device.handle, &a, &set)
+        }
+        try check(r, "vkAllocateDescriptorSets")
         infos.withUnsafeBufferPointer { ip in
             var writes = (0..<infos.count).map { i -> VkWriteDescriptorSet in
                 var w = VkWriteDescriptorSet()
@@ -228,7 +253,13 @@ public final class VulkanExecutor {
         return set!
     }
 
-    private func memoryBarrier(_ cb: VkCommandBuffer, src: UInt32, dst: UInt32, srcAccess: UInt32, dstAccess: UInt32) {
+    func computeBarrier(_ cb: VkCommandBuffer) {
+        memoryBarrier(cb, src: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, dst: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
+                      srcAccess: VK_ACCESS_SHADER_WRITE_BIT.rawValue,
+                      dstAccess: VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue)
+    }
+
+    func memoryBarrier(_ cb: VkCommandBuffer, src: UInt32, dst: UInt32, srcAccess: UInt32, dstAccess: UInt32) {
         var b = VkMemoryBarrier()
         b.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER
         b.srcAccessMask = srcAccess

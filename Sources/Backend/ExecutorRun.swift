@@ -46,6 +46,10 @@ extension VulkanExecutor {
         }
         try device.submit(commandBuffer, fence: fence)
         try fence.wait(spin: true)
+        if try persistentFailed() {
+            try device.submit(commandBuffer, fence: fence)
+            try fence.wait(spin: true)
+        }
         profiler?.collect()
         var out: [String: HostTensor] = [:]
         for o in graph.outputs where fetch?.contains(o) ?? true {

@@ -26,6 +26,8 @@ public final class GPUBuffer: @unchecked Sendable {
         info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO
         info.size = VkDeviceSize(size)
         info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT.rawValue | VK_BUFFER_USAGE_TRANSFER_SRC_BIT.rawValue | VK_BUFFER_USAGE_TRANSFER_DST_BIT.rawValue
+        let addressed = device.info.bufferDeviceAddress
+        if addressed { info.usage |= VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT.rawValue }
         info.sharingMode = VK_SHARING_MODE_EXCLUSIVE
         var b: VkBuffer?
         try check(vkCreateBuffer(device.handle, &info, nil, &b), "vkCreateBuffer(\(label), \(size) bytes)")
@@ -51,8 +53,14 @@ public final class GPUBuffer: @unchecked Sendable {
         alloc.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO
         alloc.allocationSize = req.size
         alloc.memoryTypeIndex = t
+        var allocFlags = VkMemoryAllocateFlagsInfo()
+        allocFlags.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_FLAGS_INFO
+        allocFlags.flags = VK_MEMORY_ALLOCATE_DEVICE_ADDRESS_BIT.rawValue
         var m: VkDeviceMemory?
-        let r = vkAllocateMemory(device.handle, &alloc, nil, &m)
+        let r: VkResult = withUnsafePointer(to: &allocFlags) { fp in
+            alloc.pNext = addressed ? UnsafeRawPointer(fp) : nil
+            return vkAllocateMemory(device.handle, &alloc, nil, &m)
+        }
         guard r == VK_SUCCESS else {
             vkDestroyBuffer(device.handle, handle, nil)
             let gib = Double(device.info.deviceLocalBytes) / 1_073_741_824
@@ -69,6 +77,16 @@ public final class GPUBuffer: @unchecked Sendable {
             mapped = nil
         }
     }
+
+    /// The buffer's address for kernels that read through pointers (0 where the device has
+    /// no buffer device addresses).
+    lazy var address: UInt64 = {
+        guard device.info.bufferDeviceAddress else { return 0 }
+        var info = VkBufferDeviceAddressInfo()
+        info.sType = VK_STRUCTURE_TYPE_BUFFER_DEVICE_ADDRESS_INFO
+        info.buffer = handle
+        return vkGetBufferDeviceAddress(device.handle, &info)
+    }()
 
     deinit {
         if mapped != nil { vkUnmapMemory(device.handle, memory) }

@@ -53,12 +53,19 @@ public final class VulkanDevice: @unchecked Sendable {
             q.queueFamilyIndex = UInt32(family)
             q.queueCount = 1
             q.pQueuePriorities = pp
+            // Buffer device addresses where the device has them (the persistent kernel).
+            var bda = VkPhysicalDeviceBufferDeviceAddressFeatures()
+            bda.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES
+            bda.bufferDeviceAddress = VkBool32(VK_TRUE)
             return withUnsafePointer(to: &q) { qp in
-                var d = VkDeviceCreateInfo()
-                d.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
-                d.queueCreateInfoCount = 1
-                d.pQueueCreateInfos = qp
-                return vkCreateDevice(physical, &d, nil, &device)
+                withUnsafePointer(to: &bda) { bp in
+                    var d = VkDeviceCreateInfo()
+                    d.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
+                    d.pNext = info.bufferDeviceAddress ? UnsafeRawPointer(bp) : nil
+                    d.queueCreateInfoCount = 1
+                    d.pQueueCreateInfos = qp
+                    return vkCreateDevice(physical, &d, nil, &device)
+                }
             }
         }
         try check(r, "vkCreateDevice on \(info.name)")

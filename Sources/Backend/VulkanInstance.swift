@@ -39,7 +39,7 @@ public final class VulkanInstance: @unchecked Sendable {
         self.validation = wantValidation
         var app = VkApplicationInfo()
         app.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO
-        app.apiVersion = vkVersion(1, 1)
+        app.apiVersion = vkVersion(1, 2)
         var instance: VkInstance?
         let r: VkResult = "Sluice".withCString { name in
             app.pApplicationName = name

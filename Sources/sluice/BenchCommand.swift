@@ -51,6 +51,10 @@ struct BenchCommand: ParsableCommand {
         var rng = SplitMix64(seed: 42)
         let ids = (0..<max(p, 1) + maxDepth).map { _ in Int32(rng.next() % UInt64(m.config.vocabSize)) }
         var rows: [(test: String, rates: [Double])] = []
+        // The greedy ids of each decode test's last run, in the JSON: runs that must compute
+        // the same thing (another kernel path, another device) can be compared by them.
+        var decoded: [String: [Int32]] = [:]
+        var checksums: [String: [Double]] = [:]
         for depth in depths {
             let context = Array(ids[max(p, 1)...].prefix(depth))
             let suffix = depth > 0 ? " @ d\(depth)" : ""
@@ -68,13 +72,28 @@ struct BenchCommand: ParsableCommand {
             }
             if n > 0 {
                 var rates: [Double] = []
+                var tokens: [Int32] = []
                 for i in 0...r {
                     try gen.reset()
+                    tokens = []
                     // The prompt's prefill is timed apart from the decode steps.
-                    let stats = try gen.generate(prompt: context + [ids[0]], maxTokens: n + 1, sampling: SamplingParameters()) { _ in true }
+                    let stats = try gen.generate(prompt: context + [ids[0]], maxTokens: n + 1, sampling: SamplingParameters()) { t in
+                        tokens.append(t)
+                        return true
+                    }
                     if i > 0 { rates.append(stats.decodeTokensPerSecond) }
                 }
                 rows.append(("tg\(n)" + suffix, rates))
+                decoded["tg\(n)" + suffix] = tokens
+                if json {
+                    // One more run, untimed, that brings the logits back: a weighted sum per
+                    // step for the first 8 steps (cheap to compare, sensitive to any change).
+                    try gen.reset()
+                    var sums: [Double] = []
+                    _ = try gen.generate(prompt: context + [ids[0]], maxTokens: min(n + 1, 8), sampling: SamplingParameters(),
+                                         onLogits: { l in sums.append(l.enumerated().reduce(0.0) { $0 + Double($1.element) * Double($1.offset % 7 + 1) }) }) { _ in true }
+                    checksums["tg\(n)" + suffix] = sums
+                }
             }
         }
         let kvBytes = 2 * m.config.layers * ctx * m.config.kvHeads * m.config.headDim * 4
@@ -84,7 +103,12 @@ struct BenchCommand: ParsableCommand {
             let obj: [String: Any] = [
                 "model": name, "size_bytes": m.fileBytes, "params": m.parameterCount, "device": device.info.name,
                 "device_bytes": runner.deviceBytes, "kv_cache_bytes": kvBytes,
-                "tests": rows.map { ["test": $0.test, "tokens_per_second": mean($0.rates), "sd": sd($0.rates), "runs": $0.rates] },
+                "tests": rows.map { row -> [String: Any] in
+                    var o: [String: Any] = ["test": row.test, "tokens_per_second": mean(row.rates), "sd": sd(row.rates), "runs": row.rates]
+                    if let t = decoded[row.test] { o["ids"] = t.map(Int.init) }
+                    if let c = checksums[row.test] { o["logit_checksums"] = c }
+                    return o
+                },
             ]
             let data = try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))

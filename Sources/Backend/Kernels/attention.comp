@@ -1,11 +1,7 @@
 #version 450
 // variants: RED=shared,subgroup
 // Causal attention with grouped-query heads over the first P+T rows of the K/V cache.
-// One workgroup per (head, query row). Keys are taken in chunks of up to CH: each
-// invocation scores keys t, t+64, … of the chunk (a whole dot product per key, q from
-// shared memory), the chunk's max and sum are workgroup reductions, and each invocation
-// then accumulates its own output dims over the chunk's keys (V reads are coalesced).
-// An online softmax carries the running max and sum from chunk to chunk, so the barrier
+// One workgroup per (head, query row), over the keys in chunks (attend.glsl): the barrier
 // count per chunk is fixed (a handful) whatever the chunk length.
 #define WG 64u
 layout(local_size_x = 64) in;
@@ -13,6 +9,7 @@ layout(local_size_x = 64) in;
 #include "reduce.glsl"
 layout(std430, binding = 1) readonly buffer Q { float qs[]; };
 layout(std430, binding = 2) readonly buffer K { float ks[]; };
+layout(std430, binding = 2) readonly buffer K4 { vec4 ks4[]; };
 layout(std430, binding = 3) readonly buffer V { float vs[]; };
 layout(std430, binding = 4) writeonly buffer Y { float ys[]; };
 layout(push_constant) uniform PC { uvec2 rows; uint heads; uint kvHeads; uint headDim; uint window; float scale; } pc;
@@ -20,6 +17,10 @@ const uint MAXD = 256u;
 const uint CH = 1024u;
 shared float qsh[MAXD];
 shared float sc[CH];
+#define KC(i) ks[i]
+#define KC4(i) ks4[i]
+#define VC(i) vs[i]
+#include "attend.glsl"
 
 void main() {
     uint rows = affine(pc.rows), D = pc.headDim, t = gl_LocalInvocationID.x;
@@ -35,33 +36,7 @@ void main() {
             float m = -3.4e38, l = 0.0;
             float acc[MAXD / WG];
             [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) acc[k] = 0.0;
-            for (uint j0 = first; j0 <= p; j0 += CH) {
-                uint cnt = min(CH, p + 1u - j0);
-                float cm = -3.4e38;
-                for (uint c = t; c < cnt; c += WG) {
-                    uint base = (j0 + c) * kw + g * D;
-                    float dot = 0.0;
-                    for (uint d = 0u; d < D; d++) dot += qsh[d] * ks[base + d];
-                    sc[c] = dot;
-                    cm = max(cm, dot);
-                }
-                cm = max(wgMax(cm), m);
-                float part = 0.0;
-                for (uint c = t; c < cnt; c += WG) { float e = exp(sc[c] - cm); sc[c] = e; part += e; }
-                float corr = exp(m - cm);
-                l = l * corr + wgSum(part);
-                m = cm;
-                [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
-                    uint d = t + WG * k;
-                    if (d < D) {
-                        float a = 0.0;
-                        uint base = j0 * kw + g * D + d;
-                        for (uint c = 0u; c < cnt; c++) a += sc[c] * vs[base + c * kw];
-                        acc[k] = acc[k] * corr + a;
-                    }
-                }
-                barrier();
-            }
+            attend(first, p + 1u, kw, g * D, D, m, l, acc);
             [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
                 uint d = t + WG * k;
                 if (d < D) ys[r * qw + h * D + d] = acc[k] / l;

@@ -11,6 +11,7 @@ layout(local_size_x = 64) in;
 #include "reduce.glsl"
 layout(std430, binding = 1) readonly buffer Q { float qs[]; };
 layout(std430, binding = 2) readonly buffer K { float ks[]; };
+layout(std430, binding = 2) readonly buffer K4 { vec4 ks4[]; };
 layout(std430, binding = 3) readonly buffer V { float vs[]; };
 layout(std430, binding = 4) coherent buffer C { uint counters[]; };
 layout(std430, binding = 5) writeonly buffer Y { float ys[]; };
@@ -20,6 +21,10 @@ const uint MAXD = 256u;
 const uint CH = 1024u;
 shared float qsh[MAXD];
 shared float sc[CH];
+#define KC(i) ks[i]
+#define KC4(i) ks4[i]
+#define VC(i) vs[i]
+#include "attend.glsl"
 shared uint isLast;
 
 void main() {
@@ -38,33 +43,7 @@ void main() {
             float m = -3.4e38, l = 0.0;
             float acc[MAXD / WG];
             [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) acc[k] = 0.0;
-            for (uint j0 = lo; j0 < hi; j0 += CH) {
-                uint cnt = min(CH, hi - j0);
-                float cm = -3.4e38;
-                for (uint c = t; c < cnt; c += WG) {
-                    uint base = (j0 + c) * kw + g * D;
-                    float dot = 0.0;
-                    for (uint d = 0u; d < D; d++) dot += qsh[d] * ks[base + d];
-                    sc[c] = dot;
-                    cm = max(cm, dot);
-                }
-                cm = max(wgMax(cm), m);
-                float part = 0.0;
-                for (uint c = t; c < cnt; c += WG) { float e = exp(sc[c] - cm); sc[c] = e; part += e; }
-                float corr = exp(m - cm);
-                l = l * corr + wgSum(part);
-                m = cm;
-                [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
-                    uint d = t + WG * k;
-                    if (d < D) {
-                        float a = 0.0;
-                        uint base = j0 * kw + g * D + d;
-                        for (uint c = 0u; c < cnt; c++) a += sc[c] * vs[base + c * kw];
-                        acc[k] = acc[k] * corr + a;
-                    }
-                }
-                barrier();
-            }
+            attend(lo, hi, kw, g * D, D, m, l, acc);
             uint o = r * pw + hs * (D + 2u);
             if (t == 0u) { ps[o] = m; ps[o + 1u] = l; }
             [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {

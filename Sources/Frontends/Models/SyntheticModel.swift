@@ -35,7 +35,10 @@ public final class SyntheticSource: TensorSource {
     public func hostTensor(_ name: String) throws -> HostTensor {
         if let t = cache[name] { return t }
         guard let (dt, shape) = types[name] else { throw ModelError.missingTensor(path, name) }
-        var rng = SplitMix64(seed: seed &+ UInt64(truncatingIfNeeded: name.hashValue & 0xFFFF_FFFF))
+        // FNV-1a of the name: the same weights in every process (String.hashValue is seeded
+        // per process).
+        let nameHash = name.utf8.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+        var rng = SplitMix64(seed: seed &+ nameHash)
         let count = shape.reduce(1, *)
         let bytes: [UInt8]
         if dt == .f32 {
@@ -53,6 +56,12 @@ public final class SyntheticSource: TensorSource {
         guard let s = shapes[name] else {
             throw ModelError.unsupportedFormat("--synthetic \(name)", "unknown shape (known: \(shapes.keys.sorted().joined(separator: ", ")))")
         }
+        return try model(config: s.config, layerType: s.layerType, embeddingType: s.embeddingType)
+    }
+
+    /// A loaded LLaMA-shaped model over random weights of any shape (no tokenizer).
+    public static func model(config: TransformerConfig, layerType: DType, embeddingType: DType) throws -> LoadedModel {
+        let s = (config: config, layerType: layerType, embeddingType: embeddingType)
         let src = SyntheticSource(config: s.config, layerType: s.layerType, embeddingType: s.embeddingType)
         let decoder = DecoderBuilder(config: s.config, source: src, names: .ggufLlama)
         let probe = try decoder.build(.decode)

@@ -1,0 +1,56 @@
+// The chunk loop shared by the attention kernels (attention.comp, attention_split.comp,
+// persistent.comp): keys lo ..< hi of one kv head (row j at j·kw + koff of the caches)
+// against the scaled query in qsh, with an online softmax carried in the running max m and
+// sum l; invocation t accumulates output dims t, t + WG, … in acc.
+// Keys are taken in chunks of up to CH: each invocation scores keys t, t + WG, … of the
+// chunk (a whole dot product per key, sixteen 4-value loads in flight at a time), the
+// chunk's max and sum are workgroup reductions, and each invocation then sums its dims over
+// the chunk's keys eight value loads at a time (coalesced across invocations). Loads are
+// issued before the arithmetic that uses them, so a slice waits for memory a few times, not
+// once per key or per dimension.
+// Before including: WG, MAXD, CH, shared float qsh[MAXD] and sc[CH], reduce.glsl, and the
+// cache reads KC(i), KC4(i) (four floats at float index 4i) and VC(i).
+void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout float l, inout float acc[MAXD / WG]) {
+    uint t = gl_LocalInvocationID.x;
+    bool quads = (D & 3u) == 0u && (kw & 3u) == 0u && (koff & 3u) == 0u;
+    for (uint j0 = lo; j0 < hi; j0 += CH) {
+        uint cnt = min(CH, hi - j0);
+        float cm = -3.4e38;
+        for (uint c = t; c < cnt; c += WG) {
+            uint base = (j0 + c) * kw + koff;
+            float s = 0.0;
+            if (quads) {
+                for (uint d0 = 0u; d0 < D; d0 += 64u) {
+                    [[unroll]] for (uint i = 0u; i < 16u; i++) {
+                        uint d = d0 + 4u * i;
+                        if (d < D) s += dot(vec4(qsh[d], qsh[d + 1u], qsh[d + 2u], qsh[d + 3u]), KC4((base + d) >> 2));
+                    }
+                }
+            } else {
+                for (uint d = 0u; d < D; d++) s += qsh[d] * KC(base + d);
+            }
+            sc[c] = s;
+            cm = max(cm, s);
+        }
+        cm = max(wgMax(cm), m);
+        float part = 0.0;
+        for (uint c = t; c < cnt; c += WG) { float e = exp(sc[c] - cm); sc[c] = e; part += e; }
+        float corr = exp(m - cm);
+        l = l * corr + wgSum(part);
+        m = cm;
+        [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
+            uint d = t + WG * k;
+            if (d < D) {
+                float a = 0.0;
+                uint base = j0 * kw + koff + d;
+                for (uint c0 = 0u; c0 < cnt; c0 += 8u) {
+                    float v[8];
+                    [[unroll]] for (uint i = 0u; i < 8u; i++) v[i] = c0 + i < cnt ? VC(base + (c0 + i) * kw) : 0.0;
+                    [[unroll]] for (uint i = 0u; i < 8u; i++) if (c0 + i < cnt) a += sc[c0 + i] * v[i];
+                }
+                acc[k] = acc[k] * corr + a;
+            }
+        }
+        barrier();
+    }
+}

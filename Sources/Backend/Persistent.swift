@@ -1,0 +1,178 @@
+import CVulkan
+import Foundation
+
+/// The persistent decode kernel (Kernels/persistent.comp): consecutive dispatches of the
+/// matrix and split-attention kernels become stages of one dispatch whose workgroups meet
+/// at grid barriers where the schedule had pipeline barriers. A decode step of a small
+/// model is a chain of ~150 tiny dependent dispatches, and on a big GPU each costs more to
+/// drain and relaunch than to compute; one dispatch for the chain removes that cost.
+enum Persistent {
+    /// Words per stage in the table (struct Stage of persistent.comp: 4 + 16 + 8·2).
+    static let stageWords = 36
+
+    struct Settings {
+        var enabled: Bool
+        /// Workgroups of the persistent dispatch; all must be resident at once.
+        var groups: Int
+        /// Polls of the arrival counter before a grid barrier gives up.
+        var spinLimit: UInt32
+    }
+
+    /// On by default for decode plans (at most 4 rows) on GPUs with buffer device addresses
+    /// and subgroup arithmetic whose multiprocessor count the driver reports (NVIDIA), with
+    /// two workgroups of 256 invocations per multiprocessor: that many are resident at once.
+    /// SLUICE_PERSISTENT=0|1 overrides (1: on any capable device, prefill plans too; without a
+    /// known count 64 workgroups on GPUs and 1 on CPU drivers), SLUICE_PERSISTENT_GROUPS sets
+    /// the workgroup count.
+    static func settings(_ info: DeviceInfo, plannedRows: Int) -> Settings {
+        if let o = override { return o }
+        let env = ProcessInfo.processInfo.environment
+        let capable = info.bufferDeviceAddress && info.subgroupArithmetic
+        var on = capable && info.kind != .cpu && info.multiprocessors != nil && plannedRows <= 4
+        switch env["SLUICE_PERSISTENT"] {
+        case "0": on = false
+        case "1": on = capable
+        default: break
+        }
+        let known = info.multiprocessors.map { 2 * $0 } ?? (info.kind == .cpu ? 1 : 64)
+        var groups = env["SLUICE_PERSISTENT_GROUPS"].flatMap(Int.init).map { max(1, $0) } ?? known
+        // A CPU driver gives no guarantee that two workgroups of a dispatch run side by side
+        // (lavapipe's did not behave as if they did): one workgroup does every stage.
+        if info.kind == .cpu { groups = 1 }
+        return Settings(enabled: on, groups: groups, spinLimit: 1 << 22)
+    }
+
+    /// Settings for every executor created while set (tests).
+    nonisolated(unsafe) static var override: Settings?
+
+    /// A stage's kind and norm prologue from its kernel's name, or nil when the kernel has
+    /// no stage form. `weight` is the kernel's weight type (nil for attention).
+    static func stageKind(_ kernel: String) -> (kind: UInt32, norm: UInt32, weight: String?)? {
+        if kernel == "attention_split_subgroup" { return (4, 0, nil) }
+        let bases: [(String, UInt32)] = [("matmul_swiglu_", 1), ("matmul_geglu_", 2), ("qkv_rope_", 3), ("matmul_", 0)]
+        guard let (prefix, kind) = bases.first(where: { kernel.hasPrefix($0.0) }) else { return nil }
+        var rest = kernel.dropFirst(prefix.count)
+        let norms: [(String, UInt32)] = [("_addrms", 2), ("_rms", 1), ("_none", 0)]
+        guard let (suffix, norm) = norms.first(where: { rest.hasSuffix($0.0) }) else { return nil }
+        rest = rest.dropLast(suffix.count)
+        for red in ["_subgroup", "_shared"] where rest.hasSuffix(red) {
+            let w = String(rest.dropLast(red.count))
+            return StandardKernels.weightTypes.contains(where: { $0.rawValue == w }) ? (kind, norm, w) : nil
+        }
+        return nil
+    }
+
+    /// Splits the recorded calls into runs: indices of single calls, or of ≥ 2 consecutive
+    /// calls that one persistent dispatch of weight type `weight` covers.
+    static func segments(_ calls: [VulkanExecutor.PlannedCall]) -> [(range: Range<Int>, weight: String?)] {
+        var out: [(range: Range<Int>, weight: String?)] = []
+        var i = 0
+        while i < calls.count {
+            var j = i, weight: String?
+            while j < calls.count, calls[j].call.windows.isEmpty, let k = stageKind(calls[j].call.kernel) {
+                if let w = k.weight {
+                    if let have = weight, have != w { break }
+                    weight = w
+                }
+                j += 1
+            }
+            if j - i >= 2, let w = weight {
+                out.append((i..<j, w))
+                i = j
+            } else {
+                out.append((i..<(i + 1), nil))
+                i += 1
+            }
+        }
+        return out
+    }
+
+    /// The stage words of one call: kind, norm, barrier flag, push constants, operand
+    /// addresses in canonical slots.
+    static func stage(_ pc: VulkanExecutor.PlannedCall, first: Bool, address: (String) -> UInt64) throws -> [UInt32] {
+        let c = pc.call
+        guard let k = stageKind(c.kernel), c.push.count <= 16 else {
+            throw BackendError.unsupported("kernel \(c.kernel) has no stage in the persistent kernel")
+        }
+        var slots = [UInt64](repeating: 0, count: 8)
+        let b = c.buffers.map(address)
+        if k.kind == 4 {
+            for (i, a) in b.prefix(6).enumerated() { slots[i] = a }
+        } else {
+            let prefix = k.norm == 2 ? 3 : (k.norm == 1 ? 2 : 1)
+            let own = k.kind == 3 ? 3 : 1
+            guard b.count == prefix + 1 + own + (k.norm == 2 ? 1 : 0) else {
+                throw BackendError.unsupported("kernel \(c.kernel) binds \(b.count) buffers, its stage expects \(prefix + 1 + own + (k.norm == 2 ? 1 : 0))")
+            }
+            slots[0] = b[0]
+            if k.norm == 2 { slots[1] = b[1] }
+            if k.norm != 0 { slots[2] = b[prefix - 1] }
+            slots[3] = b[prefix]
+            for o in 0..<own { slots[4 + o] = b[prefix + 1 + o] }
+            if k.norm == 2 { slots[7] = b[b.count - 1] }
+        }
+        var words: [UInt32] = [k.kind, k.norm, pc.barrier && !first ? 1 : 0, 0]
+        words += c.push + [UInt32](repeating: 0, count: 16 - c.push.count)
+        for a in slots { words += [UInt32(truncatingIfNeeded: a), UInt32(truncatingIfNeeded: a >> 32)] }
+        return words
+    }
+}
+
+extension VulkanExecutor {
+    /// Writes the stage table of one persistent run and makes its arrival counter.
+    func makeStageTable(_ calls: ArraySlice<PlannedCall>) throws {
+        var words: [UInt32] = []
+        for (i, pc) in calls.enumerated() {
+            words += try Persistent.stage(pc, first: i == 0) { name in
+                let loc = plan.locations[name]!
+                return buffers[loc.root]!.address + UInt64(loc.offset)
+            }
+        }
+        let table = try GPUBuffer(device: device, size: words.count * 4, use: .deviceLocal, label: "persistent stage table")
+        try words.withUnsafeBytes { try table.upload($0) }
+        stageTables.append(table)
+        syncBuffers.append(try GPUBuffer(device: device, size: 16, use: .readback, label: "persistent arrival counter"))
+    }
+
+    /// One dispatch of the persistent kernel over stage table `table`.
+    func recordPersistent(_ cb: VkCommandBuffer, weight: String, table: Int, stages: Int) throws {
+        let pipeline = try library.pipeline("persistent_\(weight)", bindings: 3, pushBytes: 12)
+        let set = try descriptorSet(pipeline, [
+            VkDescriptorBufferInfo(buffer: stepBuffer.handle, offset: 0, range: 16),
+            VkDescriptorBufferInfo(buffer: stageTables[table].handle, offset: 0, range: VkDeviceSize(stageTables[table].size)),
+            VkDescriptorBufferInfo(buffer: syncBuffers[table].handle, offset: 0, range: 16),
+        ])
+        vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.handle)
+        var s: VkDescriptorSet? = set
+        vkCmdBindDescriptorSets(cb, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.layout, 0, 1, &s, 0, nil)
+        let push: [UInt32] = [UInt32(stages), persistent.spinLimit, UInt32(persistent.groups)]
+        push.withUnsafeBytes { vkCmdPushConstants(cb, pipeline.layout, VK_SHADER_STAGE_COMPUTE_BIT.rawValue, 0, UInt32($0.count), $0.baseAddress) }
+        vkCmdDispatch(cb, UInt32(persistent.groups), 1, 1)
+    }
+
+    /// After a run: whether a persistent dispatch gave up at a grid barrier (its workgroups
+    /// were not all resident at once). Then the executor records the plain dispatches,
+    /// clears the split-attention counters the abandoned run left behind, and the caller
+    /// runs the step again (every write of a step depends only on its inputs).
+    func persistentFailed() throws -> Bool {
+        guard persistent.enabled, !syncBuffers.isEmpty else { return false }
+        let failed = try syncBuffers.contains { b in
+            try b.download(offset: 4, count: 4).withUnsafeBytes { $0.load(as: UInt32.self) } != 0
+        }
+        guard failed else { return false }
+        vkDeviceWaitIdle(device.handle)
+        if let p = descriptorPool { vkDestroyDescriptorPool(device.handle, p, nil) }
+        descriptorPool = nil
+        if let c = commandBuffer { var o: VkCommandBuffer? = c; vkFreeCommandBuffers(device.handle, device.commandPool, 1, &o) }
+        commandBuffer = nil
+        persistent.enabled = false
+        try record(plannedCalls, profile: profiler != nil)
+        for node in graph.nodes where node.op == "attention_split" {
+            try buffers[plan.locations[node.inputs[3]]!.root]!.zero()
+        }
+        return true
+    }
+
+    /// Whether the step runs through the persistent kernel (false after a fallback).
+    public var usesPersistentKernel: Bool { persistent.enabled && !stageTables.isEmpty }
+}

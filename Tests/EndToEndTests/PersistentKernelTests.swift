@@ -1,0 +1,49 @@
+import Foundation
+import XCTest
+@testable import Sluice
+@testable import SluiceBackend
+@testable import SluiceFrontends
+import SluiceGraph
+
+/// The persistent decode kernel (Kernels/persistent.comp) against the ordinary dispatches:
+/// the same model, the same prompt, the same greedy steps, logits compared at every step.
+/// On lavapipe it runs with one workgroup (the stage logic, the stage table, the norm
+/// prologues, split attention's counters); the grid barrier across workgroups is exercised
+/// on GPUs by `sluice bench --json` (identical logit checksums with SLUICE_PERSISTENT=0|1).
+final class PersistentKernelTests: XCTestCase {
+    func runner(_ m: LoadedModel, _ device: VulkanDevice, persistent: Bool) throws -> VulkanRunner {
+        Persistent.override = Persistent.Settings(enabled: persistent, groups: 1, spinLimit: 1 << 22)
+        defer { Persistent.override = nil }
+        // The GPU pass pipeline, so the decode graph has the norm prologues and split attention.
+        return try VulkanRunner(device: device, model: m, contextLength: 96, maxChunk: 8, passes: .standard)
+    }
+
+    func testPersistentMatchesPlainDispatches() throws {
+        let device = try VulkanDevice()
+        for (layer, embed) in [(DType.q4_1, DType.q8_0), (.f16, .q4_0)] {
+            let config = TransformerConfig(architecture: "llama", vocabSize: 320, hidden: 128, layers: 2, heads: 4, kvHeads: 2,
+                                           headDim: 32, ffn: 256, ropeBase: 10000, ropeMode: "interleaved", normEps: 1e-5,
+                                           contextLength: 96)
+            let m = try SyntheticSource.model(config: config, layerType: layer, embeddingType: embed)
+            let plain = try runner(m, device, persistent: false), fused = try runner(m, device, persistent: true)
+            let decode = try fused.executor(.decode)
+            XCTAssertTrue(decode.usesPersistentKernel, "\(layer)")
+            // Every decoder layer's dispatches become stages of one dispatch.
+            XCTAssertLessThanOrEqual(decode.dispatches.count, 5, "\(layer): \(decode.dispatches.map(\.kernel))")
+            XCTAssertFalse(try plain.executor(.decode).usesPersistentKernel)
+            var tokens: [Int32] = [3, 141, 59, 26, 5]
+            var past = 0
+            for step in 0..<8 {
+                let stage: GraphStage = step == 0 ? .prefill : .decode
+                let a = try plain.run(stage, tokens: tokens, past: past, logits: true)
+                let b = try fused.run(stage, tokens: tokens, past: past, logits: true)
+                let scale = a.logits.map(abs).max()!
+                let err = zip(a.logits, b.logits).map { abs($0 - $1) }.max()!
+                XCTAssertLessThanOrEqual(err, 1e-4 * scale, "\(layer) step \(step): max |Δlogit| \(err) of \(scale)")
+                XCTAssertEqual(a.next, b.next, "\(layer) step \(step)")
+                past += tokens.count
+                tokens = [a.next]
+            }
+        }
+    }
+}
