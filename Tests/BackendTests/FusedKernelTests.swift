@@ -35,12 +35,12 @@ final class FusedKernelTests: BackendTestCase {
         }
     }
 
-    /// Split attention: slices longer and shorter than a chunk, empty slices (a short cache
-    /// over 16 slices), grouped heads, a sliding window, two rows; the counters (zeroed state)
+    /// Split attention: slices longer and shorter than a chunk, one slice in use (a short
+    /// cache), several but fewer than 16 (3, 11), all 16, grouped heads, a sliding window, two rows; the counters (zeroed state)
     /// must be back at zero after the run, and a second run on the same executor must agree.
     func testSplitAttention() throws {
         for (h, kvh, hd) in [(4, 2, 16), (3, 3, 64)] {
-            for (t, p, window) in [(1, 0, 0), (1, 5, 0), (2, 40, 8), (1, 2100, 0)] {
+            for (t, p, window) in [(1, 0, 0), (1, 5, 0), (2, 40, 8), (1, 150, 0), (2, 700, 0), (1, 2100, 0)] {
                 let q = h * hd, kv = kvh * hd, pw = h * 16 * (hd + 2)
                 let g = try GraphParser.parse("""
                 graph @split(%q: f32[\(t),\(q)], %kc: state f32[C,\(kv)], %vc: state f32[C,\(kv)], %cnt: state i32[\(4 * h)]) {

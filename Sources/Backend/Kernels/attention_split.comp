@@ -36,7 +36,8 @@ void main() {
             uint h = hs / S, s = hs % S, g = h / group;
             uint p = stepv.P + r;
             uint first = (pc.window > 0u && p + 1u > pc.window) ? p + 1u - pc.window : 0u;
-            uint n = p + 1u - first, per = (n + S - 1u) / S;
+            // Slices in use: one per 64 keys, at most S (SplitAttention.keysPerSlice).
+            uint n = p + 1u - first, used = min(S, (n + 63u) / 64u), per = (n + used - 1u) / used;
             uint lo = min(first + s * per, p + 1u), hi = min(lo + per, p + 1u);
             for (uint d = t; d < D; d += WG) qsh[d] = qs[r * qw + h * D + d] * pc.scale;
             barrier();
@@ -51,20 +52,31 @@ void main() {
                 if (d < D) ps[o + 2u + d] = acc[k];
             }
             // Publish the slice, then count it; the last of the (row, head) merges.
+            // One slice in use: it is the output. Empty slices (past the ones in use) are not counted.
+            if (used == 1u || s >= used) {
+                if (s == 0u) {
+                    [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
+                        uint d = t + WG * k;
+                        if (d < D) ys[r * qw + h * D + d] = acc[k] / l;
+                    }
+                }
+                barrier();
+                continue;
+            }
             memoryBarrierBuffer();
             barrier();
-            if (t == 0u) isLast = atomicAdd(counters[r * pc.heads + h], 1u) == S - 1u ? 1u : 0u;
+            if (t == 0u) isLast = atomicAdd(counters[r * pc.heads + h], 1u) == used - 1u ? 1u : 0u;
             barrier();
             if (isLast != 0u) {
                 memoryBarrierBuffer();
                 uint base = r * pw + h * S * (D + 2u);
                 float big = -3.4e38;
-                for (uint s2 = 0u; s2 < S; s2++) big = max(big, ps[base + s2 * (D + 2u)]);
+                for (uint s2 = 0u; s2 < used; s2++) big = max(big, ps[base + s2 * (D + 2u)]);
                 float tot = 0.0;
-                for (uint s2 = 0u; s2 < S; s2++) tot += exp(ps[base + s2 * (D + 2u)] - big) * ps[base + s2 * (D + 2u) + 1u];
+                for (uint s2 = 0u; s2 < used; s2++) tot += exp(ps[base + s2 * (D + 2u)] - big) * ps[base + s2 * (D + 2u) + 1u];
                 for (uint d = t; d < D; d += WG) {
                     float a = 0.0;
-                    for (uint s2 = 0u; s2 < S; s2++) a += exp(ps[base + s2 * (D + 2u)] - big) * ps[base + s2 * (D + 2u) + 2u + d];
+                    for (uint s2 = 0u; s2 < used; s2++) a += exp(ps[base + s2 * (D + 2u)] - big) * ps[base + s2 * (D + 2u) + 2u + d];
                     ys[r * qw + h * D + d] = a / tot;
                 }
                 if (t == 0u) counters[r * pc.heads + h] = 0u;

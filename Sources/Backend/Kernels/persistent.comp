@@ -213,7 +213,8 @@ void attentionStage(uint si) {
         uint h = hs / S, s = hs % S, g = h / group;
         uint p = stepv.P + r;
         uint first = (window > 0u && p + 1u > window) ? p + 1u - window : 0u;
-        uint n = p + 1u - first, per = (n + S - 1u) / S;
+        // Slices in use: one per 64 keys, at most S (SplitAttention.keysPerSlice).
+        uint n = p + 1u - first, used = min(S, (n + 63u) / 64u), per = (n + used - 1u) / used;
         uint lo = min(first + s * per, p + 1u), hi = min(lo + per, p + 1u);
         for (uint d = t; d < D; d += WG) qsh[d] = Qp.d[r * qw + h * D + d] * scale;
         barrier();
@@ -227,20 +228,31 @@ void attentionStage(uint si) {
             uint d = t + WG * k;
             if (d < D) ps.d[o + 2u + d] = acc[k];
         }
+        // One slice in use: it is the output. Empty slices (past the ones in use) are not counted.
+        if (used == 1u || s >= used) {
+            if (s == 0u) {
+                [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
+                    uint d = t + WG * k;
+                    if (d < D) Yp.d[r * qw + h * D + d] = acc[k] / l;
+                }
+            }
+            barrier();
+            continue;
+        }
         memoryBarrierBuffer();
         barrier();
-        if (t == 0u) isLast = atomicAdd(counters.d[r * heads + h], 1u, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsAcquireRelease) == S - 1u ? 1u : 0u;
+        if (t == 0u) isLast = atomicAdd(counters.d[r * heads + h], 1u, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsAcquireRelease) == used - 1u ? 1u : 0u;
         barrier();
         if (isLast != 0u) {
             memoryBarrierBuffer();
             uint base = r * pw + h * S * (D + 2u);
             float big = -3.4e38;
-            for (uint s2 = 0u; s2 < S; s2++) big = max(big, ps.d[base + s2 * (D + 2u)]);
+            for (uint s2 = 0u; s2 < used; s2++) big = max(big, ps.d[base + s2 * (D + 2u)]);
             float tot = 0.0;
-            for (uint s2 = 0u; s2 < S; s2++) tot += exp(ps.d[base + s2 * (D + 2u)] - big) * ps.d[base + s2 * (D + 2u) + 1u];
+            for (uint s2 = 0u; s2 < used; s2++) tot += exp(ps.d[base + s2 * (D + 2u)] - big) * ps.d[base + s2 * (D + 2u) + 1u];
             for (uint d = t; d < D; d += WG) {
                 float a = 0.0;
-                for (uint s2 = 0u; s2 < S; s2++) a += exp(ps.d[base + s2 * (D + 2u)] - big) * ps.d[base + s2 * (D + 2u) + 2u + d];
+                for (uint s2 = 0u; s2 < used; s2++) a += exp(ps.d[base + s2 * (D + 2u)] - big) * ps.d[base + s2 * (D + 2u) + 2u + d];
                 Yp.d[r * qw + h * D + d] = a / tot;
             }
             if (t == 0u) counters.d[r * heads + h] = 0u;

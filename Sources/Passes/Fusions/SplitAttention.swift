@@ -13,9 +13,15 @@ public enum SplitAttention {
                         AttrSpec("head_dim", .int, minimum: 1), AttrSpec("scale", .float),
                         AttrSpec("window", .int, default: .int(0), minimum: 0), AttrSpec("splits", .int, minimum: 1)]
 
-    /// The keys of query row t at position p: [first, p]; slice s of `splits` of them.
+    /// Keys per slice below which fewer slices are used: a short cache is split in
+    /// min(splits, ⌈n / 64⌉) slices (one slice writes the output itself, with no merge), the
+    /// rest are empty.
+    public static let keysPerSlice = 64
+
+    /// The keys of query row t at position p: [first, p]; slice s of the slices used.
     static func slice(first: Int, p: Int, s: Int, splits: Int) -> Range<Int> {
-        let n = p - first + 1, per = (n + splits - 1) / splits
+        let n = p - first + 1, used = min(splits, (n + keysPerSlice - 1) / keysPerSlice)
+        let per = (n + used - 1) / used
         let lo = min(first + s * per, p + 1)
         return lo..<min(lo + per, p + 1)
     }
