@@ -32,10 +32,12 @@ public final class VulkanExecutor {
     /// The lowered calls, kept to record again without the persistent kernel.
     var plannedCalls: [PlannedCall] = []
     var persistent = Persistent.Settings(enabled: false, groups: 1, spinLimit: 0)
-    /// Stage tables and arrival counters of the persistent dispatches (the counters are
-    /// host-visible: the host reads their failure flag after each run).
+    /// Stage tables and arrival counters of the persistent dispatches (device-local: every
+    /// workgroup polls its counter), and where each run copies the counters' failure flags
+    /// for the host.
     var stageTables: [GPUBuffer] = []
     var syncBuffers: [GPUBuffer] = []
+    var syncFlags: GPUBuffer?
 
     /// - Parameters:
     ///   - bindings: the largest size of each symbol (`T` rows per run, `C` cache rows).
@@ -158,6 +160,7 @@ public final class VulkanExecutor {
         descriptorPool = pool
         stageTables = []; syncBuffers = []; dispatches = []
         for seg in segments where seg.weight != nil { try makeStageTable(calls[seg.range]) }
+        syncFlags = syncBuffers.isEmpty ? nil : try GPUBuffer(device: device, size: 4 * syncBuffers.count, use: .readback, label: "persistent failure flags")
         commandBuffer = try device.allocateCommandBuffer()
         let cb = commandBuffer!
         var begin = VkCommandBufferBeginInfo()
@@ -199,6 +202,10 @@ public final class VulkanExecutor {
         profiler?.ops = segments.map { $0.weight == nil ? calls[$0.range.lowerBound].op : "persistent" }
         memoryBarrier(cb, src: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, dst: VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue,
                       srcAccess: VK_ACCESS_SHADER_WRITE_BIT.rawValue, dstAccess: VK_ACCESS_TRANSFER_READ_BIT.rawValue)
+        for (i, sync) in syncBuffers.enumerated() {
+            var region = VkBufferCopy(srcOffset: 4, dstOffset: VkDeviceSize(4 * i), size: 4)
+            vkCmdCopyBuffer(cb, sync.handle, syncFlags!.handle, 1, &region)
+        }
         for o in graph.outputs {
             let loc = plan.locations[o]!
             var region = VkBufferCopy(srcOffset: VkDeviceSize(loc.offset), dstOffset: VkDeviceSize(readbackOffsets[o]!), size: VkDeviceSize(loc.size))

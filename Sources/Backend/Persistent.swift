@@ -25,9 +25,9 @@ enum Persistent {
     /// known count 64 workgroups on GPUs and 1 on CPU drivers), SLUICE_PERSISTENT_GROUPS sets
     /// the workgroup count.
     static func settings(_ info: DeviceInfo, plannedRows: Int) -> Settings {
-        if let o = override { return o }
         let env = ProcessInfo.processInfo.environment
         let capable = info.bufferDeviceAddress && info.subgroupArithmetic
+        if var o = override { o.enabled = o.enabled && capable; return o }
         var on = capable && info.kind != .cpu && info.multiprocessors != nil && plannedRows <= 4
         switch env["SLUICE_PERSISTENT"] {
         case "0": on = false
@@ -131,7 +131,7 @@ extension VulkanExecutor {
         let table = try GPUBuffer(device: device, size: words.count * 4, use: .deviceLocal, label: "persistent stage table")
         try words.withUnsafeBytes { try table.upload($0) }
         stageTables.append(table)
-        syncBuffers.append(try GPUBuffer(device: device, size: 16, use: .readback, label: "persistent arrival counter"))
+        syncBuffers.append(try GPUBuffer(device: device, size: 16, use: .deviceLocal, label: "persistent arrival counter"))
     }
 
     /// One dispatch of the persistent kernel over stage table `table`.
@@ -155,10 +155,8 @@ extension VulkanExecutor {
     /// clears the split-attention counters the abandoned run left behind, and the caller
     /// runs the step again (every write of a step depends only on its inputs).
     func persistentFailed() throws -> Bool {
-        guard persistent.enabled, !syncBuffers.isEmpty else { return false }
-        let failed = try syncBuffers.contains { b in
-            try b.download(offset: 4, count: 4).withUnsafeBytes { $0.load(as: UInt32.self) } != 0
-        }
+        guard persistent.enabled, let flags = syncFlags else { return false }
+        let failed = try flags.download(offset: 0, count: 4 * syncBuffers.count).contains { $0 != 0 }
         guard failed else { return false }
         vkDeviceWaitIdle(device.handle)
         if let p = descriptorPool { vkDestroyDescriptorPool(device.handle, p, nil) }
