@@ -7,7 +7,10 @@
 // table, doing its share of each stage, and where the schedule had a barrier the
 // workgroups meet at a grid barrier (an arrival counter in `sync`) instead of the GPU
 // draining and relaunching. The operands are reached through buffer device addresses.
-// Each stage computes exactly what its own kernel computes (same loops, same reductions).
+// Each stage computes what its own kernel computes (up to the order of float additions:
+// the input row is staged in shared memory once per workgroup, two columns share a pass).
+// Between arriving at a barrier and waiting, each workgroup starts loading its share of
+// the next stage's weights.
 // The grid barrier needs every workgroup of the dispatch resident at once; a barrier that
 // waits longer than `spinLimit` polls sets `sync.failed` and every later one gives up at
 // once, and the host then reruns the step with ordinary dispatches.
@@ -75,8 +78,7 @@ Floats qs_, kc_, vc_;
 #include "qkvpairs.glsl"
 
 // The norm prologue of row r (every invocation calls it; it synchronizes): 1/rms of x (or
-// x + x2, whose sum workgroup 0 writes out), then the row as the matrix product sees it
-// staged in shared memory when it fits.
+// x + x2, whose sum workgroup 0 writes out).
 void rowNorm(uint r, uint K, float eps) {
     uint t = gl_LocalInvocationID.x;
     float s = 0.0;
@@ -93,6 +95,8 @@ void rowNorm(uint r, uint K, float eps) {
     barrier();
 }
 
+// Row r as the matrix product sees it (normalized when the stage has a prologue), staged
+// in shared memory when it fits; every invocation calls it.
 void stageRow(uint r, uint K, float eps) {
     uint t = gl_LocalInvocationID.x;
     xStaged = false;
