@@ -39,6 +39,7 @@ enum Persistent {
         // A CPU driver gives no guarantee that two workgroups of a dispatch run side by side
         // (lavapipe's did not behave as if they did): one workgroup does every stage.
         if info.kind == .cpu { groups = 1 }
+        groups = min(groups, Int(info.maxWorkGroupCount.0))
         return Settings(enabled: on, groups: groups, spinLimit: 1 << 22)
     }
 
@@ -69,7 +70,9 @@ enum Persistent {
         var i = 0
         while i < calls.count {
             var j = i, weight: String?
-            while j < calls.count, calls[j].call.windows.isEmpty, let k = stageKind(calls[j].call.kernel) {
+            // A call joins when it has a stage form with the operands that form expects.
+            while j < calls.count, calls[j].call.windows.isEmpty, let k = stageKind(calls[j].call.kernel),
+                  (try? stage(calls[j], first: false, address: { _ in 0 })) != nil {
                 if let w = k.weight {
                     if let have = weight, have != w { break }
                     weight = w
@@ -97,7 +100,8 @@ enum Persistent {
         var slots = [UInt64](repeating: 0, count: 8)
         let b = c.buffers.map(address)
         if k.kind == 4 {
-            for (i, a) in b.prefix(6).enumerated() { slots[i] = a }
+            guard b.count == 6 else { throw BackendError.unsupported("kernel \(c.kernel) binds \(b.count) buffers, its stage expects 6") }
+            for (i, a) in b.enumerated() { slots[i] = a }
         } else {
             let prefix = k.norm == 2 ? 3 : (k.norm == 1 ? 2 : 1)
             let own = k.kind == 3 ? 3 : 1
@@ -114,6 +118,7 @@ enum Persistent {
         var words: [UInt32] = [k.kind, k.norm, pc.barrier && !first ? 1 : 0, 0]
         words += c.push + [UInt32](repeating: 0, count: 16 - c.push.count)
         for a in slots { words += [UInt32(truncatingIfNeeded: a), UInt32(truncatingIfNeeded: a >> 32)] }
+        assert(words.count == stageWords)
         return words
     }
 }
