@@ -47,28 +47,24 @@ public struct DeviceInfo: Sendable {
         subgroup.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES
         var driver = VkPhysicalDeviceDriverProperties()
         driver.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES
+        var sm = VkPhysicalDeviceShaderSMBuiltinsPropertiesNV()
+        sm.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV
         let hasDriverProps = props.apiVersion >= vkVersion(1, 2)
-        withUnsafeMutablePointer(to: &driver) { dp in
-            if hasDriverProps { subgroup.pNext = UnsafeMutableRawPointer(dp) }
-            withUnsafeMutablePointer(to: &subgroup) { sp in
-                var p2 = VkPhysicalDeviceProperties2()
-                p2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
-                p2.pNext = UnsafeMutableRawPointer(sp)
-                vkGetPhysicalDeviceProperties2(pd, &p2)
+        // The SM count where the driver has VK_NV_shader_sm_builtins, in the same chain.
+        let hasSMs = deviceExtensions(pd).contains("VK_NV_shader_sm_builtins")
+        withUnsafeMutablePointer(to: &sm) { smp in
+            if hasSMs { driver.pNext = UnsafeMutableRawPointer(smp) }
+            withUnsafeMutablePointer(to: &driver) { dp in
+                if hasDriverProps { subgroup.pNext = UnsafeMutableRawPointer(dp) } else if hasSMs { subgroup.pNext = UnsafeMutableRawPointer(smp) }
+                withUnsafeMutablePointer(to: &subgroup) { sp in
+                    var p2 = VkPhysicalDeviceProperties2()
+                    p2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
+                    p2.pNext = UnsafeMutableRawPointer(sp)
+                    vkGetPhysicalDeviceProperties2(pd, &p2)
+                }
             }
         }
-        var smCount: Int?
-        if deviceExtensions(pd).contains("VK_NV_shader_sm_builtins") {
-            var sm = VkPhysicalDeviceShaderSMBuiltinsPropertiesNV()
-            sm.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV
-            withUnsafeMutablePointer(to: &sm) { sp in
-                var p2 = VkPhysicalDeviceProperties2()
-                p2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
-                p2.pNext = UnsafeMutableRawPointer(sp)
-                vkGetPhysicalDeviceProperties2(pd, &p2)
-            }
-            smCount = sm.shaderSMCount > 0 ? Int(sm.shaderSMCount) : nil
-        }
+        let smCount: Int? = hasSMs && sm.shaderSMCount > 0 ? Int(sm.shaderSMCount) : nil
         var f16 = VkPhysicalDeviceShaderFloat16Int8Features()
         f16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES
         var bda = VkPhysicalDeviceBufferDeviceAddressFeatures()

@@ -179,3 +179,12 @@ extension VulkanExecutor {
     /// Whether the step runs through the persistent kernel (false after a fallback).
     public var usesPersistentKernel: Bool { persistent.enabled && !stageTables.isEmpty }
 }
+
+extension DeviceInfo {
+    /// Whether a decode step runs through the persistent kernel on this device, and with how
+    /// many workgroups (`sluice devices` prints it; the environment overrides apply).
+    public var persistentDecode: (enabled: Bool, groups: Int) {
+        let s = Persistent.settings(self, plannedRows: 1)
+        return (s.enabled, s.groups)
+    }
+}

@@ -15,6 +15,9 @@ struct DevicesCommand: ParsableCommand {
             print("    type \(d.kind.rawValue), driver \(d.driverName) \(d.driverInfo), Vulkan \(d.apiVersion)")
             print("    device-local memory \(String(format: "%.1f", Double(d.deviceLocalBytes) / 1_073_741_824)) GiB, subgroup \(d.subgroupSize)\(d.subgroupArithmetic ? " (arithmetic)" : ""), float16 \(d.shaderFloat16 ? "yes" : "no")")
             print("    maxStorageBufferRange \(d.maxStorageBufferRange), shared memory \(d.maxSharedMemory), push constants \(d.maxPushConstants), workgroups \(d.maxWorkGroupCount.0)")
+            let p = d.persistentDecode
+            print("    multiprocessors \(d.multiprocessors.map(String.init) ?? "not reported"), buffer device addresses \(d.bufferDeviceAddress ? "yes" : "no"); "
+                  + "persistent decode kernel \(p.enabled ? "on, \(p.groups) workgroup\(p.groups == 1 ? "" : "s")" : "off") (SLUICE_PERSISTENT=0|1)")
         }
     }
 }
