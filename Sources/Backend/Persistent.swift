@@ -14,7 +14,7 @@ enum Persistent {
         var enabled: Bool
         /// Workgroups of the persistent dispatch; all must be resident at once.
         var groups: Int
-        /// Polls of the arrival counter before a grid barrier gives up.
+        /// Polls of the arrival counter before a grid barrier gives up (0: at once).
         var spinLimit: UInt32
     }
 

@@ -11,8 +11,8 @@ import SluiceGraph
 /// prologues, split attention's counters); the grid barrier across workgroups is exercised
 /// on GPUs by `sluice bench --json` (identical logit checksums with SLUICE_PERSISTENT=0|1).
 final class PersistentKernelTests: XCTestCase {
-    func runner(_ m: LoadedModel, _ device: VulkanDevice, persistent: Bool) throws -> VulkanRunner {
-        Persistent.override = Persistent.Settings(enabled: persistent, groups: 1, spinLimit: 1 << 22)
+    func runner(_ m: LoadedModel, _ device: VulkanDevice, persistent: Bool, spinLimit: UInt32 = 1 << 22) throws -> VulkanRunner {
+        Persistent.override = Persistent.Settings(enabled: persistent, groups: 1, spinLimit: spinLimit)
         defer { Persistent.override = nil }
         // The GPU pass pipeline, so the decode graph has the norm prologues and split attention.
         return try VulkanRunner(device: device, model: m, contextLength: 96, maxChunk: 8, passes: .standard)
@@ -51,5 +51,36 @@ final class PersistentKernelTests: XCTestCase {
                 tokens = [a.next]
             }
         }
+    }
+
+    /// A grid barrier that gives up (here: at once, spin limit 0) makes the executor record
+    /// the plain dispatches and run the step again: the results are still right, and later
+    /// steps no longer use the persistent kernel.
+    func testFallbackWhenABarrierGivesUp() throws {
+        let device = try VulkanDevice()
+        try XCTSkipUnless(device.info.subgroupArithmetic && device.info.bufferDeviceAddress,
+                          "\(device.info.name): no subgroup arithmetic or buffer device addresses")
+        let config = TransformerConfig(architecture: "llama", vocabSize: 320, hidden: 128, layers: 2, heads: 4, kvHeads: 2,
+                                       headDim: 32, ffn: 256, ropeBase: 10000, ropeMode: "interleaved", normEps: 1e-5,
+                                       contextLength: 96)
+        let m = try SyntheticSource.model(config: config, layerType: .q4_1, embeddingType: .q8_0)
+        let plain = try runner(m, device, persistent: false)
+        let failing = try runner(m, device, persistent: true, spinLimit: 0)
+        XCTAssertTrue(try failing.executor(.decode).usesPersistentKernel)
+        var tokens: [Int32] = [7, 8, 9]
+        var past = 0
+        for step in 0..<4 {
+            let stage: GraphStage = step == 0 ? .prefill : .decode
+            let a = try plain.run(stage, tokens: tokens, past: past, logits: true)
+            let b = try failing.run(stage, tokens: tokens, past: past, logits: true)
+            let scale = a.logits.map(abs).max()!
+            let err = zip(a.logits, b.logits).map { abs($0 - $1) }.max()!
+            XCTAssertLessThanOrEqual(err, 1e-4 * scale, "step \(step): max |Δlogit| \(err) of \(scale)")
+            XCTAssertEqual(a.next, b.next, "step \(step)")
+            past += tokens.count
+            tokens = [a.next]
+        }
+        XCTAssertFalse(try failing.executor(.decode).usesPersistentKernel)
+        XCTAssertGreaterThan(try failing.executor(.decode).dispatches.count, 5)
     }
 }

@@ -319,7 +319,12 @@ void gridBarrier(uint epoch, uint next) {
         uint target = epoch * run.groups;
         uint spins = 0u;
         gaveUp = 0u;
-        while (atomicLoad(sync.arrived, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsRelaxed) < target) {
+        // A limit of 0 gives up at once (the executor's fallback is tested that way).
+        if (run.spinLimit == 0u) {
+            atomicExchange(sync.failed, 1u);
+            gaveUp = 1u;
+        }
+        while (gaveUp == 0u && atomicLoad(sync.arrived, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsRelaxed) < target) {
             spins++;
             if (spins > run.spinLimit || atomicLoad(sync.failed, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsRelaxed) != 0u) {
                 atomicExchange(sync.failed, 1u);
