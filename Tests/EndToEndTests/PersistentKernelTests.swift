@@ -18,6 +18,24 @@ final class PersistentKernelTests: XCTestCase {
         return try VulkanRunner(device: device, model: m, contextLength: 96, maxChunk: 8, passes: .standard)
     }
 
+    /// Prefill of `prompt`, then greedy decode steps on both runners: at every step the
+    /// logits within 1e-4 of max|logit| and the same next token.
+    func compareGreedy(_ plain: VulkanRunner, _ other: VulkanRunner, prompt: [Int32], steps: Int, label: String) throws {
+        var tokens = prompt
+        var past = 0
+        for step in 0..<steps {
+            let stage: GraphStage = step == 0 ? .prefill : .decode
+            let a = try plain.run(stage, tokens: tokens, past: past, logits: true)
+            let b = try other.run(stage, tokens: tokens, past: past, logits: true)
+            let scale = a.logits.map(abs).max()!
+            let err = zip(a.logits, b.logits).map { abs($0 - $1) }.max()!
+            XCTAssertLessThanOrEqual(err, 1e-4 * scale, "\(label) step \(step): max |Δlogit| \(err) of \(scale)")
+            XCTAssertEqual(a.next, b.next, "\(label) step \(step)")
+            past += tokens.count
+            tokens = [a.next]
+        }
+    }
+
     func testPersistentMatchesPlainDispatches() throws {
         let device = try VulkanDevice()
         // The kernel needs subgroup arithmetic (off in the SLUICE_SUBGROUPS=0 pass of the
@@ -37,19 +55,7 @@ final class PersistentKernelTests: XCTestCase {
             // Every decoder layer's dispatches become stages of one dispatch.
             XCTAssertLessThanOrEqual(decode.dispatches.count, 5, "\(layer): \(decode.dispatches.map(\.kernel))")
             XCTAssertFalse(try plain.executor(.decode).usesPersistentKernel)
-            var tokens: [Int32] = [3, 141, 59, 26, 5]
-            var past = 0
-            for step in 0..<8 {
-                let stage: GraphStage = step == 0 ? .prefill : .decode
-                let a = try plain.run(stage, tokens: tokens, past: past, logits: true)
-                let b = try fused.run(stage, tokens: tokens, past: past, logits: true)
-                let scale = a.logits.map(abs).max()!
-                let err = zip(a.logits, b.logits).map { abs($0 - $1) }.max()!
-                XCTAssertLessThanOrEqual(err, 1e-4 * scale, "\(layer) step \(step): max |Δlogit| \(err) of \(scale)")
-                XCTAssertEqual(a.next, b.next, "\(layer) step \(step)")
-                past += tokens.count
-                tokens = [a.next]
-            }
+            try compareGreedy(plain, fused, prompt: [3, 141, 59, 26, 5], steps: 8, label: "\(layer)")
         }
     }
 
@@ -67,19 +73,7 @@ final class PersistentKernelTests: XCTestCase {
         let plain = try runner(m, device, persistent: false)
         let failing = try runner(m, device, persistent: true, spinLimit: 0)
         XCTAssertTrue(try failing.executor(.decode).usesPersistentKernel)
-        var tokens: [Int32] = [7, 8, 9]
-        var past = 0
-        for step in 0..<4 {
-            let stage: GraphStage = step == 0 ? .prefill : .decode
-            let a = try plain.run(stage, tokens: tokens, past: past, logits: true)
-            let b = try failing.run(stage, tokens: tokens, past: past, logits: true)
-            let scale = a.logits.map(abs).max()!
-            let err = zip(a.logits, b.logits).map { abs($0 - $1) }.max()!
-            XCTAssertLessThanOrEqual(err, 1e-4 * scale, "step \(step): max |Δlogit| \(err) of \(scale)")
-            XCTAssertEqual(a.next, b.next, "step \(step)")
-            past += tokens.count
-            tokens = [a.next]
-        }
+        try compareGreedy(plain, failing, prompt: [7, 8, 9], steps: 4, label: "fallback")
         XCTAssertFalse(try failing.executor(.decode).usesPersistentKernel)
         XCTAssertGreaterThan(try failing.executor(.decode).dispatches.count, 5)
     }

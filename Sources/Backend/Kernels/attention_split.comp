@@ -1,10 +1,8 @@
 #version 450
 // variants: RED=shared,subgroup
-// One slice of the cache for one (query row, head): workgroup x = head · splits + slice.
-// Scores its keys (each invocation whole dot products) and writes the slice's max score,
-// exp-sum and exp-weighted value sum to the partials; then counts itself in the (row, head)
-// counter, and the workgroup that finds all others done merges the slices into y and
-// resets the counter (the counters start zeroed: graph state).
+// Split decode attention: workgroup x = head · splits + slice, one (row, head, slice) unit
+// each (split_slice.glsl); the counters start zeroed (graph state) and end zeroed.
+#extension GL_KHR_memory_scope_semantics : require
 #define WG 64u
 layout(local_size_x = 64) in;
 #include "common.glsl"
@@ -27,61 +25,17 @@ shared float sc[CH];
 #include "attend.glsl"
 shared uint isLast;
 
+#define QIN(i) qs[i]
+#define YOUT(i) ys[i]
+#define PART(i) ps[i]
+#define COUNTER(i) counters[i]
+#include "split_slice.glsl"
+
 void main() {
-    uint rows = affine(pc.rows), D = pc.headDim, t = gl_LocalInvocationID.x;
-    uint group = pc.heads / pc.kvHeads, S = pc.splits;
-    uint qw = pc.heads * D, kw = pc.kvHeads * D, pw = pc.heads * S * (D + 2u);
+    uint rows = affine(pc.rows);
     for (uint r = gl_WorkGroupID.y; r < rows; r += gl_NumWorkGroups.y) {
-        for (uint hs = gl_WorkGroupID.x; hs < pc.heads * S; hs += gl_NumWorkGroups.x) {
-            uint h = hs / S, s = hs % S, g = h / group;
-            uint p = stepv.P + r;
-            uint first = (pc.window > 0u && p + 1u > pc.window) ? p + 1u - pc.window : 0u;
-            // Slices in use: one per 64 keys, at most S (SplitAttention.keysPerSlice).
-            uint n = p + 1u - first, used = min(S, (n + 63u) / 64u), per = (n + used - 1u) / used;
-            uint lo = min(first + s * per, p + 1u), hi = min(lo + per, p + 1u);
-            for (uint d = t; d < D; d += WG) qsh[d] = qs[r * qw + h * D + d] * pc.scale;
-            barrier();
-            float m = -3.4e38, l = 0.0;
-            float acc[MAXD / WG];
-            [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) acc[k] = 0.0;
-            attend(lo, hi, kw, g * D, D, m, l, acc);
-            uint o = r * pw + hs * (D + 2u);
-            if (t == 0u) { ps[o] = m; ps[o + 1u] = l; }
-            [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
-                uint d = t + WG * k;
-                if (d < D) ps[o + 2u + d] = acc[k];
-            }
-            // Publish the slice, then count it; the last of the (row, head) merges.
-            // One slice in use: it is the output. Empty slices (past the ones in use) are not counted.
-            if (used == 1u || s >= used) {
-                if (s == 0u) {
-                    [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
-                        uint d = t + WG * k;
-                        if (d < D) ys[r * qw + h * D + d] = acc[k] / l;
-                    }
-                }
-                barrier();
-                continue;
-            }
-            memoryBarrierBuffer();
-            barrier();
-            if (t == 0u) isLast = atomicAdd(counters[r * pc.heads + h], 1u) == used - 1u ? 1u : 0u;
-            barrier();
-            if (isLast != 0u) {
-                memoryBarrierBuffer();
-                uint base = r * pw + h * S * (D + 2u);
-                float big = -3.4e38;
-                for (uint s2 = 0u; s2 < used; s2++) big = max(big, ps[base + s2 * (D + 2u)]);
-                float tot = 0.0;
-                for (uint s2 = 0u; s2 < used; s2++) tot += exp(ps[base + s2 * (D + 2u)] - big) * ps[base + s2 * (D + 2u) + 1u];
-                for (uint d = t; d < D; d += WG) {
-                    float a = 0.0;
-                    for (uint s2 = 0u; s2 < used; s2++) a += exp(ps[base + s2 * (D + 2u)] - big) * ps[base + s2 * (D + 2u) + 2u + d];
-                    ys[r * qw + h * D + d] = a / tot;
-                }
-                if (t == 0u) counters[r * pc.heads + h] = 0u;
-            }
-            barrier();
+        for (uint hs = gl_WorkGroupID.x; hs < pc.heads * pc.splits; hs += gl_NumWorkGroups.x) {
+            splitSlice(r, hs, pc.heads, pc.kvHeads, pc.headDim, pc.window, pc.scale, pc.splits);
         }
     }
 }

@@ -142,22 +142,30 @@ vec2 dot2(uint n0, uint n1, uint r, uint K) {
     return vec2(subgroupAdd(acc.x), subgroupAdd(acc.y));
 }
 
+// The first column of matrix stage si this subgroup computes (as matrixStage walks them),
+// and the stage's column count.
+uint stageColumns(uint si, uint kind, out uint N) {
+    uint D = stages[si].push[5];
+    if (kind == K_QKV) N = (stages[si].push[3] * D + 2u * stages[si].push[4] * D) / 2u;
+    else N = stages[si].push[3];
+    return gl_WorkGroupID.x * gl_NumSubgroups + gl_SubgroupID;
+}
+
 void matrixStage(uint kind, uint si) {
     uint rows = affine(uvec2(stages[si].push[0], stages[si].push[1])), K = stages[si].push[2];
-    uint first = gl_WorkGroupID.x * gl_NumSubgroups + gl_SubgroupID, stride = run.groups * gl_NumSubgroups;
+    uint N, first = stageColumns(si, kind, N), stride = run.groups * gl_NumSubgroups;
     Floats Y = Floats(stages[si].ptr[4]);
     float eps;
-    uint N, Nstride = 0u, nOff = 0u, erf = 0u;
+    uint Nstride = 0u, nOff = 0u, erf = 0u;
     uint D = stages[si].push[5], qd = stages[si].push[3] * D, kvd = stages[si].push[4] * D, mode = stages[si].push[7];
     if (kind == K_MATMUL) {
-        N = stages[si].push[3]; eps = uintBitsToFloat(stages[si].push[4]); Nstride = stages[si].push[5]; nOff = stages[si].push[6];
+        eps = uintBitsToFloat(stages[si].push[4]); Nstride = stages[si].push[5]; nOff = stages[si].push[6];
     } else if (kind == K_QKV) {
-        N = (qd + 2u * kvd) / 2u;
         eps = uintBitsToFloat(stages[si].push[10]);
         pc.dims = stages[si].push[6]; pc.base = uintBitsToFloat(stages[si].push[8]); pc.capacity = stages[si].push[9];
         qs_ = Y; kc_ = Floats(stages[si].ptr[5]); vc_ = Floats(stages[si].ptr[6]);
     } else {
-        N = stages[si].push[3]; eps = uintBitsToFloat(stages[si].push[4]); erf = stages[si].push[5];
+        eps = uintBitsToFloat(stages[si].push[4]); erf = stages[si].push[5];
     }
     for (uint r = 0u; r < rows; r++) {
         stageRow(r, K, eps);
@@ -200,81 +208,28 @@ Quads kc4_a;
 #define VC(i) vc_a.d[i]
 #include "attend.glsl"
 
+Floats q_a, y_a, part_a;
+Uints counters_a;
+#define QIN(i) q_a.d[i]
+#define YOUT(i) y_a.d[i]
+#define PART(i) part_a.d[i]
+#define COUNTER(i) counters_a.d[i]
+#include "split_slice.glsl"
+
 // attention_split.comp's work, (row, head, slice) units spread over the workgroups.
 void attentionStage(uint si) {
     uint rows = affine(uvec2(stages[si].push[0], stages[si].push[1]));
-    uint heads = stages[si].push[2], kvHeads = stages[si].push[3], D = stages[si].push[4];
-    uint window = stages[si].push[5], S = stages[si].push[7];
-    float scale = uintBitsToFloat(stages[si].push[6]);
-    Floats Qp = Floats(stages[si].ptr[0]);
+    uint heads = stages[si].push[2], S = stages[si].push[7];
+    q_a = Floats(stages[si].ptr[0]);
     kc_a = Floats(stages[si].ptr[1]); kc4_a = Quads(stages[si].ptr[1]); vc_a = Floats(stages[si].ptr[2]);
-    Uints counters = Uints(stages[si].ptr[3]);
-    Floats Yp = Floats(stages[si].ptr[4]), ps = Floats(stages[si].ptr[5]);
-    uint t = gl_LocalInvocationID.x, group = heads / kvHeads;
-    uint qw = heads * D, kw = kvHeads * D, pw = heads * S * (D + 2u);
+    counters_a = Uints(stages[si].ptr[3]); y_a = Floats(stages[si].ptr[4]); part_a = Floats(stages[si].ptr[5]);
     for (uint u = gl_WorkGroupID.x; u < rows * heads * S; u += run.groups) {
-        uint r = u / (heads * S), hs = u % (heads * S);
-        uint h = hs / S, s = hs % S, g = h / group;
-        uint p = stepv.P + r;
-        uint first = (window > 0u && p + 1u > window) ? p + 1u - window : 0u;
-        // Slices in use: one per 64 keys, at most S (SplitAttention.keysPerSlice).
-        uint n = p + 1u - first, used = min(S, (n + 63u) / 64u), per = (n + used - 1u) / used;
-        uint lo = min(first + s * per, p + 1u), hi = min(lo + per, p + 1u);
-        for (uint d = t; d < D; d += WG) qsh[d] = Qp.d[r * qw + h * D + d] * scale;
-        barrier();
-        float m = -3.4e38, l = 0.0;
-        float acc[MAXD / WG];
-        [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) acc[k] = 0.0;
-        attend(lo, hi, kw, g * D, D, m, l, acc);
-        uint o = r * pw + hs * (D + 2u);
-        if (t == 0u) { ps.d[o] = m; ps.d[o + 1u] = l; }
-        [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
-            uint d = t + WG * k;
-            if (d < D) ps.d[o + 2u + d] = acc[k];
-        }
-        // One slice in use: it is the output. Empty slices (past the ones in use) are not counted.
-        if (used == 1u || s >= used) {
-            if (s == 0u) {
-                [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
-                    uint d = t + WG * k;
-                    if (d < D) Yp.d[r * qw + h * D + d] = acc[k] / l;
-                }
-            }
-            barrier();
-            continue;
-        }
-        memoryBarrierBuffer();
-        barrier();
-        if (t == 0u) isLast = atomicAdd(counters.d[r * heads + h], 1u, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsAcquireRelease) == used - 1u ? 1u : 0u;
-        barrier();
-        if (isLast != 0u) {
-            memoryBarrierBuffer();
-            uint base = r * pw + h * S * (D + 2u);
-            float big = -3.4e38;
-            for (uint s2 = 0u; s2 < used; s2++) big = max(big, ps.d[base + s2 * (D + 2u)]);
-            float tot = 0.0;
-            for (uint s2 = 0u; s2 < used; s2++) tot += exp(ps.d[base + s2 * (D + 2u)] - big) * ps.d[base + s2 * (D + 2u) + 1u];
-            for (uint d = t; d < D; d += WG) {
-                float a = 0.0;
-                for (uint s2 = 0u; s2 < used; s2++) a += exp(ps.d[base + s2 * (D + 2u)] - big) * ps.d[base + s2 * (D + 2u) + 2u + d];
-                Yp.d[r * qw + h * D + d] = a / tot;
-            }
-            if (t == 0u) counters.d[r * heads + h] = 0u;
-        }
-        barrier();
+        splitSlice(u / (heads * S), u % (heads * S), heads, stages[si].push[3], stages[si].push[4], stages[si].push[5],
+                   uintBitsToFloat(stages[si].push[6]), S);
     }
 }
 
 shared uint gaveUp;
-
-// The first column of matrix stage si this subgroup computes (as matrixStage walks them),
-// and the stage's column count.
-uint stageColumns(uint si, uint kind, out uint N) {
-    uint D = stages[si].push[5];
-    if (kind == K_QKV) N = (stages[si].push[3] * D + 2u * stages[si].push[4] * D) / 2u;
-    else N = stages[si].push[3];
-    return gl_WorkGroupID.x * gl_NumSubgroups + gl_SubgroupID;
-}
 
 // Touches the weights this subgroup will read in matrix stage si, so that they are on
 // their way into the caches while the workgroup waits at the grid barrier before it.

@@ -1,0 +1,63 @@
+// One unit of split decode attention — query row r, head and slice hs = h·S + s — shared by
+// attention_split.comp and persistent.comp. The slice's keys are scored (attend.glsl) and its
+// max, sum and weighted values written to the partials; a cache short enough for one slice
+// (SplitAttention.keysPerSlice: one slice per 64 keys, at most S) writes the output directly.
+// Otherwise the slice is counted in the (row, head) counter, and the workgroup that finds
+// the others done merges the slices into the output and resets the counter.
+// Before including: attend.glsl (and what it needs), shared uint isLast, and the operands
+// QIN(i) (queries), YOUT(i) (output), PART(i) (partials), COUNTER(i) (counters).
+void splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, float scale, uint S) {
+    uint t = gl_LocalInvocationID.x;
+    uint h = hs / S, s = hs % S, g = h / (heads / kvHeads);
+    uint qw = heads * D, kw = kvHeads * D, pw = heads * S * (D + 2u);
+    uint p = stepv.P + r;
+    uint first = (window > 0u && p + 1u > window) ? p + 1u - window : 0u;
+    uint n = p + 1u - first, used = min(S, (n + 63u) / 64u), per = (n + used - 1u) / used;
+    uint lo = min(first + s * per, p + 1u), hi = min(lo + per, p + 1u);
+    for (uint d = t; d < D; d += WG) qsh[d] = QIN(r * qw + h * D + d) * scale;
+    barrier();
+    float m = -3.4e38, l = 0.0;
+    float acc[MAXD / WG];
+    [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) acc[k] = 0.0;
+    attend(lo, hi, kw, g * D, D, m, l, acc);
+    uint o = r * pw + hs * (D + 2u);
+    if (t == 0u) { PART(o) = m; PART(o + 1u) = l; }
+    [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
+        uint d = t + WG * k;
+        if (d < D) PART(o + 2u + d) = acc[k];
+    }
+    // One slice in use: it is the output. Empty slices (past the ones in use) are not counted.
+    if (used == 1u || s >= used) {
+        if (s == 0u) {
+            [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
+                uint d = t + WG * k;
+                if (d < D) YOUT(r * qw + h * D + d) = acc[k] / l;
+            }
+        }
+        barrier();
+        return;
+    }
+    // Publish the slice, then count it; the last of the (row, head) merges.
+    memoryBarrierBuffer();
+    barrier();
+    if (t == 0u) {
+        uint before = atomicAdd(COUNTER(r * heads + h), 1u, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsAcquireRelease);
+        isLast = before == used - 1u ? 1u : 0u;
+    }
+    barrier();
+    if (isLast != 0u) {
+        memoryBarrierBuffer();
+        uint base = r * pw + h * S * (D + 2u);
+        float big = -3.4e38;
+        for (uint s2 = 0u; s2 < used; s2++) big = max(big, PART(base + s2 * (D + 2u)));
+        float tot = 0.0;
+        for (uint s2 = 0u; s2 < used; s2++) tot += exp(PART(base + s2 * (D + 2u)) - big) * PART(base + s2 * (D + 2u) + 1u);
+        for (uint d = t; d < D; d += WG) {
+            float a = 0.0;
+            for (uint s2 = 0u; s2 < used; s2++) a += exp(PART(base + s2 * (D + 2u)) - big) * PART(base + s2 * (D + 2u) + 2u + d);
+            YOUT(r * qw + h * D + d) = a / tot;
+        }
+        if (t == 0u) COUNTER(r * heads + h) = 0u;
+    }
+    barrier();
+}
