@@ -15,6 +15,8 @@ public struct DeviceInfo: Sendable {
     public var subgroupSize: Int
     /// Subgroup arithmetic (subgroupAdd, subgroupMax) in compute shaders.
     public var subgroupArithmetic: Bool
+    /// Subgroup shuffles (subgroupShuffleXor) in compute shaders, with subgroups of at least 4.
+    public var subgroupShuffle: Bool = false
     public var maxStorageBufferRange: UInt64
     public var minStorageBufferOffsetAlignment: UInt64
     public var maxWorkGroupCount: (UInt32, UInt32, UInt32)
@@ -100,12 +102,14 @@ public struct DeviceInfo: Sendable {
         let allowed = ProcessInfo.processInfo.environment["SLUICE_SUBGROUPS"] != "0"
         let arith = allowed && ops & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT.rawValue != 0
             && subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT.rawValue != 0
+        let shuffle = allowed && ops & VK_SUBGROUP_FEATURE_SHUFFLE_BIT.rawValue != 0
+            && subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT.rawValue != 0 && subgroup.subgroupSize >= 4
         let l = props.limits
         return DeviceInfo(
             index: index, name: cString(props.deviceName), kind: kind, apiVersion: versionString(props.apiVersion),
             driverName: hasDriverProps ? cString(driver.driverName) : "unknown",
             driverInfo: hasDriverProps ? cString(driver.driverInfo) : "",
-            deviceLocalBytes: local, subgroupSize: Int(subgroup.subgroupSize), subgroupArithmetic: arith,
+            deviceLocalBytes: local, subgroupSize: Int(subgroup.subgroupSize), subgroupArithmetic: arith, subgroupShuffle: shuffle,
             maxStorageBufferRange: UInt64(l.maxStorageBufferRange),
             minStorageBufferOffsetAlignment: l.minStorageBufferOffsetAlignment,
             maxWorkGroupCount: l.maxComputeWorkGroupCount, maxSharedMemory: l.maxComputeSharedMemorySize,

@@ -45,7 +45,7 @@ extension DeviceInfo {
     /// A typical discrete GPU (subgroups of 32 with arithmetic), for plans made without one.
     public static let genericGPU = DeviceInfo(
         index: 0, name: "generic GPU", kind: .discrete, apiVersion: "1.3", driverName: "none", driverInfo: "",
-        deviceLocalBytes: 16 << 30, subgroupSize: 32, subgroupArithmetic: true, maxStorageBufferRange: 1 << 32,
+        deviceLocalBytes: 16 << 30, subgroupSize: 32, subgroupArithmetic: true, subgroupShuffle: true, maxStorageBufferRange: 1 << 32,
         minStorageBufferOffsetAlignment: 64, maxWorkGroupCount: (65535, 65535, 65535), maxSharedMemory: 49152,
         maxPushConstants: 128, timestampPeriodNs: 1, shaderFloat16: true)
 }

@@ -61,6 +61,14 @@ public struct LoweringContext {
         }
     }
 
+    /// Whether attention over many query rows uses the query-tiled kernel
+    /// (attention_tiled.comp): where tiled matrix products are used (SLUICE_TILED as there),
+    /// for head sizes up to 128 that, like the K/V row width, are multiples of 4, on devices
+    /// with subgroup shuffles.
+    public func tiledAttention(rows: Affine, headDim: Int, kvWidth: Int) -> Bool {
+        device.subgroupShuffle && headDim <= 128 && headDim % 4 == 0 && kvWidth % 4 == 0 && tiledMatmul(rows: rows)
+    }
+
     /// The variant for a matrix product with `columns` outputs: a very wide one (an LM head)
     /// fills a GPU with one invocation per column, which beats subgroups splitting K there
     /// (H200, 49,152 × 576 head: 47 µs against 105). SLUICE_MATMUL_VARIANT still overrides.

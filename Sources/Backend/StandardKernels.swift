@@ -72,6 +72,13 @@ enum StandardKernels {
             "attention": { c in
                 let rows = try c.affine([c.inputTypes[0].shape[0]])
                 guard c.int("head_dim") <= 256 else { throw c.fail("head_dim \(c.int("head_dim")) > 256 has no kernel") }
+                let push = rows.words + [UInt32(c.int("heads")), UInt32(c.int("kv_heads")), UInt32(c.int("head_dim")),
+                                         UInt32(c.int("window")), c.float("scale").bitPattern]
+                if c.tiledAttention(rows: rows, headDim: c.int("head_dim"), kvWidth: c.int("kv_heads") * c.int("head_dim")) {
+                    // Many rows: 32 query rows per workgroup share each staged K/V tile.
+                    return [KernelCall(kernel: "attention_tiled_\(c.int("head_dim") <= 64 ? 64 : 128)", buffers: c.node.inputs + [c.node.outputs[0].name],
+                                       writes: [3], push: push, grid: (UInt32(c.int("heads")), c.groups(c.maximum(rows), per: 32)))]
+                }
                 return [KernelCall(kernel: "attention_\(c.reduction)", buffers: c.node.inputs + [c.node.outputs[0].name], writes: [3],
                                    push: rows.words + [UInt32(c.int("heads")), UInt32(c.int("kv_heads")), UInt32(c.int("head_dim")),
                                                        UInt32(c.int("window")), c.float("scale").bitPattern],

@@ -70,6 +70,23 @@ final class KernelTests: BackendTestCase {
         }
     }
 
+    /// Many query rows (several 32-row tiles of attention_tiled.comp when SLUICE_TILED=1):
+    /// a prompt appended to a cache, head sizes that fill a lane's share of the query, leave
+    /// some lanes empty (12) or need the 128 variant, with and without a window.
+    func testAttentionManyRows() throws {
+        for (heads, kvh, hd, t, p, window) in [(3, 1, 64, 70, 40, 0), (3, 1, 64, 70, 40, 50), (2, 2, 12, 33, 0, 0), (4, 2, 128, 40, 7, 0), (2, 1, 96, 9, 3, 5)] {
+            let q = heads * hd, kv = kvh * hd
+            try checkGraph("""
+            graph @many(%q: f32[T,\(q)], %k: f32[T,\(kv)], %v: f32[T,\(kv)], %kc: state f32[C,\(kv)], %vc: state f32[C,\(kv)]) {
+              %kc2 = kv_write(%kc, %k) : f32[C,\(kv)]
+              %vc2 = kv_write(%vc, %v) : f32[C,\(kv)]
+              %o = attention(%q, %kc2, %vc2) {head_dim = \(hd), heads = \(heads), kv_heads = \(kvh), scale = 0.2, window = \(window)} : f32[T,\(q)]
+              return %o
+            }
+            """, ["T": t, "P": p, "C": t + p + 3])
+        }
+    }
+
     /// A cache longer than the attention kernel's chunk of 1024 scores (the online softmax
     /// carries over chunks), with and without a sliding window.
     func testAttentionOverLongCache() throws {
