@@ -4,12 +4,15 @@
 # checks, and takes about a second.
 #
 #   1. apt packages (Vulkan loader + lavapipe, glslc, protobuf-c, validation layer,
-#      SPIR-V tools, Python, unzip, git) -- installed only if some are missing
-#   2. a Swift 6 toolchain -- checked, never installed (see the hint it prints)
-#   3. .venv with the Python tools the tests use (scripts/requirements.txt; with --onnx
+#      SPIR-V tools, Python, unzip, git, curl, xz) -- installed only if some are missing
+#   2. a glslc that knows GL_KHR_cooperative_matrix, via scripts/fetch-glslc-coopmat.sh
+#      (Debian trixie's, unpacked under .tools/ when the system's is too old); if that
+#      fails, setup warns and goes on, and the build skips the cooperative-matrix kernels
+#   3. a Swift 6 toolchain -- checked, never installed (see the hint it prints)
+#   4. .venv with the Python tools the tests use (scripts/requirements.txt; with --onnx
 #      also scripts/requirements-onnx.txt) -- pip runs only when those files changed
-#   4. the default model, via scripts/fetch-model.sh
-#   5. the GPT-2 GGUF test fixtures, converted by scripts/make_gguf_gpt2.py
+#   5. the default model, via scripts/fetch-model.sh
+#   6. the GPT-2 GGUF test fixtures, converted by scripts/make_gguf_gpt2.py
 #
 # Usage: scripts/setup.sh [--onnx]
 #   --onnx               also install onnx + onnxruntime (same as SLUICE_WITH_ONNX=1)
@@ -25,7 +28,7 @@ cd "$ROOT"
 APT_PACKAGES=(
     libvulkan-dev mesa-vulkan-drivers glslc libprotobuf-c-dev protobuf-c-compiler
     vulkan-validationlayers spirv-tools python3 python3-venv python3-pip unzip
-    ca-certificates git
+    ca-certificates git curl xz-utils
 )
 VENV="$ROOT/.venv"
 REQS="$ROOT/scripts/requirements.txt"
@@ -36,7 +39,7 @@ with_onnx="${SLUICE_WITH_ONNX:-0}"
 for arg in "$@"; do
     case "$arg" in
         --onnx) with_onnx=1 ;;
-        -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) printf 'setup: unknown argument %s (try --help)\n' "$arg" >&2; exit 2 ;;
     esac
 done
@@ -88,7 +91,20 @@ else
     say "warning: no dpkg; skipped the package check (need the equivalents of: ${APT_PACKAGES[*]})"
 fi
 
-# MARK: 2. Swift toolchain
+# MARK: 2. glslc with GL_KHR_cooperative_matrix
+# Optional: without it the build still works, minus the cooperative-matrix kernels.
+
+coopmat_glslc="$ROOT/.tools/glslc-coopmat/glslc"
+had_coopmat_glslc=0
+[[ -x "$coopmat_glslc" ]] && had_coopmat_glslc=1
+if "$ROOT/scripts/fetch-glslc-coopmat.sh"; then
+    (( had_coopmat_glslc )) || [[ ! -x "$coopmat_glslc" ]] || changed+=("glslc-coopmat")
+else
+    say "warning: scripts/fetch-glslc-coopmat.sh failed (see above); cooperative-matrix"
+    say "         kernels will be skipped. Re-run it (or this script) to retry."
+fi
+
+# MARK: 3. Swift toolchain
 
 swift_bin="$(command -v swift 2>/dev/null || true)"
 if [[ -z "$swift_bin" && -x "$SWIFT_FALLBACK_DIR/swift" ]]; then
@@ -108,7 +124,7 @@ swift_version="$("$swift_bin" --version 2>&1 | sed -n 's/.*Swift version \([0-9]
 (( ${swift_version%%.*} >= 6 )) \
     || die "$swift_bin is Swift $swift_version; Sluice needs Swift 6 or newer (https://www.swift.org/install/linux/)"
 
-# MARK: 3. Python virtual environment
+# MARK: 4. Python virtual environment
 
 boot_python="${SLUICE_SETUP_PYTHON:-}"
 if [[ -z "$boot_python" ]]; then
@@ -151,11 +167,11 @@ if (( with_onnx )); then
     pip_sync "$REQS_ONNX" "$VENV/.stamp-onnx" "onnx, onnxruntime"
 fi
 
-# MARK: 4. Default model
+# MARK: 5. Default model
 
 SLUICE_PYTHON_BOOT="$VENV/bin/python3" "$ROOT/scripts/fetch-model.sh"
 
-# MARK: 5. Test fixtures made from committed ones
+# MARK: 6. Test fixtures made from committed ones
 # The GPT-2 GGUF fixtures are converted from the committed Hugging Face fixture with the gguf
 # package (deterministic, half a second) rather than committed as model files.
 FIX="$ROOT/Tests/FrontendsTests/Fixtures/hf"

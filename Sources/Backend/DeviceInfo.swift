@@ -30,6 +30,10 @@ public struct DeviceInfo: Sendable {
     /// Streaming multiprocessors, where the driver says (VK_NV_shader_sm_builtins): how many
     /// workgroups of the persistent kernel are surely resident at once.
     public var multiprocessors: Int?
+    /// Matrix cores through VK_KHR_cooperative_matrix: the device lists the 16×16×16
+    /// float16 × float16 + float32 subgroup shape and has shaderFloat16 and the Vulkan memory
+    /// model (what matmul_coop.comp needs). SLUICE_COOPMAT=0 turns them off.
+    public var coopMatF16: Bool = false
 
     /// Order of preference: discrete GPU, integrated GPU, virtual, CPU.
     var rank: Int {
@@ -42,7 +46,7 @@ public struct DeviceInfo: Sendable {
         }
     }
 
-    static func read(_ pd: VkPhysicalDevice, index: Int) -> DeviceInfo {
+    static func read(_ pd: VkPhysicalDevice, index: Int, instance: VkInstance?) -> DeviceInfo {
         var props = VkPhysicalDeviceProperties()
         vkGetPhysicalDeviceProperties(pd, &props)
         var subgroup = VkPhysicalDeviceSubgroupProperties()
@@ -67,19 +71,9 @@ public struct DeviceInfo: Sendable {
             }
         }
         let smCount: Int? = hasSMs && sm.shaderSMCount > 0 ? Int(sm.shaderSMCount) : nil
-        var f16 = VkPhysicalDeviceShaderFloat16Int8Features()
-        f16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES
-        var bda = VkPhysicalDeviceBufferDeviceAddressFeatures()
-        bda.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES
-        withUnsafeMutablePointer(to: &bda) { bp in
-            if hasDriverProps { f16.pNext = UnsafeMutableRawPointer(bp) }
-            withUnsafeMutablePointer(to: &f16) { fp in
-                var f2 = VkPhysicalDeviceFeatures2()
-                f2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2
-                f2.pNext = UnsafeMutableRawPointer(fp)
-                vkGetPhysicalDeviceFeatures2(pd, &f2)
-            }
-        }
+        let features = readFeatures(pd, vulkan12: hasDriverProps)
+        let coopMat = ProcessInfo.processInfo.environment["SLUICE_COOPMAT"] != "0" && features.coopMat
+            && features.float16 && features.memoryModel && instance.map { hasCoopMatF16Shape(pd, instance: $0) } == true
         var mem = VkPhysicalDeviceMemoryProperties()
         vkGetPhysicalDeviceMemoryProperties(pd, &mem)
         var local: UInt64 = 0
@@ -114,8 +108,61 @@ public struct DeviceInfo: Sendable {
             minStorageBufferOffsetAlignment: l.minStorageBufferOffsetAlignment,
             maxWorkGroupCount: l.maxComputeWorkGroupCount, maxSharedMemory: l.maxComputeSharedMemorySize,
             maxPushConstants: l.maxPushConstantsSize, timestampPeriodNs: l.timestampPeriod,
-            shaderFloat16: f16.shaderFloat16 != 0, bufferDeviceAddress: hasDriverProps && bda.bufferDeviceAddress != 0,
-            multiprocessors: smCount)
+            shaderFloat16: features.float16, bufferDeviceAddress: features.deviceAddress,
+            multiprocessors: smCount, coopMatF16: coopMat)
+    }
+
+    struct Features { var float16 = false, deviceAddress = false, memoryModel = false, coopMat = false }
+
+    /// The optional features Sluice uses: through VkPhysicalDeviceVulkan12Features on
+    /// Vulkan 1.2 devices (plus VK_KHR_cooperative_matrix's where listed), else float16 only.
+    static func readFeatures(_ pd: VkPhysicalDevice, vulkan12: Bool) -> Features {
+        var f = Features()
+        var f2 = VkPhysicalDeviceFeatures2()
+        f2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2
+        if vulkan12 {
+            var v12 = VkPhysicalDeviceVulkan12Features()
+            v12.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES
+            var cm = SluiceCoopMatFeatures()
+            cm.sType = VkStructureType(rawValue: 1000506000)
+            let hasCoopMat = deviceExtensions(pd).contains("VK_KHR_cooperative_matrix")
+            withUnsafeMutablePointer(to: &cm) { cp in
+                if hasCoopMat { v12.pNext = UnsafeMutableRawPointer(cp) }
+                withUnsafeMutablePointer(to: &v12) { vp in
+                    f2.pNext = UnsafeMutableRawPointer(vp)
+                    vkGetPhysicalDeviceFeatures2(pd, &f2)
+                }
+            }
+            f.float16 = v12.shaderFloat16 != 0
+            f.deviceAddress = v12.bufferDeviceAddress != 0
+            f.memoryModel = v12.vulkanMemoryModel != 0
+            f.coopMat = hasCoopMat && cm.cooperativeMatrix != 0
+        } else {
+            var f16 = VkPhysicalDeviceShaderFloat16Int8Features()
+            f16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES
+            withUnsafeMutablePointer(to: &f16) { fp in
+                f2.pNext = UnsafeMutableRawPointer(fp)
+                vkGetPhysicalDeviceFeatures2(pd, &f2)
+            }
+            f.float16 = f16.shaderFloat16 != 0
+        }
+        return f
+    }
+
+    /// Whether vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR lists M = N = K = 16 with
+    /// float16 A and B, float32 C and result, at subgroup scope.
+    static func hasCoopMatF16Shape(_ pd: VkPhysicalDevice, instance: VkInstance) -> Bool {
+        guard let fn = vkGetInstanceProcAddr(instance, "vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR") else { return false }
+        let props = unsafeBitCast(fn, to: SluiceCoopMatPropertiesFn.self)
+        var n: UInt32 = 0
+        guard props(pd, &n, nil) == VK_SUCCESS, n > 0, n < 4096 else { return false }
+        var list = [SluiceCoopMatProperties](repeating: SluiceCoopMatProperties(), count: Int(n))
+        for i in list.indices { list[i].sType = VkStructureType(rawValue: 1000506001) }
+        guard props(pd, &n, &list) == VK_SUCCESS else { return false }
+        return list.prefix(Int(n)).contains { p in
+            p.MSize == 16 && p.NSize == 16 && p.KSize == 16 && p.AType == 0 && p.BType == 0 && p.CType == 1
+                && p.ResultType == 1 && p.saturatingAccumulation == 0 && p.scope == 3
+        }
     }
 
     /// The names of a physical device's extensions.

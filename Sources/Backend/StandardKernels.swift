@@ -165,9 +165,12 @@ enum StandardKernels {
         let rowBytes = w.dtype.byteCount(forElements: k)!
         let windows: (Range<Int>) -> [Int: (Int, Int)] = { r in chunks.count == 1 ? [:] : [prefix: (r.lowerBound * rowBytes, r.count * rowBytes)] }
         if norm == "none", k % 32 == 0, c.tiledMatmul(rows: rows) {
-            // Many rows: 64×64 tiles with the weights staged once per 64 rows.
+            // Many rows: 64×64 tiles with the weights staged once per 64 rows; on matrix
+            // cores where the device has them and the build compiled matmul_coop.comp (same
+            // bindings, push constants and grid).
+            let tiled = c.device.coopMatF16 && SPIRV.all["matmul_coop_\(v)_none"] != nil ? "matmul_coop" : "matmul_tiled"
             if base == "qkv_rope" {
-                return [KernelCall(kernel: "matmul_tiled_\(v)_qkv", buffers: buffers, writes: writes, push: push + tail(0..<n),
+                return [KernelCall(kernel: "\(tiled)_\(v)_qkv", buffers: buffers, writes: writes, push: push + tail(0..<n),
                                    grid: (c.groups(n / 2, per: 32), c.groups(c.maximum(rows), per: 64)))]
             }
             let glu = base != "matmul"
@@ -175,7 +178,7 @@ enum StandardKernels {
             let erf: UInt32 = base == "matmul_geglu" && c.string("approx") == "erf" ? 1 : 0
             return chunks.map { r in
                 let cols = glu ? n / 2 : r.count
-                return KernelCall(kernel: "matmul_tiled_\(v)_\(epi)", buffers: buffers, writes: writes,
+                return KernelCall(kernel: "\(tiled)_\(v)_\(epi)", buffers: buffers, writes: writes,
                                   push: rows.words + [UInt32(k), UInt32(cols), eps, UInt32(glu ? cols : n), UInt32(glu ? 0 : r.lowerBound), erf],
                                   grid: (c.groups(cols, per: glu ? 32 : 64), c.groups(c.maximum(rows), per: 64)), windows: windows(r))
             }

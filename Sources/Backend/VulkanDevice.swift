@@ -18,7 +18,7 @@ public final class VulkanDevice: @unchecked Sendable {
     public convenience init(selector: String? = nil, validation: Bool? = nil) throws {
         let instance = try VulkanInstance(validation: validation)
         let pds = try instance.physicalDevices()
-        let infos = pds.enumerated().map { DeviceInfo.read($1, index: $0) }
+        let infos = pds.enumerated().map { DeviceInfo.read($1, index: $0, instance: instance.handle) }
         let chosen = try chooseDevice(infos, selector: selector)
         try self.init(instance: instance, physical: pds[chosen.index], info: chosen)
     }
@@ -26,7 +26,7 @@ public final class VulkanDevice: @unchecked Sendable {
     /// Every device Vulkan sees, for `sluice devices`.
     public static func list() throws -> [DeviceInfo] {
         let instance = try VulkanInstance(validation: false)
-        return try instance.physicalDevices().enumerated().map { DeviceInfo.read($1, index: $0) }
+        return try instance.physicalDevices().enumerated().map { DeviceInfo.read($1, index: $0, instance: instance.handle) }
     }
 
     init(instance: VulkanInstance, physical: VkPhysicalDevice, info: DeviceInfo) throws {
@@ -53,18 +53,33 @@ public final class VulkanDevice: @unchecked Sendable {
             q.queueFamilyIndex = UInt32(family)
             q.queueCount = 1
             q.pQueuePriorities = pp
-            // Buffer device addresses where the device has them (the persistent kernel).
-            var bda = VkPhysicalDeviceBufferDeviceAddressFeatures()
-            bda.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES
-            bda.bufferDeviceAddress = VkBool32(VK_TRUE)
+            // Vulkan 1.2 features where used: buffer device addresses (the persistent
+            // kernel); float16, the Vulkan memory model and VK_KHR_cooperative_matrix (the
+            // matrix-core kernels).
+            var v12 = VkPhysicalDeviceVulkan12Features()
+            v12.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES
+            v12.bufferDeviceAddress = VkBool32(info.bufferDeviceAddress ? VK_TRUE : VK_FALSE)
+            v12.shaderFloat16 = VkBool32(info.coopMatF16 ? VK_TRUE : VK_FALSE)
+            v12.vulkanMemoryModel = VkBool32(info.coopMatF16 ? VK_TRUE : VK_FALSE)
+            var cm = SluiceCoopMatFeatures()
+            cm.sType = VkStructureType(rawValue: 1000506000)
+            cm.cooperativeMatrix = VkBool32(VK_TRUE)
+            let extensions = info.coopMatF16 ? ["VK_KHR_cooperative_matrix"] : []
             return withUnsafePointer(to: &q) { qp in
-                withUnsafePointer(to: &bda) { bp in
-                    var d = VkDeviceCreateInfo()
-                    d.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
-                    d.pNext = info.bufferDeviceAddress ? UnsafeRawPointer(bp) : nil
-                    d.queueCreateInfoCount = 1
-                    d.pQueueCreateInfos = qp
-                    return vkCreateDevice(physical, &d, nil, &device)
+                withUnsafeMutablePointer(to: &cm) { cp in
+                    if info.coopMatF16 { v12.pNext = UnsafeMutableRawPointer(cp) }
+                    return withUnsafePointer(to: &v12) { vp in
+                        withCStrings(extensions) { names in
+                            var d = VkDeviceCreateInfo()
+                            d.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
+                            d.pNext = info.bufferDeviceAddress || info.coopMatF16 ? UnsafeRawPointer(vp) : nil
+                            d.queueCreateInfoCount = 1
+                            d.pQueueCreateInfos = qp
+                            d.enabledExtensionCount = UInt32(extensions.count)
+                            d.ppEnabledExtensionNames = names
+                            return vkCreateDevice(physical, &d, nil, &device)
+                        }
+                    }
                 }
             }
         }

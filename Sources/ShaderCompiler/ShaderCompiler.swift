@@ -13,6 +13,7 @@ struct ShaderCompiler: BuildToolPlugin {
         let dir = target.directoryURL.appending(path: "Kernels")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         let glslc = try findGlslc()
+        let coopmat = findCoopmatGlslc(package: context.package.directoryURL, system: glslc)
         let script = context.package.directoryURL.appending(path: "Sources/ShaderCompiler/compile-kernel.sh")
         let includes = files.filter { $0.hasSuffix(".glsl") }.map { dir.appending(path: $0) }
         let out = context.pluginWorkDirectoryURL
@@ -26,7 +27,8 @@ struct ShaderCompiler: BuildToolPlugin {
             commands.append(.buildCommand(
                 displayName: "Compiling kernel \(file)",
                 executable: URL(fileURLWithPath: "/bin/sh"),
-                arguments: [script.path, glslc, dir.path, src.path, swift.path, out.appending(path: "spv").path, symbol],
+                arguments: [script.path, glslc, dir.path, src.path, swift.path, out.appending(path: "spv").path, symbol,
+                            coopmat, "vulkan1.2"],
                 inputFiles: [src, script] + includes, outputFiles: [swift]))
         }
         // The index depends only on the file names, which are known here.
@@ -39,6 +41,18 @@ struct ShaderCompiler: BuildToolPlugin {
             arguments: ["-c", "printf '%s' \"$1\" > \"$2\"", "sh", indexText, index.path],
             inputFiles: [], outputFiles: [index]))
         return commands
+    }
+
+    /// A glslc that compiles GL_KHR_cooperative_matrix, for the kernels marked
+    /// `// requires: coopmat`: SLUICE_GLSLC_COOPMAT, else the one scripts/setup.sh unpacks
+    /// into .tools/ (scripts/fetch-glslc-coopmat.sh), else "" (those kernels are left out
+    /// and the runtime uses the portable ones). An empty argument when absent, so that
+    /// installing it later changes the command and recompiles them.
+    func findCoopmatGlslc(package: URL, system: String) -> String {
+        let env = ProcessInfo.processInfo.environment
+        if let p = env["SLUICE_GLSLC_COOPMAT"], FileManager.default.isExecutableFile(atPath: p) { return p }
+        let local = package.appending(path: ".tools/glslc-coopmat/glslc").path
+        return FileManager.default.isExecutableFile(atPath: local) ? local : ""
     }
 
     func findGlslc() throws -> String {

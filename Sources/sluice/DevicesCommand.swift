@@ -18,6 +18,9 @@ struct DevicesCommand: ParsableCommand {
             let p = d.persistentDecode
             print("    multiprocessors \(d.multiprocessors.map(String.init) ?? "not reported"), buffer device addresses \(d.bufferDeviceAddress ? "yes" : "no"); "
                   + "persistent decode kernel \(p.enabled ? "on, \(p.groups) workgroup\(p.groups == 1 ? "" : "s")" : "off") (SLUICE_PERSISTENT=0|1)")
+            print("    matrix cores (VK_KHR_cooperative_matrix, 16×16×16 float16) \(d.coopMatF16 ? "yes" : "no"); "
+                  + "prefill kernels for them \(SPIRV.hasCoopMatKernels ? "built in" : "not built (scripts/fetch-glslc-coopmat.sh)")"
+                  + (d.coopMatF16 && SPIRV.hasCoopMatKernels ? ", used (SLUICE_COOPMAT=0 turns them off)" : ""))
         }
     }
 }

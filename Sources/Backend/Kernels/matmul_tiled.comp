@@ -10,25 +10,7 @@
 // Needs K % 32 == 0.
 layout(local_size_x = 256) in;
 #include "common.glsl"
-layout(std430, binding = 1) readonly buffer X { float xs[]; };
-layout(std430, binding = 2) readonly buffer Wt { uint wdata[]; };
-#if defined(EPI_QKV)
-layout(std430, binding = 3) writeonly buffer Q { float qs[]; };
-layout(std430, binding = 4) buffer KC { float kc[]; };
-layout(std430, binding = 5) buffer VC { float vc[]; };
-layout(push_constant) uniform PC {
-    uvec2 rows; uint K; uint heads; uint kvHeads; uint headDim; uint dims; uint mode; float base; uint capacity; float eps;
-} pc;
-#else
-layout(std430, binding = 3) writeonly buffer Y { float ys[]; };
-// N: output columns of this dispatch (F for the gated kernels); outputs go to column
-// nOff + n of rows Nstride wide (a weight bound in row windows is one dispatch per window).
-layout(push_constant) uniform PC { uvec2 rows; uint K; uint N; float eps; uint Nstride; uint nOff; uint erf; } pc;
-#endif
-#define WBUF wdata
-#include "weights.glsl"
-#include "gelu.glsl"
-#include "qkvpairs.glsl"
+#include "tile_io.glsl"
 
 const uint BM = 64u, BN = 64u, BK = 32u;
 shared float xt[BK][BM + 1u];
@@ -37,18 +19,8 @@ shared float wt[BK][BN + 1u];
 void main() {
     uint rows = affine(pc.rows), K = pc.K, t = gl_LocalInvocationID.x;
     uint tx = t % 16u, ty = t / 16u;
-#if defined(EPI_NONE)
-    const uint cols = BN;
-    uint N = pc.N;
-#elif defined(EPI_QKV)
-    // Output pairs.
-    const uint cols = BN / 2u;
-    uint D = pc.headDim, qd = pc.heads * D, kvd = pc.kvHeads * D;
-    uint N = (qd + 2u * kvd) / 2u;
-#else
-    const uint cols = BN / 2u;
-    uint N = pc.N;
-#endif
+    uint N = tileN();
+    const uint cols = TILE_COLS;
     for (uint r0 = gl_WorkGroupID.y * BM; r0 < rows; r0 += gl_NumWorkGroups.y * BM) {
         for (uint n0 = gl_WorkGroupID.x * cols; n0 < N; n0 += gl_NumWorkGroups.x * cols) {
             float acc[4][4];
@@ -56,21 +28,8 @@ void main() {
             // This invocation's share of the tile loads: weight row wr, piece s (8 values);
             // x row xr, values 8·s … 8·s+7 of the step.
             uint wr = t / 4u, s = t % 4u;
-#if defined(EPI_NONE)
-            uint wn = n0 + wr;
-            bool wok = wn < N;
-#elif defined(EPI_QKV)
-            uint wn = 0u;
-            bool wok = n0 + wr / 2u < N;
-            if (wok) {
-                uint ca, cb, fi; bool rotate;
-                qkvPair(n0 + wr / 2u, qd, kvd, D, pc.dims, pc.mode, ca, cb, fi, rotate);
-                wn = (wr & 1u) == 0u ? ca : cb;
-            }
-#else
-            uint wn = (wr < cols ? 0u : N) + n0 + (wr % cols);
-            bool wok = n0 + (wr % cols) < N;
-#endif
+            uint wn;
+            bool wok = tileWeightRow(n0, wr, N, wn);
             uint xr = r0 + wr;
             bool xok = xr < rows;
             for (uint k0 = 0u; k0 < K; k0 += BK) {
@@ -94,35 +53,7 @@ void main() {
                 }
                 barrier();
             }
-            [[unroll]] for (uint i = 0u; i < 4u; i++) {
-                uint r = r0 + ty * 4u + i;
-                if (r >= rows) continue;
-#if defined(EPI_NONE)
-                [[unroll]] for (uint j = 0u; j < 4u; j++) {
-                    uint n = n0 + tx * 4u + j;
-                    if (n < N) ys[r * pc.Nstride + pc.nOff + n] = acc[i][j];
-                }
-#elif defined(EPI_QKV)
-                [[unroll]] for (uint j = 0u; j < 2u; j++) {
-                    uint p = n0 + tx * 2u + j;
-                    if (p >= N) continue;
-                    uint ca, cb, fi; bool rotate;
-                    qkvPair(p, qd, kvd, D, pc.dims, pc.mode, ca, cb, fi, rotate);
-                    QKV_STORE(r, acc[i][2u * j], acc[i][2u * j + 1u])
-                }
-#else
-                [[unroll]] for (uint j = 0u; j < 2u; j++) {
-                    uint n = n0 + tx * 2u + j;
-                    float g = acc[i][j];
-#if defined(EPI_SWIGLU)
-                    float a = g / (1.0 + exp(-g));
-#else
-                    float a = pc.erf != 0u ? geluErf(g) : geluTanh(g);
-#endif
-                    if (n < N) ys[r * pc.Nstride + n] = a * acc[i][j + 2u];
-                }
-#endif
-            }
+            storeTile(rows, N, r0, n0, tx, ty, acc);
         }
     }
 }
