@@ -13,11 +13,17 @@ public enum CrossCheck {
 
     /// The tolerance of each value: the sum of the stated op tolerances along the longest
     /// chain that produces it (float32 rounding compounds roughly additively).
-    public static func tolerances(_ g: Graph, registry: OpRegistry = .shared) -> [String: Double] {
+    /// Nodes in `float16Inputs` (VulkanExecutor.float16InputNodes) get at least
+    /// `float16Tolerance`: inputs rounded to float16 (11 significant bits) before float32 sums.
+    /// 2⁻¹⁰: twice float16's rounding step, relative to the largest value of the result.
+    public static let float16Tolerance = 1.0 / 1024
+
+    public static func tolerances(_ g: Graph, registry: OpRegistry = .shared, float16Inputs: Set<String> = []) -> [String: Double] {
         var tol: [String: Double] = [:]
         for p in g.params { tol[p.name] = 0 }
         for n in g.nodes {
-            let own = Double(registry[n.op]?.tolerance ?? 1e-5)
+            var own = Double(registry[n.op]?.tolerance ?? 1e-5)
+            if float16Inputs.contains(n.label) { own = max(own, float16Tolerance) }
             let t = (n.inputs.map { tol[$0] ?? 0 }.max() ?? 0) + max(own, 1e-6)
             for o in n.outputs { tol[o.name] = t }
         }
@@ -51,7 +57,7 @@ public enum CrossCheck {
         for (name, t) in state { try exec.setState(name, t) }
         let inputs = feeds.filter { name, _ in graph.params.contains { $0.name == name && $0.kind == .input } }
         let got = try exec.run(inputs: inputs, bindings: ["P": bindings["P"] ?? 0])
-        let tol = tolerances(graph)
+        let tol = tolerances(graph, float16Inputs: exec.float16InputNodes)
         return graph.outputs.map { o in Result(output: o, error: compare(got[o]!, want[o]!), tolerance: tol[o] ?? 1e-5) }
     }
 }

@@ -7,6 +7,8 @@ import SluicePasses
 public struct DispatchPlan {
     public var calls: [KernelCall]
     public var ops: [String]
+    /// The label of the node each call came from.
+    public var nodes: [String] = []
     public var barriers: [Bool]
 
     public static func alignment(_ info: DeviceInfo) -> Int { max(256, Int(info.minStorageBufferOffsetAlignment)) }
@@ -14,7 +16,7 @@ public struct DispatchPlan {
     public static func lower(_ graph: Graph, plan: MemoryPlan, bindings: Bindings, device: DeviceInfo,
                              registry: OpRegistry = .shared, kernels: KernelRegistry = .shared) throws -> DispatchPlan {
         let types = graph.values.mapValues(\.type)
-        var calls: [KernelCall] = [], ops: [String] = []
+        var calls: [KernelCall] = [], ops: [String] = [], nodes: [String] = []
         for node in graph.nodes {
             guard let lowering = kernels.lowering(node.op) else {
                 throw BackendError.unsupported("operator '\(node.op)' (node \(node.label)) has no Vulkan kernel; kernels exist for: \(kernels.ops.joined(separator: ", "))")
@@ -23,13 +25,13 @@ public struct DispatchPlan {
             let ctx = LoweringContext(node: node, inputTypes: node.inputs.map { types[$0]! }, outputTypes: node.outputs.map(\.type),
                                       attributes: try def.resolveAttributes(node.attributes, node: node),
                                       bindings: bindings, device: device)
-            for c in try lowering(ctx) { calls.append(c); ops.append(node.op) }
+            for c in try lowering(ctx) { calls.append(c); ops.append(node.op); nodes.append(node.label) }
         }
         let accesses = calls.map { c in
             Scheduler.Access(reads: c.buffers.enumerated().filter { !c.writes.contains($0.offset) }.map { plan.locations[$0.element]! },
                              writes: c.writes.map { plan.locations[c.buffers[$0]]! })
         }
-        return DispatchPlan(calls: calls, ops: ops, barriers: Scheduler.barriers(accesses))
+        return DispatchPlan(calls: calls, ops: ops, nodes: nodes, barriers: Scheduler.barriers(accesses))
     }
 
     /// Schedules, plans and lowers `graph` for `device` without touching a GPU (for dumps).

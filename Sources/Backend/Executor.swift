@@ -125,11 +125,18 @@ public final class VulkanExecutor {
         readback = try GPUBuffer(device: device, size: off, use: .readback, label: "outputs")
     }
 
+    /// Nodes whose kernels round their inputs to float16 (the matrix-core kernels): their
+    /// results agree with float32 to about 1e-3 of their largest value, not 1e-5.
+    public var float16InputNodes: Set<String> {
+        Set(plannedCalls.filter { $0.call.kernel.hasPrefix("matmul_coop") }.map(\.node))
+    }
+
     // MARK: - Lowering and recording
 
     struct PlannedCall {
         var call: KernelCall
         var op: String
+        var node: String = ""
         var pipeline: Pipeline
         var barrier: Bool
     }
@@ -139,7 +146,7 @@ public final class VulkanExecutor {
         return try d.calls.indices.map { i in
             let c = d.calls[i]
             let p = try library.pipeline(c.kernel, bindings: c.buffers.count + 1, pushBytes: c.push.count * 4)
-            return PlannedCall(call: c, op: d.ops[i], pipeline: p, barrier: d.barriers[i])
+            return PlannedCall(call: c, op: d.ops[i], node: d.nodes[i], pipeline: p, barrier: d.barriers[i])
         }
     }
 

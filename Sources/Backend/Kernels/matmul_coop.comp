@@ -41,14 +41,23 @@ void main() {
             bool wok = tileWeightRow(n0, wr, N, wn);
             uint xr = r0 + wr;
             bool xok = xr < rows;
+            // Step k0's share of the tile (8 weights, 8 activations) is loaded into registers
+            // while the subgroups multiply step k0 − 32's, which waits in shared memory.
+            float w8[8];
+            vec4 xa = vec4(0.0), xb = vec4(0.0);
+            if (wok) dequant8(wn * K, s, w8); else { [[unroll]] for (uint i = 0u; i < 8u; i++) w8[i] = 0.0; }
+            if (xok) { xa = xs4[(xr * K + 8u * s) >> 2]; xb = xs4[(xr * K + 8u * s + 4u) >> 2]; }
             for (uint k0 = 0u; k0 < K; k0 += BK) {
-                float w8[8];
-                if (wok) dequant8(wn * K + k0, s, w8); else { [[unroll]] for (uint i = 0u; i < 8u; i++) w8[i] = 0.0; }
-                [[unroll]] for (uint i = 0u; i < 8u; i++) {
-                    bt[wr * AS + 8u * s + i] = float16_t(w8[i]);
-                    at[wr * AS + 8u * s + i] = float16_t(xok ? xs[xr * K + k0 + 8u * s + i] : 0.0);
+                [[unroll]] for (uint i = 0u; i < 8u; i++) bt[wr * AS + 8u * s + i] = float16_t(w8[i]);
+                [[unroll]] for (uint i = 0u; i < 4u; i++) {
+                    at[wr * AS + 8u * s + i] = float16_t(xa[i]);
+                    at[wr * AS + 8u * s + 4u + i] = float16_t(xb[i]);
                 }
                 barrier();
+                if (k0 + BK < K) {
+                    if (wok) dequant8(wn * K + k0 + BK, s, w8);
+                    if (xok) { xa = xs4[(xr * K + k0 + BK + 8u * s) >> 2]; xb = xs4[(xr * K + k0 + BK + 8u * s + 4u) >> 2]; }
+                }
                 [[unroll]] for (uint i = 0u; i < 4u; i++) {
                     uint f = sg + i * nsg;
                     if (f < 16u) {

@@ -1,6 +1,7 @@
 // Bindings and push constants of the many-row matrix kernels (matmul_tiled.comp,
 // matmul_coop.comp), with the weight access, activations and epilogue they share.
 layout(std430, binding = 1) readonly buffer X { float xs[]; };
+layout(std430, binding = 1) readonly buffer X4 { vec4 xs4[]; };
 layout(std430, binding = 2) readonly buffer Wt { uint wdata[]; };
 #if defined(EPI_QKV)
 layout(std430, binding = 3) writeonly buffer Q { float qs[]; };
