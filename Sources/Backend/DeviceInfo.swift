@@ -34,6 +34,8 @@ public struct DeviceInfo: Sendable {
     /// float16 × float16 + float32 subgroup shape and has shaderFloat16 and the Vulkan memory
     /// model (what matmul_coop.comp needs). SLUICE_COOPMAT=0 turns them off.
     public var coopMatF16: Bool = false
+    /// 16-bit storage buffers (storageBuffer16BitAccess): float16 K/V caches.
+    public var storage16: Bool = false
 
     /// Order of preference: discrete GPU, integrated GPU, virtual, CPU.
     var rank: Int {
@@ -109,10 +111,10 @@ public struct DeviceInfo: Sendable {
             maxWorkGroupCount: l.maxComputeWorkGroupCount, maxSharedMemory: l.maxComputeSharedMemorySize,
             maxPushConstants: l.maxPushConstantsSize, timestampPeriodNs: l.timestampPeriod,
             shaderFloat16: features.float16, bufferDeviceAddress: features.deviceAddress,
-            multiprocessors: smCount, coopMatF16: coopMat)
+            multiprocessors: smCount, coopMatF16: coopMat, storage16: features.storage16)
     }
 
-    struct Features { var float16 = false, deviceAddress = false, memoryModel = false, coopMat = false }
+    struct Features { var float16 = false, deviceAddress = false, memoryModel = false, coopMat = false, storage16 = false }
 
     /// The optional features Sluice uses: through VkPhysicalDeviceVulkan12Features on
     /// Vulkan 1.2 devices (plus VK_KHR_cooperative_matrix's where listed), else float16 only.
@@ -121,6 +123,8 @@ public struct DeviceInfo: Sendable {
         var f2 = VkPhysicalDeviceFeatures2()
         f2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2
         if vulkan12 {
+            var v11 = VkPhysicalDeviceVulkan11Features()
+            v11.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES
             var v12 = VkPhysicalDeviceVulkan12Features()
             v12.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES
             var cm = SluiceCoopMatFeatures()
@@ -129,14 +133,18 @@ public struct DeviceInfo: Sendable {
             withUnsafeMutablePointer(to: &cm) { cp in
                 if hasCoopMat { v12.pNext = UnsafeMutableRawPointer(cp) }
                 withUnsafeMutablePointer(to: &v12) { vp in
-                    f2.pNext = UnsafeMutableRawPointer(vp)
-                    vkGetPhysicalDeviceFeatures2(pd, &f2)
+                    v11.pNext = UnsafeMutableRawPointer(vp)
+                    withUnsafeMutablePointer(to: &v11) { v1p in
+                        f2.pNext = UnsafeMutableRawPointer(v1p)
+                        vkGetPhysicalDeviceFeatures2(pd, &f2)
+                    }
                 }
             }
             f.float16 = v12.shaderFloat16 != 0
             f.deviceAddress = v12.bufferDeviceAddress != 0
             f.memoryModel = v12.vulkanMemoryModel != 0
             f.coopMat = hasCoopMat && cm.cooperativeMatrix != 0
+            f.storage16 = v11.storageBuffer16BitAccess != 0
         } else {
             var f16 = VkPhysicalDeviceShaderFloat16Int8Features()
             f16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES

@@ -49,5 +49,5 @@ extension DeviceInfo {
         index: 0, name: "generic GPU", kind: .discrete, apiVersion: "1.3", driverName: "none", driverInfo: "",
         deviceLocalBytes: 16 << 30, subgroupSize: 32, subgroupArithmetic: true, subgroupShuffle: true, maxStorageBufferRange: 1 << 32,
         minStorageBufferOffsetAlignment: 64, maxWorkGroupCount: (65535, 65535, 65535), maxSharedMemory: 49152,
-        maxPushConstants: 128, timestampPeriodNs: 1, shaderFloat16: true)
+        maxPushConstants: 128, timestampPeriodNs: 1, shaderFloat16: true, storage16: true)
 }

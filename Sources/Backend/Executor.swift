@@ -166,7 +166,7 @@ public final class VulkanExecutor {
         }
         descriptorPool = pool
         stageTables = []; syncBuffers = []; dispatches = []
-        for seg in segments where seg.weight != nil { try makeStageTable(calls[seg.range]) }
+        for seg in segments where seg.variant != nil { try makeStageTable(calls[seg.range]) }
         syncFlags = syncBuffers.isEmpty ? nil : try GPUBuffer(device: device, size: 4 * syncBuffers.count, use: .readback, label: "persistent failure flags")
         commandBuffer = try device.allocateCommandBuffer()
         let cb = commandBuffer!
@@ -184,10 +184,10 @@ public final class VulkanExecutor {
         profiler?.stamp(cb, 0)
         var persistentIndex = 0
         for (i, seg) in segments.enumerated() {
-            if let w = seg.weight {
+            if let w = seg.variant {
                 let pc = calls[seg.range.lowerBound]
                 if pc.barrier { computeBarrier(cb) }
-                try recordPersistent(cb, weight: w, table: persistentIndex, stages: seg.range.count)
+                try recordPersistent(cb, variant: w, table: persistentIndex, stages: seg.range.count)
                 persistentIndex += 1
                 profiler?.stamp(cb, i + 1)
                 dispatches.append(("persistent", "persistent_\(w)", pc.barrier))
@@ -206,7 +206,7 @@ public final class VulkanExecutor {
             profiler?.stamp(cb, i + 1)
             dispatches.append((pc.op, pc.call.kernel, pc.barrier))
         }
-        profiler?.ops = segments.map { $0.weight == nil ? calls[$0.range.lowerBound].op : "persistent" }
+        profiler?.ops = segments.map { $0.variant == nil ? calls[$0.range.lowerBound].op : "persistent" }
         memoryBarrier(cb, src: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, dst: VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue,
                       srcAccess: VK_ACCESS_SHADER_WRITE_BIT.rawValue, dstAccess: VK_ACCESS_TRANSFER_READ_BIT.rawValue)
         for (i, sync) in syncBuffers.enumerated() {

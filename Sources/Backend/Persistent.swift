@@ -47,29 +47,37 @@ enum Persistent {
     nonisolated(unsafe) static var override: Settings?
 
     /// A stage's kind and norm prologue from its kernel's name, or nil when the kernel has
-    /// no stage form. `weight` is the kernel's weight type (nil for attention).
-    static func stageKind(_ kernel: String) -> (kind: UInt32, norm: UInt32, weight: String?)? {
-        if kernel == "attention_split_subgroup" { return (4, 0, nil) }
+    /// no stage form. `weight` is the kernel's weight type (nil for attention), `kv` the K/V
+    /// cache type of the kernels that touch the caches (qkv_rope, attention_split).
+    static func stageKind(_ kernel: String) -> (kind: UInt32, norm: UInt32, weight: String?, kv: String?)? {
+        for kv in ["f32", "f16"] where kernel == "attention_split_subgroup_\(kv)" { return (4, 0, nil, kv) }
         let bases: [(String, UInt32)] = [("matmul_swiglu_", 1), ("matmul_geglu_", 2), ("qkv_rope_", 3), ("matmul_", 0)]
         guard let (prefix, kind) = bases.first(where: { kernel.hasPrefix($0.0) }) else { return nil }
         var rest = kernel.dropFirst(prefix.count)
+        var kv: String?
+        if kind == 3 {
+            guard let t = ["f32", "f16"].first(where: { rest.hasSuffix("_" + $0) }) else { return nil }
+            kv = t
+            rest = rest.dropLast(t.count + 1)
+        }
         let norms: [(String, UInt32)] = [("_addrms", 2), ("_rms", 1), ("_none", 0)]
         guard let (suffix, norm) = norms.first(where: { rest.hasSuffix($0.0) }) else { return nil }
         rest = rest.dropLast(suffix.count)
         for red in ["_subgroup", "_shared"] where rest.hasSuffix(red) {
             let w = String(rest.dropLast(red.count))
-            return StandardKernels.weightTypes.contains(where: { $0.rawValue == w }) ? (kind, norm, w) : nil
+            return StandardKernels.weightTypes.contains(where: { $0.rawValue == w }) ? (kind, norm, w, kv) : nil
         }
         return nil
     }
 
     /// Splits the recorded calls into runs: indices of single calls, or of ≥ 2 consecutive
-    /// calls that one persistent dispatch of weight type `weight` covers.
-    static func segments(_ calls: [VulkanExecutor.PlannedCall]) -> [(range: Range<Int>, weight: String?)] {
-        var out: [(range: Range<Int>, weight: String?)] = []
+    /// calls that one persistent dispatch covers, with its variant ("<weight type>_<cache
+    /// type>": one of each per dispatch).
+    static func segments(_ calls: [VulkanExecutor.PlannedCall]) -> [(range: Range<Int>, variant: String?)] {
+        var out: [(range: Range<Int>, variant: String?)] = []
         var i = 0
         while i < calls.count {
-            var j = i, weight: String?
+            var j = i, weight: String?, cache: String?
             // A call joins when it has a stage form with the operands that form expects.
             while j < calls.count, calls[j].call.windows.isEmpty, let k = stageKind(calls[j].call.kernel),
                   (try? stage(calls[j], first: false, address: { _ in 0 })) != nil {
@@ -77,10 +85,14 @@ enum Persistent {
                     if let have = weight, have != w { break }
                     weight = w
                 }
+                if let kv = k.kv {
+                    if let have = cache, have != kv { break }
+                    cache = kv
+                }
                 j += 1
             }
             if j - i >= 2, let w = weight {
-                out.append((i..<j, w))
+                out.append((i..<j, "\(w)_\(cache ?? "f32")"))
                 i = j
             } else {
                 out.append((i..<(i + 1), nil))
@@ -140,8 +152,8 @@ extension VulkanExecutor {
     }
 
     /// One dispatch of the persistent kernel over stage table `table`.
-    func recordPersistent(_ cb: VkCommandBuffer, weight: String, table: Int, stages: Int) throws {
-        let pipeline = try library.pipeline("persistent_\(weight)", bindings: 3, pushBytes: 12)
+    func recordPersistent(_ cb: VkCommandBuffer, variant: String, table: Int, stages: Int) throws {
+        let pipeline = try library.pipeline("persistent_\(variant)", bindings: 3, pushBytes: 12)
         let set = try descriptorSet(pipeline, [
             VkDescriptorBufferInfo(buffer: stepBuffer.handle, offset: 0, range: 16),
             VkDescriptorBufferInfo(buffer: stageTables[table].handle, offset: 0, range: VkDeviceSize(stageTables[table].size)),

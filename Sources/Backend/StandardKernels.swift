@@ -71,24 +71,26 @@ enum StandardKernels {
             },
             "attention": { c in
                 let rows = try c.affine([c.inputTypes[0].shape[0]])
+                let kv = try cacheVariant(c, c.inputTypes[1])
                 guard c.int("head_dim") <= 256 else { throw c.fail("head_dim \(c.int("head_dim")) > 256 has no kernel") }
                 let push = rows.words + [UInt32(c.int("heads")), UInt32(c.int("kv_heads")), UInt32(c.int("head_dim")),
                                          UInt32(c.int("window")), c.float("scale").bitPattern]
                 if c.tiledAttention(rows: rows, headDim: c.int("head_dim"), kvWidth: c.int("kv_heads") * c.int("head_dim")) {
                     // Many rows: 32 query rows per workgroup share each staged K/V tile.
-                    return [KernelCall(kernel: "attention_tiled_\(c.int("head_dim") <= 64 ? 64 : 128)", buffers: c.node.inputs + [c.node.outputs[0].name],
+                    return [KernelCall(kernel: "attention_tiled_\(c.int("head_dim") <= 64 ? 64 : 128)_\(kv)", buffers: c.node.inputs + [c.node.outputs[0].name],
                                        writes: [3], push: push, grid: (UInt32(c.int("heads")), c.groups(c.maximum(rows), per: 32)))]
                 }
-                return [KernelCall(kernel: "attention_\(c.reduction)", buffers: c.node.inputs + [c.node.outputs[0].name], writes: [3],
+                return [KernelCall(kernel: "attention_\(c.reduction)_\(kv)", buffers: c.node.inputs + [c.node.outputs[0].name], writes: [3],
                                    push: rows.words + [UInt32(c.int("heads")), UInt32(c.int("kv_heads")), UInt32(c.int("head_dim")),
                                                        UInt32(c.int("window")), c.float("scale").bitPattern],
                                    grid: (c.groups(c.int("heads")), c.groups(c.maximum(rows))))]
             },
             "attention_split": { c in
                 let rows = try c.affine([c.inputTypes[0].shape[0]])
+                let kv = try cacheVariant(c, c.inputTypes[1])
                 guard c.int("head_dim") <= 256 else { throw c.fail("head_dim \(c.int("head_dim")) > 256 has no kernel") }
                 // q, k, v, counters, y, partials; the counters are updated in place.
-                return [KernelCall(kernel: "attention_split_\(c.reduction)", buffers: Array(c.node.inputs) + [c.node.outputs[0].name, c.node.outputs[1].name],
+                return [KernelCall(kernel: "attention_split_\(c.reduction)_\(kv)", buffers: Array(c.node.inputs) + [c.node.outputs[0].name, c.node.outputs[1].name],
                                    writes: [3, 4, 5],
                                    push: rows.words + [UInt32(c.int("heads")), UInt32(c.int("kv_heads")), UInt32(c.int("head_dim")),
                                                        UInt32(c.int("window")), c.float("scale").bitPattern, UInt32(c.int("splits"))],
@@ -98,7 +100,7 @@ enum StandardKernels {
                 let cache = c.inputTypes[0], x = c.inputTypes[1]
                 let rows = try c.affine([x.shape[0]]), w = try c.fixed(x.shape[1], "the row size")
                 let cap = try c.affine([cache.shape[0]])
-                return [KernelCall(kernel: "kv_write", buffers: [c.node.inputs[0], c.node.inputs[1]], writes: [0],
+                return [KernelCall(kernel: "kv_write_\(try cacheVariant(c, cache))", buffers: [c.node.inputs[0], c.node.inputs[1]], writes: [0],
                                    push: rows.words + [UInt32(w), cap.a], grid: (c.groups(c.maximum(rows) * w, per: 256), 1))]
             },
             "positions": { c in
@@ -143,8 +145,11 @@ enum StandardKernels {
         var columns: (Range<Int>) -> Int = { $0.count / 2 }
         var tail: (Range<Int>) -> [UInt32] = { _ in [eps] }
         var chunks = [0..<n]
+        // The K/V cache type, for the kernels that write the caches.
+        var kv = ""
         switch base {
         case "qkv_rope":
+            kv = try cacheVariant(c, c.inputTypes[prefix + 1])
             let hd = c.int("head_dim"), dims = c.int("dims") == 0 ? hd : c.int("dims")
             let cap = try c.affine([c.inputTypes[prefix + 1].shape[0]])
             buffers += [own[0], c.node.inputs[prefix + 1], c.node.inputs[prefix + 2]]
@@ -170,7 +175,7 @@ enum StandardKernels {
             // bindings, push constants and grid).
             let tiled = c.device.coopMatF16 && SPIRV.all["matmul_coop_\(v)_none"] != nil ? "matmul_coop" : "matmul_tiled"
             if base == "qkv_rope" {
-                return [KernelCall(kernel: "\(tiled)_\(v)_qkv", buffers: buffers, writes: writes, push: push + tail(0..<n),
+                return [KernelCall(kernel: "\(tiled)_\(v)_\(kv == "f16" ? "qkvh" : "qkv")", buffers: buffers, writes: writes, push: push + tail(0..<n),
                                    grid: (c.groups(n / 2, per: 32), c.groups(c.maximum(rows), per: 64)))]
             }
             let glu = base != "matmul"
@@ -185,8 +190,22 @@ enum StandardKernels {
         }
         let variant = c.matmulVariant(columns: n)
         return chunks.map { r in
-            KernelCall(kernel: "\(base)_\(v)_\(variant)_\(norm)", buffers: buffers, writes: writes, push: push + tail(r),
+            KernelCall(kernel: "\(base)_\(v)_\(variant)_\(norm)\(kv.isEmpty ? "" : "_" + kv)", buffers: buffers, writes: writes, push: push + tail(r),
                        grid: (c.groups(columns(r), per: columnsPerGroup(c, variant)), c.groups(c.maximum(rows), per: 4)), windows: windows(r))
+        }
+    }
+
+    /// The kernel variant for a K/V cache of type `t`: "f32", or "f16" where the device has
+    /// 16-bit storage buffers.
+    static func cacheVariant(_ c: LoweringContext, _ t: TensorType) throws -> String {
+        switch t.dtype {
+        case .f32: return "f32"
+        case .f16:
+            guard c.device.storage16 else {
+                throw c.fail("a float16 K/V cache needs 16-bit storage buffers (storageBuffer16BitAccess), which \(c.device.name) lacks; use a float32 cache (--kv-cache f32)")
+            }
+            return "f16"
+        default: throw c.fail("K/V cache of type \(t.dtype.rawValue) has no kernel (f32, f16)")
         }
     }
 

@@ -56,6 +56,10 @@ public final class VulkanDevice: @unchecked Sendable {
             // Vulkan 1.2 features where used: buffer device addresses (the persistent
             // kernel); float16, the Vulkan memory model and VK_KHR_cooperative_matrix (the
             // matrix-core kernels).
+            // 16-bit storage buffers: float16 K/V caches.
+            var v11 = VkPhysicalDeviceVulkan11Features()
+            v11.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES
+            v11.storageBuffer16BitAccess = VkBool32(info.storage16 ? VK_TRUE : VK_FALSE)
             var v12 = VkPhysicalDeviceVulkan12Features()
             v12.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES
             v12.bufferDeviceAddress = VkBool32(info.bufferDeviceAddress ? VK_TRUE : VK_FALSE)
@@ -68,17 +72,20 @@ public final class VulkanDevice: @unchecked Sendable {
             return withUnsafePointer(to: &q) { qp in
                 withUnsafeMutablePointer(to: &cm) { cp in
                     if info.coopMatF16 { v12.pNext = UnsafeMutableRawPointer(cp) }
-                    return withUnsafePointer(to: &v12) { vp in
-                        withCStrings(extensions) { names in
+                    return withUnsafeMutablePointer(to: &v12) { vp in
+                        v11.pNext = UnsafeMutableRawPointer(vp)
+                        return withUnsafePointer(to: &v11) { v1p in withCStrings(extensions) { names in
                             var d = VkDeviceCreateInfo()
                             d.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
-                            d.pNext = info.bufferDeviceAddress || info.coopMatF16 ? UnsafeRawPointer(vp) : nil
+                            // The 1.1/1.2 feature structs exist on Vulkan 1.2 devices (where
+                            // these features are read).
+                            d.pNext = info.bufferDeviceAddress || info.coopMatF16 || info.storage16 ? UnsafeRawPointer(v1p) : nil
                             d.queueCreateInfoCount = 1
                             d.pQueueCreateInfos = qp
                             d.enabledExtensionCount = UInt32(extensions.count)
                             d.ppEnabledExtensionNames = names
                             return vkCreateDevice(physical, &d, nil, &device)
-                        }
+                        } }
                     }
                 }
             }

@@ -97,6 +97,12 @@ public struct HostTensor: @unchecked Sendable {
         }
     }
 
+    /// `values` stored as `dtype` (f32 as is, other types through Quantize.encode).
+    public static func encoded(_ values: [Float], as dtype: DType, shape: [Int]) throws -> HostTensor {
+        if dtype == .f32 { return HostTensor(f32: values, shape: shape) }
+        return try HostTensor(dtype: dtype, shape: shape, bytes: ByteBuffer(Quantize.encode(values, as: dtype)))
+    }
+
     /// A copy in float32 with the same shape.
     public func asF32() -> HostTensor { HostTensor(f32: floats(), shape: shape) }
 

@@ -59,8 +59,9 @@ public enum FusedOps {
             guard c.inputs[0].rank == 2, mm.shape.last == .fixed((h + 2 * kvh) * d) else {
                 throw c.fail("w_qkv must have (heads + 2·kv_heads)·head_dim = \((h + 2 * kvh) * d) rows and x rank 2")
             }
+            try c.require(2, [.f32, .f16], "k_cache"); try c.require(3, [c.inputs[2].dtype], "v_cache")
             for i in 2...3 {
-                try c.require(i, [.f32], "cache"); try c.requireRank(i, 2...2, "cache")
+                try c.requireRank(i, 2...2, "cache")
                 try c.requireEqual(c.inputs[i].shape[1], .fixed(kvh * d), "cache row size")
             }
             guard h % kvh == 0, c.int("dims") <= d else { throw c.fail("heads must be a multiple of kv_heads, dims ≤ head_dim") }

@@ -66,7 +66,7 @@ public struct PassManager: Sendable {
     /// Every pass by name.
     public static var catalogue: [String: Pass] {
         FusedOps.register()
-        return Dictionary((Passes.cleanup + Passes.fusions).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        return Dictionary((Passes.cleanup + Passes.fusions + [HalfCache.pass]).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// The pipeline the command-line options ask for: `--passes a,b,c` replaces it,

@@ -46,7 +46,7 @@ struct BenchCommand: ParsableCommand {
         let maxDepth = depths.max() ?? 0
         let ctx = maxDepth + max(p, n + 2, 2)
         let runner = try VulkanRunner(device: device, model: m, contextLength: ctx, maxChunk: max(p, 1), profile: profile,
-                                      passes: try passOptions.manager(cpu: device.info.kind == .cpu))
+                                      passes: try passOptions.manager(for: device.info))
         let gen = Generator(runner: runner)
         var rng = SplitMix64(seed: 42)
         let ids = (0..<max(p, 1) + maxDepth).map { _ in Int32(rng.next() % UInt64(m.config.vocabSize)) }

@@ -61,7 +61,7 @@ struct ModelOptions: ParsableArguments {
         let d = try device.open()
         let start = Date()
         let progress = Progress(label: "uploading weights")
-        let r = try VulkanRunner(device: d, model: m, contextLength: c, maxChunk: batch, profile: profile, passes: try passOptions.manager(cpu: d.info.kind == .cpu))
+        let r = try VulkanRunner(device: d, model: m, contextLength: c, maxChunk: batch, profile: profile, passes: try passOptions.manager(for: d.info))
         progress.finish()
         printErr(String(format: "uploaded and planned in %.2f s; device memory %.1f MiB", Date().timeIntervalSince(start), Double(r.deviceBytes) / 1_048_576))
         return r

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SluiceBackend
 import SluicePasses
 
 /// The pass pipeline options every command that builds a graph takes.
@@ -12,9 +13,20 @@ struct PassOptions: ParsableArguments {
     @Flag(help: "Run the cleanup passes only, no fusion.")
     var noFuse = false
 
-    /// The pipeline; on a CPU driver the default leaves out the norm prologues (see
-    /// `PassManager.standardForCPU`).
-    func manager(cpu: Bool = false) throws -> PassManager {
-        try PassManager.configured(passes: passes, disabled: disablePass, noFuse: noFuse, cpu: cpu)
+    @Option(help: "K/V cache type: f32, f16 (half the memory; the half-kv-cache pass), or auto: f16 on GPUs with 16-bit storage buffers, else f32.")
+    var kvCache: String = "auto"
+
+    /// The pipeline for `device` (nil: the reference interpreter or no device); on a CPU
+    /// driver the default leaves out the norm prologues (see `PassManager.standardForCPU`).
+    func manager(for device: DeviceInfo? = nil) throws -> PassManager {
+        let pm = try PassManager.configured(passes: passes, disabled: disablePass, noFuse: noFuse, cpu: device?.kind == .cpu)
+        switch kvCache {
+        case "f32": return pm
+        case "f16": return pm.withHalfCache()
+        case "auto":
+            guard let d = device, d.kind != .cpu, d.storage16, !disablePass.contains(HalfCache.pass.name) else { return pm }
+            return pm.withHalfCache()
+        default: throw ValidationError("--kv-cache: '\(kvCache)' is not one of auto, f32, f16")
+        }
     }
 }

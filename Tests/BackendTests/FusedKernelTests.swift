@@ -23,10 +23,12 @@ final class FusedKernelTests: BackendTestCase {
         for dt in ["f32", "f16", "q4_0", "q4_1", "q8_0", "bf16"] {
             for (h, kvh, hd, dims, mode) in [(4, 2, 32, 0, "interleaved"), (3, 1, 64, 32, "half"), (2, 2, 32, 16, "interleaved")] {
                 let k = 64, rows = (h + 2 * kvh) * hd
+                // float16 caches for two of the weight types (the cache type is independent).
+                let cdt = dt == "q4_1" || dt == "f16" ? "f16" : "f32"
                 for (t, p) in [(1, 3), (6, 0)] {
                     try check("""
-                    graph @qkv(%x: f32[T,\(k)], %w: weight \(dt)[\(rows),\(k)], %kc: state f32[C,\(kvh * hd)], %vc: state f32[C,\(kvh * hd)]) {
-                      %q, %kc2, %vc2 = qkv_rope(%x, %w, %kc, %vc) {base = 10000.0, dims = \(dims), head_dim = \(hd), heads = \(h), kv_heads = \(kvh), mode = "\(mode)"} : f32[T,\(h * hd)], f32[C,\(kvh * hd)], f32[C,\(kvh * hd)]
+                    graph @qkv(%x: f32[T,\(k)], %w: weight \(dt)[\(rows),\(k)], %kc: state \(cdt)[C,\(kvh * hd)], %vc: state \(cdt)[C,\(kvh * hd)]) {
+                      %q, %kc2, %vc2 = qkv_rope(%x, %w, %kc, %vc) {base = 10000.0, dims = \(dims), head_dim = \(hd), heads = \(h), kv_heads = \(kvh), mode = "\(mode)"} : f32[T,\(h * hd)], \(cdt)[C,\(kvh * hd)], \(cdt)[C,\(kvh * hd)]
                       return %q, %kc2, %vc2
                     }
                     """, ["T": t, "P": p, "C": 12])
@@ -39,11 +41,12 @@ final class FusedKernelTests: BackendTestCase {
     /// cache), several but fewer than 16 (3, 11), all 16, grouped heads, a sliding window, two rows; the counters (zeroed state)
     /// must be back at zero after the run, and a second run on the same executor must agree.
     func testSplitAttention() throws {
-        for (h, kvh, hd) in [(4, 2, 16), (3, 3, 64)] {
+        // The f16 rows: float16 caches.
+        for (h, kvh, hd, cdt) in [(4, 2, 16, "f32"), (3, 3, 64, "f32"), (3, 1, 64, "f16")] {
             for (t, p, window) in [(1, 0, 0), (1, 5, 0), (2, 40, 8), (1, 150, 0), (2, 700, 0), (1, 2100, 0)] {
                 let q = h * hd, kv = kvh * hd, pw = h * 16 * (hd + 2)
                 let g = try GraphParser.parse("""
-                graph @split(%q: f32[\(t),\(q)], %kc: state f32[C,\(kv)], %vc: state f32[C,\(kv)], %cnt: state i32[\(4 * h)]) {
+                graph @split(%q: f32[\(t),\(q)], %kc: state \(cdt)[C,\(kv)], %vc: state \(cdt)[C,\(kv)], %cnt: state i32[\(4 * h)]) {
                   %y, %part, %cnt2 = attention_split(%q, %kc, %vc, %cnt) {head_dim = \(hd), heads = \(h), kv_heads = \(kvh), scale = 0.3, splits = 16, window = \(window)} : f32[\(t),\(q)], f32[\(t),\(pw)], i32[\(4 * h)]
                   return %y, %part, %cnt2
                 }

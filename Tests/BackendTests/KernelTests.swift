@@ -51,20 +51,23 @@ final class KernelTests: BackendTestCase {
     }
 
     func testRopeAttentionAndCache() throws {
+        // f16: the caches in half precision (the reference rounds in kv_write too).
         for (heads, kvh, hd) in [(4, 2, 8), (3, 3, 64), (2, 1, 96)] {
             for mode in ["interleaved", "half"] {
                 for (t, p) in [(1, 0), (1, 5), (6, 3), (9, 0)] {
                     let q = heads * hd, kv = kvh * hd
-                    try checkGraph("""
-                    graph @att(%q: f32[T,\(q)], %k: f32[T,\(kv)], %v: f32[T,\(kv)], %kc: state f32[C,\(kv)], %vc: state f32[C,\(kv)]) {
-                      %qr = rope(%q) {base = 10000.0, dims = \(hd / 2), head_dim = \(hd), heads = \(heads), mode = "\(mode)"} : f32[T,\(q)]
-                      %kr = rope(%k) {base = 10000.0, head_dim = \(hd), heads = \(kvh), mode = "\(mode)"} : f32[T,\(kv)]
-                      %kc2 = kv_write(%kc, %kr) : f32[C,\(kv)]
-                      %vc2 = kv_write(%vc, %v) : f32[C,\(kv)]
-                      %o = attention(%qr, %kc2, %vc2) {head_dim = \(hd), heads = \(heads), kv_heads = \(kvh), scale = 0.3, window = \(p > 2 ? 4 : 0)} : f32[T,\(q)]
-                      return %o, %kc2
+                    for cdt in ["f32", "f16"] {
+                        try checkGraph("""
+                        graph @att(%q: f32[T,\(q)], %k: f32[T,\(kv)], %v: f32[T,\(kv)], %kc: state \(cdt)[C,\(kv)], %vc: state \(cdt)[C,\(kv)]) {
+                          %qr = rope(%q) {base = 10000.0, dims = \(hd / 2), head_dim = \(hd), heads = \(heads), mode = "\(mode)"} : f32[T,\(q)]
+                          %kr = rope(%k) {base = 10000.0, head_dim = \(hd), heads = \(kvh), mode = "\(mode)"} : f32[T,\(kv)]
+                          %kc2 = kv_write(%kc, %kr) : \(cdt)[C,\(kv)]
+                          %vc2 = kv_write(%vc, %v) : \(cdt)[C,\(kv)]
+                          %o = attention(%qr, %kc2, %vc2) {head_dim = \(hd), heads = \(heads), kv_heads = \(kvh), scale = 0.3, window = \(p > 2 ? 4 : 0)} : f32[T,\(q)]
+                          return %o, %kc2
+                        }
+                        """, ["T": t, "P": p, "C": 20])
                     }
-                    """, ["T": t, "P": p, "C": 20])
                 }
             }
         }
@@ -74,12 +77,13 @@ final class KernelTests: BackendTestCase {
     /// a prompt appended to a cache, head sizes that fill a lane's share of the query, leave
     /// some lanes empty (12) or need the 128 variant, with and without a window.
     func testAttentionManyRows() throws {
-        for (heads, kvh, hd, t, p, window) in [(3, 1, 64, 70, 40, 0), (3, 1, 64, 70, 40, 50), (2, 2, 12, 33, 0, 0), (4, 2, 128, 40, 7, 0), (2, 1, 96, 9, 3, 5)] {
+        for (heads, kvh, hd, t, p, window, cdt) in [(3, 1, 64, 70, 40, 0, "f32"), (3, 1, 64, 70, 40, 50, "f16"), (2, 2, 12, 33, 0, 0, "f32"),
+                                                    (4, 2, 128, 40, 7, 0, "f16"), (2, 1, 96, 9, 3, 5, "f32"), (3, 1, 64, 70, 40, 0, "f16")] {
             let q = heads * hd, kv = kvh * hd
             try checkGraph("""
-            graph @many(%q: f32[T,\(q)], %k: f32[T,\(kv)], %v: f32[T,\(kv)], %kc: state f32[C,\(kv)], %vc: state f32[C,\(kv)]) {
-              %kc2 = kv_write(%kc, %k) : f32[C,\(kv)]
-              %vc2 = kv_write(%vc, %v) : f32[C,\(kv)]
+            graph @many(%q: f32[T,\(q)], %k: f32[T,\(kv)], %v: f32[T,\(kv)], %kc: state \(cdt)[C,\(kv)], %vc: state \(cdt)[C,\(kv)]) {
+              %kc2 = kv_write(%kc, %k) : \(cdt)[C,\(kv)]
+              %vc2 = kv_write(%vc, %v) : \(cdt)[C,\(kv)]
               %o = attention(%q, %kc2, %vc2) {head_dim = \(hd), heads = \(heads), kv_heads = \(kvh), scale = 0.2, window = \(window)} : f32[T,\(q)]
               return %o
             }

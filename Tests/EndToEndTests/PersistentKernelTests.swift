@@ -11,11 +11,11 @@ import SluiceGraph
 /// prologues, split attention's counters); the grid barrier across workgroups is exercised
 /// on GPUs by `sluice bench --json` (identical logit checksums with SLUICE_PERSISTENT=0|1).
 final class PersistentKernelTests: XCTestCase {
-    func runner(_ m: LoadedModel, _ device: VulkanDevice, persistent: Bool, spinLimit: UInt32 = 1 << 22) throws -> VulkanRunner {
+    func runner(_ m: LoadedModel, _ device: VulkanDevice, persistent: Bool, spinLimit: UInt32 = 1 << 22, halfCache: Bool = false) throws -> VulkanRunner {
         Persistent.override = Persistent.Settings(enabled: persistent, groups: 1, spinLimit: spinLimit)
         defer { Persistent.override = nil }
         // The GPU pass pipeline, so the decode graph has the norm prologues and split attention.
-        return try VulkanRunner(device: device, model: m, contextLength: 96, maxChunk: 8, passes: .standard)
+        return try VulkanRunner(device: device, model: m, contextLength: 96, maxChunk: 8, passes: halfCache ? PassManager.standard.withHalfCache() : .standard)
     }
 
     /// Prefill of `prompt`, then greedy decode steps on both runners: at every step the
@@ -43,13 +43,17 @@ final class PersistentKernelTests: XCTestCase {
         try XCTSkipUnless(device.info.subgroupArithmetic && device.info.bufferDeviceAddress,
                           "\(device.info.name): no subgroup arithmetic or buffer device addresses")
         // The second model's down projection has K = 4160, more than the kernel stages in
-        // shared memory (4096): its rows are read (and normalized) from memory instead.
+        // shared memory (4096): its rows are read (and normalized) from memory instead; its
+        // K/V caches are float16 (both runners).
         for (layer, embed, ffn) in [(DType.q4_1, DType.q8_0, 256), (.f16, .q4_0, 4160)] {
+            let half = layer == .f16
+            if half { try XCTSkipUnless(device.info.storage16, "\(device.info.name): no 16-bit storage buffers") }
             let config = TransformerConfig(architecture: "llama", vocabSize: 320, hidden: 128, layers: 2, heads: 4, kvHeads: 2,
                                            headDim: 32, ffn: ffn, ropeBase: 10000, ropeMode: "interleaved", normEps: 1e-5,
                                            contextLength: 96)
             let m = try SyntheticSource.model(config: config, layerType: layer, embeddingType: embed)
-            let plain = try runner(m, device, persistent: false), fused = try runner(m, device, persistent: true)
+            let plain = try runner(m, device, persistent: false, halfCache: half)
+            let fused = try runner(m, device, persistent: true, halfCache: half)
             let decode = try fused.executor(.decode)
             XCTAssertTrue(decode.usesPersistentKernel, "\(layer)")
             // Every decoder layer's dispatches become stages of one dispatch.

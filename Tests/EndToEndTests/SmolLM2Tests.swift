@@ -94,6 +94,20 @@ final class SmolLM2Tests: XCTestCase {
         XCTAssertLessThan(ppl, ref.perplexity_wrong_neox_pairing / 2)
     }
 
+    /// With the K/V caches in float16 (the half-kv-cache pass, `--kv-cache f16`) the
+    /// perplexity stays within 0.5% of the float64 reference too.
+    func testHalfCachePerplexityWithinHalfAPercent() throws {
+        let (m, _) = try vulkan()
+        let device = try VulkanDevice()
+        try XCTSkipUnless(device.info.storage16, "\(device.info.name): no 16-bit storage buffers")
+        let ref = try JSONDecoder().decode(Perplexity.self, from: Data(contentsOf: Self.fixtures.appendingPathComponent("perplexity.json")))
+        let pm = (device.info.kind == .cpu ? PassManager.standardForCPU : .standard).withHalfCache()
+        let r = try VulkanRunner(device: device, model: m, contextLength: ref.ctx, maxChunk: 32, passes: pm)
+        XCTAssertEqual(try r.executor(.prefill).graph.params.filter { $0.name.hasPrefix("cache.") }.map(\.type.dtype), Array(repeating: .f16, count: 2 * m.config.layers))
+        let (ppl, _) = try Generator(runner: r).perplexity(ref.ids, window: ref.ctx, chunks: ref.chunks)
+        XCTAssertLessThan(abs(ppl - ref.perplexity) / ref.perplexity, 0.005, "perplexity \(ppl) vs \(ref.perplexity)")
+    }
+
     /// The CPU reference interpreter on the same graphs gives the same logits.
     func testReferenceInterpreterPathMatchesNumpy() throws {
         let (m, _) = try vulkan()

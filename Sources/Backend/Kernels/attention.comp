@@ -1,25 +1,26 @@
 #version 450
-// variants: RED=shared,subgroup
+// variants: RED=shared,subgroup KV=f32,f16
 // Causal attention with grouped-query heads over the first P+T rows of the K/V cache.
 // One workgroup per (head, query row), over the keys in chunks (attend.glsl): the barrier
 // count per chunk is fixed (a handful) whatever the chunk length.
 #define WG 64u
 layout(local_size_x = 64) in;
 #include "common.glsl"
+#include "kvcache.glsl"
 #include "reduce.glsl"
 layout(std430, binding = 1) readonly buffer Q { float qs[]; };
-layout(std430, binding = 2) readonly buffer K { float ks[]; };
-layout(std430, binding = 2) readonly buffer K4 { vec4 ks4[]; };
-layout(std430, binding = 3) readonly buffer V { float vs[]; };
+layout(std430, binding = 2) readonly buffer K { KVT ks[]; };
+layout(std430, binding = 2) readonly buffer K4 { KVT4 ks4[]; };
+layout(std430, binding = 3) readonly buffer V { KVT vs[]; };
 layout(std430, binding = 4) writeonly buffer Y { float ys[]; };
 layout(push_constant) uniform PC { uvec2 rows; uint heads; uint kvHeads; uint headDim; uint window; float scale; } pc;
 const uint MAXD = 256u;
 const uint CH = 1024u;
 shared float qsh[MAXD];
 shared float sc[CH];
-#define KC(i) ks[i]
-#define KC4(i) ks4[i]
-#define VC(i) vs[i]
+#define KC(i) float(ks[i])
+#define KC4(i) vec4(ks4[i])
+#define VC(i) float(vs[i])
 #include "attend.glsl"
 
 void main() {

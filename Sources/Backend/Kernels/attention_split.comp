@@ -1,16 +1,17 @@
 #version 450
-// variants: RED=shared,subgroup
+// variants: RED=shared,subgroup KV=f32,f16
 // Split decode attention: workgroup x = head · splits + slice, one (row, head, slice) unit
 // each (split_slice.glsl); the counters start zeroed (graph state) and end zeroed.
 #extension GL_KHR_memory_scope_semantics : require
 #define WG 64u
 layout(local_size_x = 64) in;
 #include "common.glsl"
+#include "kvcache.glsl"
 #include "reduce.glsl"
 layout(std430, binding = 1) readonly buffer Q { float qs[]; };
-layout(std430, binding = 2) readonly buffer K { float ks[]; };
-layout(std430, binding = 2) readonly buffer K4 { vec4 ks4[]; };
-layout(std430, binding = 3) readonly buffer V { float vs[]; };
+layout(std430, binding = 2) readonly buffer K { KVT ks[]; };
+layout(std430, binding = 2) readonly buffer K4 { KVT4 ks4[]; };
+layout(std430, binding = 3) readonly buffer V { KVT vs[]; };
 layout(std430, binding = 4) coherent buffer C { uint counters[]; };
 layout(std430, binding = 5) writeonly buffer Y { float ys[]; };
 layout(std430, binding = 6) coherent buffer Pt { float ps[]; };
@@ -19,9 +20,9 @@ const uint MAXD = 256u;
 const uint CH = 1024u;
 shared float qsh[MAXD];
 shared float sc[CH];
-#define KC(i) ks[i]
-#define KC4(i) ks4[i]
-#define VC(i) vs[i]
+#define KC(i) float(ks[i])
+#define KC4(i) vec4(ks4[i])
+#define VC(i) float(vs[i])
 #include "attend.glsl"
 shared uint isLast;
 

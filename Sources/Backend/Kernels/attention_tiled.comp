@@ -1,5 +1,5 @@
 #version 450
-// variants: D=64,128
+// variants: D=64,128 KV=f32,f16
 // Causal attention for many query rows (prefill), flash-attention style: one workgroup per
 // (head, tile of 32 query rows) walks the keys in tiles of 16 staged in shared memory once
 // for all 32 rows (attention.comp reads the whole cache once per row). The workgroup is G
@@ -21,9 +21,10 @@ layout(local_size_x = 512) in;
 layout(local_size_x = 256) in;
 #endif
 #include "common.glsl"
+#include "kvcache.glsl"
 layout(std430, binding = 1) readonly buffer Q { vec4 q4[]; };
-layout(std430, binding = 2) readonly buffer K { vec4 k4[]; };
-layout(std430, binding = 3) readonly buffer V { vec4 v4[]; };
+layout(std430, binding = 2) readonly buffer K { KVT4 k4[]; };
+layout(std430, binding = 3) readonly buffer V { KVT4 v4[]; };
 layout(std430, binding = 4) writeonly buffer Y { vec4 y4[]; };
 layout(push_constant) uniform PC { uvec2 rows; uint heads; uint kvHeads; uint headDim; uint window; float scale; } pc;
 // Rows per tile, keys per tile, vec4s per staged key row.
@@ -63,8 +64,8 @@ void main() {
             for (uint e = u; e < cnt * D4; e += 128u) {
                 uint c = e / D4, i = e - c * D4;
                 uint src = (j0 + c) * kw4 + g * D4 + i;
-                kv[kbase + c * STRIDE + i] = k4[src];
-                kv[vbase + c * STRIDE + i] = v4[src];
+                kv[kbase + c * STRIDE + i] = vec4(k4[src]);
+                kv[vbase + c * STRIDE + i] = vec4(v4[src]);
             }
             barrier();
             if (cnt > 0u) {   // uniform in a group, so in a subgroup

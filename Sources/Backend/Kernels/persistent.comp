@@ -1,5 +1,5 @@
 #version 450
-// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0
+// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 KV=f32,f16
 // A run of a decode step's matrix and attention kernels in ONE dispatch (the persistent
 // kernel). The executor turns consecutive dispatches of matmul, matmul_swiglu,
 // matmul_geglu, qkv_rope (each with its norm prologue) and attention_split whose weights
@@ -26,12 +26,16 @@
 layout(local_size_x = 256) in;
 #include "common.glsl"
 #include "reduce.glsl"
+#include "kvcache.glsl"
 
 // Activations, caches and partial results: written by some workgroups and read by others
 // after a grid barrier, so never served from a non-coherent cache.
 layout(buffer_reference, std430, buffer_reference_align = 4) coherent buffer Floats { float d[]; };
 layout(buffer_reference, std430, buffer_reference_align = 4) coherent buffer Uints { uint d[]; };
 layout(buffer_reference, std430, buffer_reference_align = 16) coherent buffer Quads { vec4 d[]; };
+// The K/V caches (element type KVT).
+layout(buffer_reference, std430, buffer_reference_align = 4) coherent buffer Cache { KVT d[]; };
+layout(buffer_reference, std430, buffer_reference_align = 8) coherent buffer Cache4 { KVT4 d[]; };
 // Weights and norm weights: read only.
 layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer Words { uint d[]; };
 layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer Consts { float d[]; };
@@ -71,7 +75,8 @@ float xv(uint idx, uint k) {
 // Shared by the QKV_STORE macro of qkvpairs.glsl, as in qkv_rope.comp.
 struct RopeParams { float base; uint dims; uint capacity; };
 RopeParams pc;
-Floats qs_, kc_, vc_;
+Floats qs_;
+Cache kc_, vc_;
 #define qs qs_.d
 #define kc kc_.d
 #define vc vc_.d
@@ -163,7 +168,7 @@ void matrixStage(uint kind, uint si) {
     } else if (kind == K_QKV) {
         eps = uintBitsToFloat(stages[si].push[10]);
         pc.dims = stages[si].push[6]; pc.base = uintBitsToFloat(stages[si].push[8]); pc.capacity = stages[si].push[9];
-        qs_ = Y; kc_ = Floats(stages[si].ptr[5]); vc_ = Floats(stages[si].ptr[6]);
+        qs_ = Y; kc_ = Cache(stages[si].ptr[5]); vc_ = Cache(stages[si].ptr[6]);
     } else {
         eps = uintBitsToFloat(stages[si].push[4]); erf = stages[si].push[5];
     }
@@ -201,11 +206,11 @@ const uint CH = 1024u;
 shared float qsh[MAXD];
 shared float sc[CH];
 shared uint isLast;
-Floats kc_a, vc_a;
-Quads kc4_a;
-#define KC(i) kc_a.d[i]
-#define KC4(i) kc4_a.d[i]
-#define VC(i) vc_a.d[i]
+Cache kc_a, vc_a;
+Cache4 kc4_a;
+#define KC(i) float(kc_a.d[i])
+#define KC4(i) vec4(kc4_a.d[i])
+#define VC(i) float(vc_a.d[i])
 #include "attend.glsl"
 
 Floats q_a, y_a, part_a;
@@ -221,7 +226,7 @@ void attentionStage(uint si) {
     uint rows = affine(uvec2(stages[si].push[0], stages[si].push[1]));
     uint heads = stages[si].push[2], S = stages[si].push[7];
     q_a = Floats(stages[si].ptr[0]);
-    kc_a = Floats(stages[si].ptr[1]); kc4_a = Quads(stages[si].ptr[1]); vc_a = Floats(stages[si].ptr[2]);
+    kc_a = Cache(stages[si].ptr[1]); kc4_a = Cache4(stages[si].ptr[1]); vc_a = Cache(stages[si].ptr[2]);
     counters_a = Uints(stages[si].ptr[3]); y_a = Floats(stages[si].ptr[4]); part_a = Floats(stages[si].ptr[5]);
     for (uint u = gl_WorkGroupID.x; u < rows * heads * S; u += run.groups) {
         splitSlice(u / (heads * S), u % (heads * S), heads, stages[si].push[3], stages[si].push[4], stages[si].push[5],

@@ -1,11 +1,12 @@
 #version 450
-// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 RED=shared,subgroup NORM=none,rms,addrms
+// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 RED=shared,subgroup NORM=none,rms,addrms KV=f32,f16
 // One matmul over w = [Wq; Wk; Wv] with the epilogue: RoPE on the q and k columns (row t at
 // position P + t), q written out, k and v written into their caches at row P + t.
 // Each invocation (or subgroup) owns one PAIR of columns: a rotation pair of q or k, or two
 // adjacent v columns.
 layout(local_size_x = 64) in;
 #include "common.glsl"
+#include "kvcache.glsl"
 #define SUM_BINDING 8
 #if defined(NORM_ADDRMS)
 layout(std430, binding = SUM_BINDING) writeonly buffer S { float sums[]; };
@@ -13,8 +14,8 @@ layout(std430, binding = SUM_BINDING) writeonly buffer S { float sums[]; };
 #include "prologue.glsl"
 layout(std430, binding = B0) readonly buffer Wt { uint wdata[]; };
 layout(std430, binding = B0 + 1) writeonly buffer Q { float qs[]; };
-layout(std430, binding = B0 + 2) buffer KC { float kc[]; };
-layout(std430, binding = B0 + 3) buffer VC { float vc[]; };
+layout(std430, binding = B0 + 2) buffer KC { KVT kc[]; };
+layout(std430, binding = B0 + 3) buffer VC { KVT vc[]; };
 layout(push_constant) uniform PC {
     uvec2 rows; uint K; uint heads; uint kvHeads; uint headDim; uint dims; uint mode; float base; uint capacity; float eps;
 } pc;

@@ -21,7 +21,8 @@ void qkvPair(uint p, uint qd, uint kvd, uint D, uint dims, uint mode, out uint c
     }
 }
 
-// Rotates (when a RoPE pair) and stores one row's pair: q into qs, k and v into the caches.
+// Rotates (when a RoPE pair) and stores one row's pair: q into qs, k and v into the caches
+// (elements of type KVT, kvcache.glsl).
 #define QKV_STORE(t, va0, vb0) { \
     uint pos_ = stepv.P + (t); float va_ = (va0), vb_ = (vb0); \
     if (rotate) { \
@@ -30,6 +31,6 @@ void qkvPair(uint p, uint qd, uint kvd, uint D, uint dims, uint mode, out uint c
     } \
     if (ca < qd) { qs[(t) * qd + ca] = va_; qs[(t) * qd + cb] = vb_; } \
     else if (pos_ < pc.capacity) { \
-        if (ca < qd + kvd) { kc[pos_ * kvd + ca - qd] = va_; kc[pos_ * kvd + cb - qd] = vb_; } \
-        else { vc[pos_ * kvd + ca - qd - kvd] = va_; vc[pos_ * kvd + cb - qd - kvd] = vb_; } \
+        if (ca < qd + kvd) { kc[pos_ * kvd + ca - qd] = KVT(va_); kc[pos_ * kvd + cb - qd] = KVT(vb_); } \
+        else { vc[pos_ * kvd + ca - qd - kvd] = KVT(va_); vc[pos_ * kvd + cb - qd - kvd] = KVT(vb_); } \
     } }

@@ -63,7 +63,10 @@ public enum AttentionOps {
         tolerance: 1e-4,
         summary: "causal softmax(scale·q·kᵀ)·v over the first P+T rows of k and v, grouped-query heads",
         inferTypes: { c in
-            for i in 0..<3 { try c.require(i, [.f32], ["q", "k", "v"][i]); try c.requireRank(i, 2...2, ["q", "k", "v"][i]) }
+            try c.require(0, [.f32], "q")
+            // k and v: float32, or float16 (a half-precision KV cache).
+            try c.require(1, [.f32, .f16], "k"); try c.require(2, [c.inputs[1].dtype], "v")
+            for i in 0..<3 { try c.requireRank(i, 2...2, ["q", "k", "v"][i]) }
             let h = c.int("heads"), kvh = c.int("kv_heads"), d = c.int("head_dim")
             guard h % kvh == 0 else { throw c.fail("heads \(h) is not a multiple of kv_heads \(kvh)") }
             try c.requireEqual(c.inputs[0].shape[1], .fixed(h * d), "q row size must be heads·head_dim")
@@ -105,9 +108,9 @@ public enum AttentionOps {
 
     public static let kvWrite = OpDefinition(
         name: "kv_write", inputs: ["cache", "x"], storage: .update(0),
-        summary: "writes x into rows P..P+T−1 of cache; the result is the cache itself",
+        summary: "writes x into rows P..P+T−1 of cache (rounded to float16 for an f16 cache); the result is the cache itself",
         inferTypes: { c in
-            try c.require(0, [.f32], "cache"); try c.require(1, [.f32], "x")
+            try c.require(0, [.f32, .f16], "cache"); try c.require(1, [.f32], "x")
             try c.requireRank(0, 2...2, "cache"); try c.requireRank(1, 2...2, "x")
             try c.requireEqual(c.inputs[0].shape[1], c.inputs[1].shape[1], "cache and x row sizes")
             return [c.inputs[0]]
@@ -120,6 +123,6 @@ public enum AttentionOps {
                 throw c.fail("context full: P + T = \(c.past + rows) exceeds the cache's \(cap) rows")
             }
             for i in 0..<(rows * w) { cache[c.past * w + i] = x[i] }
-            return [HostTensor(f32: cache, shape: c.inputs[0].shape)]
+            return [try HostTensor.encoded(cache, as: c.inputs[0].dtype, shape: c.inputs[0].shape)]
         })
 }
