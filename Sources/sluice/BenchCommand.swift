@@ -96,7 +96,10 @@ struct BenchCommand: ParsableCommand {
                 }
             }
         }
-        let kvBytes = 2 * m.config.layers * ctx * m.config.kvHeads * m.config.headDim * 4
+        // The K/V cache states as planned (float16 with --kv-cache f16).
+        let caches = try runner.executor(.decode).graph.params.filter { $0.kind == .state && $0.name.hasPrefix("cache.") }
+        let kvBytes = caches.isEmpty ? 2 * m.config.layers * ctx * m.config.kvHeads * m.config.headDim * 4
+            : caches.reduce(0) { $0 + ($1.type.dtype.byteCount(forElements: ctx * ($1.type.shape.last?.fixedValue ?? 0)) ?? 0) }
         let name = synthetic.map { "\($0) (synthetic)" } ?? (m.path as NSString).lastPathComponent
         let size = Double(m.fileBytes) / 1_048_576
         if json {
