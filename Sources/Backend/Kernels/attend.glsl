@@ -5,11 +5,15 @@
 // Keys are taken in chunks of up to CH: each invocation scores keys t, t + WG, … of the
 // chunk (a whole dot product per key, sixteen 4-value loads in flight at a time), the
 // chunk's max and sum are workgroup reductions, and each invocation then sums its dims over
-// the chunk's keys eight value loads at a time (coalesced across invocations). Loads are
+// the chunk's keys eight value loads at a time (coalesced across invocations; when the
+// workgroup has at least twice as many invocations as dims, sets of D invocations split the
+// keys and add up through shared memory). Loads are
 // issued before the arithmetic that uses them, so a slice waits for memory a few times, not
 // once per key or per dimension.
 // Before including: WG, MAXD, CH, shared float qsh[MAXD] and sc[CH], reduce.glsl, and the
 // cache reads KC(i), KC4(i) (four floats at float index 4i) and VC(i).
+shared float vsum[WG];
+
 void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout float l, inout float acc[MAXD / WG]) {
     uint t = gl_LocalInvocationID.x;
     bool quads = (D & 3u) == 0u && (kw & 3u) == 0u && (koff & 3u) == 0u;
@@ -38,17 +42,41 @@ void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout f
         float corr = exp(m - cm);
         l = l * corr + wgSum(part);
         m = cm;
-        [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
-            uint d = t + WG * k;
-            if (d < D) {
-                float a = 0.0;
+        uint groups = WG / D;
+        if (groups >= 2u) {
+            // Fewer dims than half the invocations: `groups` sets of D invocations each take
+            // every groups-th key (so a short slice waits on its values once or twice, not
+            // once per eight keys), and their sums meet in shared memory.
+            uint d = t % D, g = t / D;
+            float a = 0.0;
+            if (g < groups) {
                 uint base = j0 * kw + koff + d;
-                for (uint c0 = 0u; c0 < cnt; c0 += 8u) {
+                for (uint c0 = g; c0 < cnt; c0 += 8u * groups) {
                     float v[8];
-                    [[unroll]] for (uint i = 0u; i < 8u; i++) v[i] = c0 + i < cnt ? VC(base + (c0 + i) * kw) : 0.0;
-                    [[unroll]] for (uint i = 0u; i < 8u; i++) if (c0 + i < cnt) a += sc[c0 + i] * v[i];
+                    [[unroll]] for (uint i = 0u; i < 8u; i++) { uint c = c0 + i * groups; v[i] = c < cnt ? VC(base + c * kw) : 0.0; }
+                    [[unroll]] for (uint i = 0u; i < 8u; i++) { uint c = c0 + i * groups; if (c < cnt) a += sc[c] * v[i]; }
                 }
-                acc[k] = acc[k] * corr + a;
+            }
+            vsum[t] = a;
+            barrier();
+            if (t < D) {
+                float tot = 0.0;
+                for (uint g2 = 0u; g2 < groups; g2++) tot += vsum[g2 * D + t];
+                acc[0] = acc[0] * corr + tot;
+            }
+        } else {
+            [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
+                uint d = t + WG * k;
+                if (d < D) {
+                    float a = 0.0;
+                    uint base = j0 * kw + koff + d;
+                    for (uint c0 = 0u; c0 < cnt; c0 += 8u) {
+                        float v[8];
+                        [[unroll]] for (uint i = 0u; i < 8u; i++) v[i] = c0 + i < cnt ? VC(base + (c0 + i) * kw) : 0.0;
+                        [[unroll]] for (uint i = 0u; i < 8u; i++) if (c0 + i < cnt) a += sc[c0 + i] * v[i];
+                    }
+                    acc[k] = acc[k] * corr + a;
+                }
             }
         }
         barrier();
