@@ -3,8 +3,8 @@
 // Split decode attention: workgroup x = head · splits + slice, one (row, head, slice) unit
 // each (split_slice.glsl); the counters start zeroed (graph state) and end zeroed.
 #extension GL_KHR_memory_scope_semantics : require
-#define WG 64u
-layout(local_size_x = 64) in;
+#define WG 256u
+layout(local_size_x = 256) in;
 #include "common.glsl"
 #include "kvcache.glsl"
 #include "reduce.glsl"
