@@ -37,6 +37,10 @@ public struct DeviceInfo: Sendable {
     /// 16-bit storage buffers (storageBuffer16BitAccess): float16 K/V caches.
     public var storage16: Bool = false
 
+    /// Whether `--kv-cache auto` means float16: on GPUs with 16-bit storage buffers (on CPU
+    /// drivers the conversions cost more than the halved bytes save).
+    public var halfCacheByDefault: Bool { storage16 && kind != .cpu }
+
     /// Order of preference: discrete GPU, integrated GPU, virtual, CPU.
     var rank: Int {
         switch kind {

@@ -81,9 +81,7 @@ enum StandardKernels {
                                        writes: [3], push: push, grid: (UInt32(c.int("heads")), c.groups(c.maximum(rows), per: 32)))]
                 }
                 return [KernelCall(kernel: "attention_\(c.reduction)_\(kv)", buffers: c.node.inputs + [c.node.outputs[0].name], writes: [3],
-                                   push: rows.words + [UInt32(c.int("heads")), UInt32(c.int("kv_heads")), UInt32(c.int("head_dim")),
-                                                       UInt32(c.int("window")), c.float("scale").bitPattern],
-                                   grid: (c.groups(c.int("heads")), c.groups(c.maximum(rows))))]
+                                   push: push, grid: (c.groups(c.int("heads")), c.groups(c.maximum(rows))))]
             },
             "attention_split": { c in
                 let rows = try c.affine([c.inputTypes[0].shape[0]])

@@ -13,7 +13,7 @@ struct ShaderCompiler: BuildToolPlugin {
         let dir = target.directoryURL.appending(path: "Kernels")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         let glslc = try findGlslc()
-        let coopmat = findCoopmatGlslc(package: context.package.directoryURL, system: glslc)
+        let coopmat = findCoopmatGlslc(package: context.package.directoryURL)
         let script = context.package.directoryURL.appending(path: "Sources/ShaderCompiler/compile-kernel.sh")
         let includes = files.filter { $0.hasSuffix(".glsl") }.map { dir.appending(path: $0) }
         let out = context.pluginWorkDirectoryURL
@@ -48,7 +48,7 @@ struct ShaderCompiler: BuildToolPlugin {
     /// into .tools/ (scripts/fetch-glslc-coopmat.sh), else "" (those kernels are left out
     /// and the runtime uses the portable ones). An empty argument when absent, so that
     /// installing it later changes the command and recompiles them.
-    func findCoopmatGlslc(package: URL, system: String) -> String {
+    func findCoopmatGlslc(package: URL) -> String {
         let env = ProcessInfo.processInfo.environment
         if let p = env["SLUICE_GLSLC_COOPMAT"], FileManager.default.isExecutableFile(atPath: p) { return p }
         let local = package.appending(path: ".tools/glslc-coopmat/glslc").path

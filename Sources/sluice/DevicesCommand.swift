@@ -22,7 +22,7 @@ struct DevicesCommand: ParsableCommand {
                   + "prefill kernels for them \(SPIRV.hasCoopMatKernels ? "built in" : "not built (scripts/fetch-glslc-coopmat.sh)")"
                   + (d.coopMatF16 && SPIRV.hasCoopMatKernels ? ", used (SLUICE_COOPMAT=0 turns them off)" : ""))
             print("    16-bit storage buffers \(d.storage16 ? "yes" : "no"): K/V cache "
-                  + (d.storage16 && d.kind != .cpu ? "float16 by default (--kv-cache f32 for float32)" : "float32 by default (--kv-cache f16 \(d.storage16 ? "allowed" : "unavailable"))"))
+                  + (d.halfCacheByDefault ? "float16 by default (--kv-cache f32 for float32)" : "float32 by default (--kv-cache f16 \(d.storage16 ? "allowed" : "unavailable"))"))
         }
     }
 }

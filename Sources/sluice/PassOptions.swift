@@ -24,7 +24,7 @@ struct PassOptions: ParsableArguments {
         case "f32": return pm
         case "f16": return pm.withHalfCache()
         case "auto":
-            guard let d = device, d.kind != .cpu, d.storage16, !disablePass.contains(HalfCache.pass.name) else { return pm }
+            guard let d = device, d.halfCacheByDefault, !disablePass.contains(HalfCache.pass.name) else { return pm }
             return pm.withHalfCache()
         default: throw ValidationError("--kv-cache: '\(kvCache)' is not one of auto, f32, f16")
         }

@@ -31,7 +31,7 @@ void main() {
         for (uint h = gl_WorkGroupID.x; h < pc.heads; h += gl_NumWorkGroups.x) {
             uint g = h / group;
             uint p = stepv.P + r;
-            uint first = (pc.window > 0u && p + 1u > pc.window) ? p + 1u - pc.window : 0u;
+            uint first = firstKey(p, pc.window);
             for (uint d = t; d < D; d += WG) qsh[d] = qs[r * qw + h * D + d] * pc.scale;
             barrier();
             float m = -3.4e38, l = 0.0;

@@ -35,9 +35,6 @@ const uint BR = 32u, BC = 16u, STRIDE = 4u * NQ;
 shared vec4 kv[2u * G * BC * STRIDE];
 const uint ML = (G - 1u) * BR * STRIDE;
 
-// The first key a query at position p may see (sliding window), 0 without a window.
-uint firstKey(uint p) { return (pc.window > 0u && p + 1u > pc.window) ? p + 1u - pc.window : 0u; }
-
 void main() {
     uint t = gl_LocalInvocationID.x, grp = t / 128u, u = t % 128u, lane = u & 3u, rr = u >> 2;
     uint rows = affine(pc.rows), D4 = pc.headDim >> 2;
@@ -47,7 +44,7 @@ void main() {
     for (uint r0 = gl_WorkGroupID.y * BR; r0 < rows; r0 += gl_NumWorkGroups.y * BR) {
         uint row = r0 + rr;
         bool live = row < rows;
-        uint p = stepv.P + row, lo = firstKey(p);
+        uint p = stepv.P + row, lo = firstKey(p, pc.window);
         vec4 q[NQ], acc[NQ];
         [[unroll]] for (uint j = 0u; j < NQ; j++) {
             uint i = lane + 4u * j;
@@ -56,7 +53,7 @@ void main() {
         }
         float m = -3.4e38, l = 0.0;
         // Keys any row of this tile may see, in tiles of BC; G tiles per round.
-        uint start = firstKey(stepv.P + r0), hi = stepv.P + min(r0 + BR, rows);
+        uint start = firstKey(stepv.P + r0, pc.window), hi = stepv.P + min(r0 + BR, rows);
         uint tiles = (hi - start + BC - 1u) / BC;
         for (uint round = 0u; round < tiles; round += G) {
             uint j0 = start + (round + grp) * BC;

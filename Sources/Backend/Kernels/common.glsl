@@ -11,3 +11,6 @@ layout(std430, set = 0, binding = 0) readonly buffer StepValues {
 // A size that depends on the rows of this run: a.x + a.y * T (uint arithmetic wraps, so
 // a.x may encode a negative offset such as T - 1).
 uint affine(uvec2 a) { return a.x + a.y * stepv.T; }
+
+// The first key a query at position p sees: p + 1 − window with a sliding window, else 0.
+uint firstKey(uint p, uint window) { return (window > 0u && p + 1u > window) ? p + 1u - window : 0u; }

@@ -11,7 +11,7 @@ void splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, 
     uint h = hs / S, s = hs % S, g = h / (heads / kvHeads);
     uint qw = heads * D, kw = kvHeads * D, pw = heads * S * (D + 2u);
     uint p = stepv.P + r;
-    uint first = (window > 0u && p + 1u > window) ? p + 1u - window : 0u;
+    uint first = firstKey(p, window);
     uint n = p + 1u - first, used = min(S, (n + 63u) / 64u), per = (n + used - 1u) / used;
     uint lo = min(first + s * per, p + 1u), hi = min(lo + per, p + 1u);
     for (uint d = t; d < D; d += WG) qsh[d] = QIN(r * qw + h * D + d) * scale;
