@@ -401,49 +401,11 @@ bool oneRow(uint si) { return affine(uvec2(stages[si].push[0], stages[si].push[1
 // Whether stage si starts an attention block that runs fused (see struct Stage).
 bool blockAt(uint si) { return stages[si].kind == K_QKV && (stages[si].fuse & 1u) != 0u && oneRow(si); }
 
-// The weights the units of this workgroup read in attention block si (prefetch's work for
-// a block): the query (key, value) rows and the output projection's columns of its heads.
-float touchBlock(uint si) {
-    uint K = stages[si].push[2], heads = stages[si + 1u].push[2], kvHeads = stages[si + 1u].push[3], D = stages[si + 1u].push[4];
-    uint qd = heads * D, kvd = kvHeads * D, S = stages[si + 1u].push[7];
-    uint Ko = stages[si + 2u].push[2], No = stages[si + 2u].push[3];
-    uint lane = gl_SubgroupInvocationID, lanes = gl_SubgroupSize;
-    float sum = 0.0;
-    for (uint u = gl_WorkGroupID.x; u < heads * S; u += run.groups) {
-        uint h, s, lo, hi;
-        if (!blockUnit(si, u, h, s, lo, hi)) continue;
-        uint g = h / (heads / kvHeads), count = (hi == stepv.P + 1u ? 3u : 1u) * (D / 2u);
-        wref = Words(stages[si].ptr[3]);
-        for (uint i = gl_SubgroupID; i < count; i += gl_NumSubgroups) {
-            uint ca, cb, fi; bool rotate;
-            qkvPair(blockPair(i, h, g, D, qd, kvd), qd, kvd, D, stages[si].push[6], stages[si].push[7], ca, cb, fi, rotate);
-            for (uint c = lane; c < K / 8u; c += lanes) {
-                float w[8];
-                dequant8(ca * K + (c >> 2) * 32u, c & 3u, w); sum += w[0];
-                dequant8(cb * K + (c >> 2) * 32u, c & 3u, w); sum += w[0];
-            }
-        }
-        wref = Words(stages[si + 2u].ptr[3]);
-        for (uint n = gl_LocalInvocationID.x; n < No; n += WG) {
-            for (uint c = 0u; c < D / 8u; c++) {
-                uint col = h * D + 8u * c;
-                float w[8];
-                dequant8(n * Ko + (col & ~31u), (col & 31u) >> 3, w); sum += w[0];
-            }
-        }
-    }
-    return sum;
-}
-
 // Touches the weights this subgroup will read in matrix stage si, so that they are on
 // their way into the caches while the workgroup waits at the grid barrier before it.
 void prefetch(uint si) {
-    if (si >= run.count) return;
-    if (blockAt(si)) {
-        if (touchBlock(si) == 1.0e38) sync.sink = 1u;
-        return;
-    }
-    if (stages[si].kind > K_QKV) return;
+    // An attention block's nine-odd busy workgroups gained nothing from a prefetch (H200).
+    if (si >= run.count || blockAt(si) || stages[si].kind > K_QKV) return;
     uint kind = stages[si].kind, K = stages[si].push[2], N;
     if ((K & 31u) != 0u) return;
     uint n = stageColumns(si, kind, N), stride = run.groups * gl_NumSubgroups;
