@@ -257,12 +257,9 @@ void attentionStage(uint si) {
 // The attention block's units of this workgroup, as blockStage walks them: unit u = head ·
 // S + slice; slices past the ones in use have no work. lo ..< hi are the slice's keys.
 bool blockUnit(uint si, uint u, out uint h, out uint s, out uint lo, out uint hi) {
-    uint S = stages[si + 1u].push[7], window = stages[si + 1u].push[5];
+    uint S = stages[si + 1u].push[7];
     h = u / S; s = u % S;
-    uint p = stepv.P, first = firstKey(p, window);
-    uint n = p + 1u - first, used = min(S, (n + 63u) / 64u), per = (n + used - 1u) / used;
-    lo = min(first + s * per, p + 1u); hi = min(lo + per, p + 1u);
-    return s < used;
+    return s < sliceKeys(stepv.P, stages[si + 1u].push[5], S, s, lo, hi);
 }
 
 // Pair i of the block unit's QKV columns: the head's D/2 query pairs, then (for the slice

@@ -12,14 +12,20 @@
 #if !defined(YSH)
 #define YSH(d, v)
 #endif
+
+// The keys lo ..< hi of slice s (of S) for a query at position p, and how many slices are
+// in use (one per 64 keys, at most S; the last one in use holds key p).
+uint sliceKeys(uint p, uint window, uint S, uint s, out uint lo, out uint hi) {
+    uint first = firstKey(p, window);
+    uint n = p + 1u - first, used = min(S, (n + 63u) / 64u), per = (n + used - 1u) / used;
+    lo = min(first + s * per, p + 1u); hi = min(lo + per, p + 1u);
+    return used;
+}
 bool splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, float scale, uint S, bool qStaged) {
     uint t = gl_LocalInvocationID.x;
     uint h = hs / S, s = hs % S, g = h / (heads / kvHeads);
     uint qw = heads * D, kw = kvHeads * D, pw = heads * S * (D + 2u);
-    uint p = stepv.P + r;
-    uint first = firstKey(p, window);
-    uint n = p + 1u - first, used = min(S, (n + 63u) / 64u), per = (n + used - 1u) / used;
-    uint lo = min(first + s * per, p + 1u), hi = min(lo + per, p + 1u);
+    uint lo, hi, used = sliceKeys(stepv.P + r, window, S, s, lo, hi);
     if (!qStaged) {
         for (uint d = t; d < D; d += WG) qsh[d] = QIN(r * qw + h * D + d) * scale;
         barrier();
