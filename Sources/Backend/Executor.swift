@@ -38,10 +38,6 @@ public final class VulkanExecutor {
     var stageTables: [GPUBuffer] = []
     var syncBuffers: [GPUBuffer] = []
     var syncFlags: GPUBuffer?
-    /// The attention blocks' partial products, one buffer per persistent run that has blocks.
-    var blockPartials: [GPUBuffer] = []
-    /// How many attention blocks the persistent runs fuse (one-row runs; see PersistentBlocks.swift).
-    public internal(set) var fusedAttentionBlocks = 0
 
     /// - Parameters:
     ///   - bindings: the largest size of each symbol (`T` rows per run, `C` cache rows).
@@ -169,8 +165,8 @@ public final class VulkanExecutor {
             try check(vkCreateDescriptorPool(device.handle, &pinfo, nil, &pool), "vkCreateDescriptorPool")
         }
         descriptorPool = pool
-        stageTables = []; syncBuffers = []; blockPartials = []; fusedAttentionBlocks = 0; dispatches = []
-        for seg in segments where seg.variant != nil { try makeStageTable(calls[seg.range], all: calls) }
+        stageTables = []; syncBuffers = []; dispatches = []
+        for seg in segments where seg.variant != nil { try makeStageTable(calls[seg.range]) }
         syncFlags = syncBuffers.isEmpty ? nil : try GPUBuffer(device: device, size: 4 * syncBuffers.count, use: .readback, label: "persistent failure flags")
         commandBuffer = try device.allocateCommandBuffer()
         let cb = commandBuffer!

@@ -18,15 +18,15 @@ enum Persistent {
         var spinLimit: UInt32
     }
 
-    /// On by default for decode plans (at most 4 rows) on GPUs with buffer device addresses,
-    /// subgroup arithmetic and shuffles whose multiprocessor count the driver reports (NVIDIA), with
+    /// On by default for decode plans (at most 4 rows) on GPUs with buffer device addresses
+    /// and subgroup arithmetic whose multiprocessor count the driver reports (NVIDIA), with
     /// two workgroups of 256 invocations per multiprocessor: that many are resident at once.
     /// SLUICE_PERSISTENT=0|1 overrides (1: on any capable device, prefill plans too; without a
     /// known count 64 workgroups on GPUs and 1 on CPU drivers), SLUICE_PERSISTENT_GROUPS sets
     /// the workgroup count.
     static func settings(_ info: DeviceInfo, plannedRows: Int) -> Settings {
         let env = ProcessInfo.processInfo.environment
-        let capable = info.bufferDeviceAddress && info.subgroupArithmetic && info.subgroupShuffle
+        let capable = info.bufferDeviceAddress && info.subgroupArithmetic
         if var o = override { o.enabled = o.enabled && capable; return o }
         var on = capable && info.kind != .cpu && info.multiprocessors != nil && plannedRows <= 4
         switch env["SLUICE_PERSISTENT"] {
@@ -137,26 +137,14 @@ enum Persistent {
 
 extension VulkanExecutor {
     /// Writes the stage table of one persistent run and makes its arrival counter.
-    /// Its attention blocks (PersistentBlocks.swift) get a buffer for their partial products.
-    func makeStageTable(_ calls: ArraySlice<PlannedCall>, all: [PlannedCall]) throws {
-        var stages = try calls.enumerated().map { i, pc in
-            try Persistent.stage(pc, first: i == 0) { name in
+    func makeStageTable(_ calls: ArraySlice<PlannedCall>) throws {
+        var words: [UInt32] = []
+        for (i, pc) in calls.enumerated() {
+            words += try Persistent.stage(pc, first: i == 0) { name in
                 let loc = plan.locations[name]!
                 return buffers[loc.root]!.address + UInt64(loc.offset)
             }
         }
-        // The block's products take eight lanes per column.
-        let blocks = device.info.subgroupSize % 8 != 0 ? [] : Persistent.attentionBlocks(stages, calls: calls.map(\.call)) { name in
-            !graph.outputs.contains(name) && all.filter { $0.call.buffers.contains(name) }.count == 2
-        }
-        if let floats = Persistent.partialFloats(blocks) {
-            let parts = try GPUBuffer(device: device, size: 4 * floats + 16, use: .deviceLocal, label: "attention blocks' partial products")
-            try parts.zero()
-            blockPartials.append(parts)
-            Persistent.markBlocks(blocks, in: &stages, partials: parts.address)
-            fusedAttentionBlocks += blocks.count
-        }
-        let words = stages.flatMap { $0 }
         let table = try GPUBuffer(device: device, size: words.count * 4, use: .deviceLocal, label: "persistent stage table")
         try words.withUnsafeBytes { try table.upload($0) }
         stageTables.append(table)

@@ -47,8 +47,8 @@ final class PersistentKernelTests: XCTestCase {
         let device = try VulkanDevice()
         // The kernel needs subgroup arithmetic (off in the SLUICE_SUBGROUPS=0 pass of the
         // suite) and buffer device addresses.
-        try XCTSkipUnless(device.info.subgroupArithmetic && device.info.subgroupShuffle && device.info.bufferDeviceAddress,
-                          "\(device.info.name): no subgroup arithmetic, shuffles or buffer device addresses")
+        try XCTSkipUnless(device.info.subgroupArithmetic && device.info.bufferDeviceAddress,
+                          "\(device.info.name): no subgroup arithmetic or buffer device addresses")
         // The second model's down projection has K = 4160, more than the kernel stages in
         // shared memory (4096): its rows are read (and normalized) from memory instead; its
         // K/V caches are float16 (both runners).
@@ -65,12 +65,9 @@ final class PersistentKernelTests: XCTestCase {
             XCTAssertTrue(decode.usesPersistentKernel, "\(layer)")
             // Every decoder layer's dispatches become stages of one dispatch.
             XCTAssertLessThanOrEqual(decode.dispatches.count, 5, "\(layer): \(decode.dispatches.map(\.kernel))")
-            // Both layers' QKV, attention and output projection run as one stage.
-            XCTAssertEqual(decode.fusedAttentionBlocks, 2, "\(layer)")
             XCTAssertFalse(try plain.executor(.decode).usesPersistentKernel)
             try compareGreedy(plain, fused, prompt: [3, 141, 59, 26, 5], steps: 8, label: "\(layer)")
-            // Past 64 keys split attention uses two slices: in the persistent kernel's attention
-            // blocks the second slice to finish merges them and computes the head's projection.
+            // Past 64 keys split attention uses two slices, merged by the second to finish.
             let long = (0..<70).map { Int32(($0 * 37 + 11) % 320) }
             try compareGreedy(try runner(m, device, persistent: false, halfCache: half), try runner(m, device, persistent: true, halfCache: half),
                               prompt: long, steps: 4, label: "\(layer), 70-token prompt")
@@ -82,8 +79,8 @@ final class PersistentKernelTests: XCTestCase {
     /// steps no longer use the persistent kernel.
     func testFallbackWhenABarrierGivesUp() throws {
         let device = try VulkanDevice()
-        try XCTSkipUnless(device.info.subgroupArithmetic && device.info.subgroupShuffle && device.info.bufferDeviceAddress,
-                          "\(device.info.name): no subgroup arithmetic, shuffles or buffer device addresses")
+        try XCTSkipUnless(device.info.subgroupArithmetic && device.info.bufferDeviceAddress,
+                          "\(device.info.name): no subgroup arithmetic or buffer device addresses")
         let config = TransformerConfig(architecture: "llama", vocabSize: 320, hidden: 128, layers: 2, heads: 4, kvHeads: 2,
                                        headDim: 32, ffn: 256, ropeBase: 10000, ropeMode: "interleaved", normEps: 1e-5,
                                        contextLength: 96)

@@ -36,7 +36,7 @@ void main() {
     uint rows = affine(pc.rows);
     for (uint r = gl_WorkGroupID.y; r < rows; r += gl_NumWorkGroups.y) {
         for (uint hs = gl_WorkGroupID.x; hs < pc.heads * pc.splits; hs += gl_NumWorkGroups.x) {
-            splitSlice(r, hs, pc.heads, pc.kvHeads, pc.headDim, pc.window, pc.scale, pc.splits, false);
+            splitSlice(r, hs, pc.heads, pc.kvHeads, pc.headDim, pc.window, pc.scale, pc.splits);
         }
     }
 }

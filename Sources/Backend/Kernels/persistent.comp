@@ -18,7 +18,6 @@
 #extension GL_EXT_buffer_reference_uvec2 : require
 #extension GL_KHR_shader_subgroup_arithmetic : enable
 #extension GL_KHR_shader_subgroup_basic : enable
-#extension GL_KHR_shader_subgroup_shuffle : enable
 #extension GL_KHR_memory_scope_semantics : require
 #define RED_SUBGROUP 1
 // Big workgroups: the grid barrier's cost grows with the number of workgroups, the
@@ -43,15 +42,10 @@ layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer Con
 
 const uint K_MATMUL = 0u, K_SWIGLU = 1u, K_GEGLU = 2u, K_QKV = 3u, K_ATTENTION = 4u;
 // One stage: its kind, the norm prologue (0 none, 1 rms, 2 add + rms), whether a grid
-// barrier precedes it, a fusion word, the push constants of its own kernel, and its
-// operands in canonical slots (matrix kinds: x, x2, norm weight, weight, out0, out1, out2,
-// sums; attention: q, k, v, counters, y, partials).
-// The fusion word (set by Persistent.markBlocks, used only when the run has one row): 1 on a
-// QKV stage whose next two stages (split attention, the output projection) form an
-// attention block that runs as one stage (blockStage), without the two barriers; the
-// projection's slots 5 and 6 then hold the block's per-head partial products and the
-// counter of heads done.
-struct Stage { uint kind; uint norm; uint barrierBefore; uint fuse; uint push[16]; uvec2 ptr[8]; };
+// barrier precedes it, the push constants of its own kernel, and its operands in canonical
+// slots (matrix kinds: x, x2, norm weight, weight, out0, out1, out2, sums; attention: q, k,
+// v, counters, y, partials).
+struct Stage { uint kind; uint norm; uint barrierBefore; uint pad; uint push[16]; uvec2 ptr[8]; };
 layout(std430, binding = 1) readonly buffer Stages { Stage stages[]; };
 layout(std430, binding = 2) coherent buffer Sync { uint arrived; uint failed; uint sink; uint pad; } sync;
 layout(push_constant) uniform Run { uint count; uint spinLimit; uint groups; } run;
@@ -108,8 +102,9 @@ void rowNorm(uint r, uint K, float eps) {
 }
 
 // Row r as the matrix product sees it (normalized when the stage has a prologue), staged
-// in shared memory when it fits (one pass over memory: the raw row goes to shared memory
-// while its squares are summed, then is scaled in place); every invocation calls it.
+// in shared memory when it fits: one pass over memory (the raw row goes to shared memory
+// while its squares are summed, then is scaled in place), where reading it for the sum and
+// again for the staging cost each stage a second round trip; every invocation calls it.
 void stageRow(uint r, uint K, float eps) {
     uint t = gl_LocalInvocationID.x;
     xStaged = K <= XMAX;
@@ -237,8 +232,6 @@ Uints counters_a;
 #define YOUT(i) y_a.d[i]
 #define PART(i) part_a.d[i]
 #define COUNTER(i) counters_a.d[i]
-shared float ysh[MAXD];
-#define YSH(d, v) ysh[d] = (v);
 #include "split_slice.glsl"
 
 // attention_split.comp's work, (row, head, slice) units spread over the workgroups.
@@ -250,159 +243,16 @@ void attentionStage(uint si) {
     counters_a = Uints(stages[si].ptr[3]); y_a = Floats(stages[si].ptr[4]); part_a = Floats(stages[si].ptr[5]);
     for (uint u = gl_WorkGroupID.x; u < rows * heads * S; u += run.groups) {
         splitSlice(u / (heads * S), u % (heads * S), heads, stages[si].push[3], stages[si].push[4], stages[si].push[5],
-                   uintBitsToFloat(stages[si].push[6]), S, false);
-    }
-}
-
-// The attention block's units of this workgroup, as blockStage walks them: unit u = head ·
-// S + slice; slices past the ones in use have no work. lo ..< hi are the slice's keys.
-bool blockUnit(uint si, uint u, out uint h, out uint s, out uint lo, out uint hi) {
-    uint S = stages[si + 1u].push[7];
-    h = u / S; s = u % S;
-    return s < sliceKeys(stepv.P, stages[si + 1u].push[5], S, s, lo, hi);
-}
-
-// Pair i of the block unit's QKV columns: the head's D/2 query pairs, then (for the slice
-// that holds the new position) its kv head's D/2 key and D/2 value pairs.
-uint blockPair(uint i, uint h, uint g, uint D, uint qd, uint kvd) {
-    uint half_ = D / 2u;
-    if (i < half_) return h * half_ + i;
-    if (i < 2u * half_) return qd / 2u + g * half_ + i - half_;
-    return (qd + kvd) / 2u + g * half_ + i - 2u * half_;
-}
-
-// An attention block (stages si: QKV with its norm prologue, si + 1: split attention, si + 2:
-// the output projection) as one stage, for a run of one row. Each (head, slice) unit
-// normalizes the row, computes its head's query (and, in the slice that holds the new
-// position, its kv head's key and value, written to the caches: the units of the heads
-// that share a kv head write the same values), attends over its slice, and the unit that
-// completes the head's output (the only slice, or the last to finish) multiplies it by the
-// head's D columns of the output projection into a partial product; the last head to be
-// done adds the partial products up (in head order) into the projection's output. Two grid
-// barriers fewer per layer, and the query never goes through memory.
-shared uint lastHead;
-void blockStage(uint si) {
-    uint t = gl_LocalInvocationID.x;
-    uint K = stages[si].push[2];
-    uint heads = stages[si + 1u].push[2], kvHeads = stages[si + 1u].push[3], D = stages[si + 1u].push[4];
-    uint window = stages[si + 1u].push[5], S = stages[si + 1u].push[7];
-    float scale = uintBitsToFloat(stages[si + 1u].push[6]);
-    uint qd = heads * D, kvd = kvHeads * D, mode = stages[si].push[7];
-    float eps = uintBitsToFloat(stages[si].push[10]);
-    normMode = stages[si].norm;
-    X = Floats(stages[si].ptr[0]); X2 = Floats(stages[si].ptr[1]); NW = Consts(stages[si].ptr[2]);
-    SUMS = Floats(stages[si].ptr[7]);
-    pc.dims = stages[si].push[6]; pc.base = uintBitsToFloat(stages[si].push[8]); pc.capacity = stages[si].push[9];
-    kc_ = Cache(stages[si].ptr[5]); vc_ = Cache(stages[si].ptr[6]);
-    q_a = Floats(stages[si + 1u].ptr[0]);
-    kc_a = Cache(stages[si + 1u].ptr[1]); kc4_a = Cache4(stages[si + 1u].ptr[1]); vc_a = Cache(stages[si + 1u].ptr[2]);
-    counters_a = Uints(stages[si + 1u].ptr[3]); y_a = Floats(stages[si + 1u].ptr[4]); part_a = Floats(stages[si + 1u].ptr[5]);
-    uint Ko = stages[si + 2u].push[2], No = stages[si + 2u].push[3];
-    Floats outY = Floats(stages[si + 2u].ptr[4]), outParts = Floats(stages[si + 2u].ptr[5]);
-    Uints headsDone = Uints(stages[si + 2u].ptr[6]);
-    uint p = stepv.P;
-    for (uint u = gl_WorkGroupID.x; u < heads * S; u += run.groups) {
-        uint h, s, lo, hi;
-        if (!blockUnit(si, u, h, s, lo, hi)) continue;
-        uint g = h / (heads / kvHeads);
-        bool holds = hi == p + 1u;
-        wref = Words(stages[si].ptr[3]);
-        stageRow(0u, K, eps);
-        // Eight lanes per column pair (all of a lane's weight loads of a pass in flight
-        // together), so a workgroup computes 32 pairs at once instead of 8.
-        uint count = (holds ? 3u : 1u) * (D / 2u), l8 = gl_SubgroupInvocationID & 7u;
-        uint per = gl_SubgroupSize >> 3, slot = gl_SubgroupID * per + (gl_SubgroupInvocationID >> 3);
-        for (uint i0 = 0u; i0 < count; i0 += gl_NumSubgroups * per) {
-            uint i = i0 + slot, ca = 0u, cb = 0u, fi = 0u; bool rotate = false;
-            if (i < count) qkvPair(blockPair(i, h, g, D, qd, kvd), qd, kvd, D, pc.dims, mode, ca, cb, fi, rotate);
-            vec2 ab = vec2(0.0);
-            for (uint c0 = 0u; i < count && c0 < K / 8u; c0 += 32u) {
-                [[unroll]] for (uint j = 0u; j < 4u; j++) {
-                    uint c = c0 + l8 + 8u * j;
-                    if (c < K / 8u) {
-                        uint kb = (c >> 2) * 32u, q = c & 3u;
-                        float w0[8], w1[8];
-                        dequant8(ca * K + kb, q, w0);
-                        dequant8(cb * K + kb, q, w1);
-                        [[unroll]] for (uint e = 0u; e < 8u; e++) {
-                            float x = xsh[kb + 8u * q + e];
-                            ab.x += w0[e] * x; ab.y += w1[e] * x;
-                        }
-                    }
-                }
-            }
-            [[unroll]] for (uint m = 1u; m < 8u; m <<= 1) { ab.x += subgroupShuffleXor(ab.x, m); ab.y += subgroupShuffleXor(ab.y, m); }
-            if (i < count && l8 == 0u) {
-                float va = ab.x, vb = ab.y;
-                if (rotate) {
-                    float th = float(p) * pow(pc.base, -2.0 * float(fi) / float(pc.dims)), c = cos(th), sn = sin(th);
-                    float ra = va * c - vb * sn; vb = va * sn + vb * c; va = ra;
-                }
-                if (ca < qd) { qsh[ca - h * D] = va * scale; qsh[cb - h * D] = vb * scale; }
-                else if (p < pc.capacity) {
-                    if (ca < qd + kvd) { kc[p * kvd + ca - qd] = KVT(va); kc[p * kvd + cb - qd] = KVT(vb); }
-                    else { vc[p * kvd + ca - qd - kvd] = KVT(va); vc[p * kvd + cb - qd - kvd] = KVT(vb); }
-                }
-            }
-        }
-        memoryBarrierBuffer();
-        barrier();
-        if (!splitSlice(0u, h * S + s, heads, kvHeads, D, window, scale, S, true)) continue;
-        // ysh holds the head's output (splitSlice ends with a barrier).
-        // The head's D columns of the projection: eight lanes per row (each a piece of
-        // eight columns at a time), six rows per lane in flight.
-        wref = Words(stages[si + 2u].ptr[3]);
-        uint rowsAtOnce = gl_NumSubgroups * per;
-        for (uint n0 = 0u; n0 < No; n0 += 6u * rowsAtOnce) {
-            float a[6];
-            [[unroll]] for (uint j = 0u; j < 6u; j++) {
-                uint n = n0 + slot + j * rowsAtOnce;
-                a[j] = 0.0;
-                for (uint c = l8; n < No && c < D / 8u; c += 8u) {
-                    uint col = h * D + 8u * c;
-                    float w[8];
-                    dequant8(n * Ko + (col & ~31u), (col & 31u) >> 3, w);
-                    [[unroll]] for (uint e = 0u; e < 8u; e++) a[j] += w[e] * ysh[8u * c + e];
-                }
-            }
-            [[unroll]] for (uint j = 0u; j < 6u; j++) {
-                [[unroll]] for (uint m = 1u; m < 8u; m <<= 1) a[j] += subgroupShuffleXor(a[j], m);
-                uint n = n0 + slot + j * rowsAtOnce;
-                if (n < No && l8 == 0u) outParts.d[h * No + n] = a[j];
-            }
-        }
-        memoryBarrierBuffer();
-        barrier();
-        if (t == 0u) {
-            uint before = atomicAdd(headsDone.d[0], 1u, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsAcquireRelease);
-            lastHead = before == heads - 1u ? 1u : 0u;
-        }
-        barrier();
-        if (lastHead != 0u) {
-            memoryBarrierBuffer();
-            for (uint n = t; n < No; n += WG) {
-                float a = 0.0;
-                for (uint h2 = 0u; h2 < heads; h2++) a += outParts.d[h2 * No + n];
-                outY.d[n] = a;
-            }
-            if (t == 0u) headsDone.d[0] = 0u;
-        }
-        barrier();
+                   uintBitsToFloat(stages[si].push[6]), S);
     }
 }
 
 shared uint gaveUp;
 
-// Whether stage si runs with one row (the fused forms need it).
-bool oneRow(uint si) { return affine(uvec2(stages[si].push[0], stages[si].push[1])) == 1u; }
-// Whether stage si starts an attention block that runs fused (see struct Stage).
-bool blockAt(uint si) { return stages[si].kind == K_QKV && (stages[si].fuse & 1u) != 0u && oneRow(si); }
-
 // Touches the weights this subgroup will read in matrix stage si, so that they are on
 // their way into the caches while the workgroup waits at the grid barrier before it.
 void prefetch(uint si) {
-    // An attention block's nine-odd busy workgroups gained nothing from a prefetch (H200).
-    if (si >= run.count || blockAt(si) || stages[si].kind > K_QKV) return;
+    if (si >= run.count || stages[si].kind > K_QKV) return;
     uint kind = stages[si].kind, K = stages[si].push[2], N;
     if ((K & 31u) != 0u) return;
     uint n = stageColumns(si, kind, N), stride = run.groups * gl_NumSubgroups;
@@ -469,11 +319,7 @@ void main() {
             if (gaveUp != 0u) return;
         }
         uint kind = stages[si].kind;
-        if (blockAt(si)) {
-            blockStage(si);
-            // The block's attention and output projection stages are done.
-            si += 2u;
-        } else if (kind == K_ATTENTION) {
+        if (kind == K_ATTENTION) {
             attentionStage(si);
         } else if (kind <= K_QKV) {
             normMode = stages[si].norm;

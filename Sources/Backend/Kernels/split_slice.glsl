@@ -4,32 +4,18 @@
 // (SplitAttention.keysPerSlice: one slice per 64 keys, at most S) writes the output directly.
 // Otherwise the slice is counted in the (row, head) counter, and the workgroup that finds
 // the others done merges the slices into the output and resets the counter.
-// With qStaged the scaled query is already in qsh (the persistent kernel's attention block
-// computes it in place). Returns whether this workgroup wrote the (row, head) output; where
-// YSH(d, v) is defined, that output's dims also go to shared memory.
 // Before including: attend.glsl (and what it needs), shared uint isLast, and the operands
 // QIN(i) (queries), YOUT(i) (output), PART(i) (partials), COUNTER(i) (counters).
-#if !defined(YSH)
-#define YSH(d, v)
-#endif
-
-// The keys lo ..< hi of slice s (of S) for a query at position p, and how many slices are
-// in use (one per 64 keys, at most S; the last one in use holds key p).
-uint sliceKeys(uint p, uint window, uint S, uint s, out uint lo, out uint hi) {
-    uint first = firstKey(p, window);
-    uint n = p + 1u - first, used = min(S, (n + 63u) / 64u), per = (n + used - 1u) / used;
-    lo = min(first + s * per, p + 1u); hi = min(lo + per, p + 1u);
-    return used;
-}
-bool splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, float scale, uint S, bool qStaged) {
+void splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, float scale, uint S) {
     uint t = gl_LocalInvocationID.x;
     uint h = hs / S, s = hs % S, g = h / (heads / kvHeads);
     uint qw = heads * D, kw = kvHeads * D, pw = heads * S * (D + 2u);
-    uint lo, hi, used = sliceKeys(stepv.P + r, window, S, s, lo, hi);
-    if (!qStaged) {
-        for (uint d = t; d < D; d += WG) qsh[d] = QIN(r * qw + h * D + d) * scale;
-        barrier();
-    }
+    uint p = stepv.P + r;
+    uint first = firstKey(p, window);
+    uint n = p + 1u - first, used = min(S, (n + 63u) / 64u), per = (n + used - 1u) / used;
+    uint lo = min(first + s * per, p + 1u), hi = min(lo + per, p + 1u);
+    for (uint d = t; d < D; d += WG) qsh[d] = QIN(r * qw + h * D + d) * scale;
+    barrier();
     float m = -3.4e38, l = 0.0;
     float acc[MAXD / WG];
     [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) acc[k] = 0.0;
@@ -45,11 +31,11 @@ bool splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, 
         if (s == 0u) {
             [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
                 uint d = t + WG * k;
-                if (d < D) { YOUT(r * qw + h * D + d) = acc[k] / l; YSH(d, acc[k] / l); }
+                if (d < D) YOUT(r * qw + h * D + d) = acc[k] / l;
             }
         }
         barrier();
-        return s == 0u && used == 1u;
+        return;
     }
     // Publish the slice, then count it; the last of the (row, head) merges.
     memoryBarrierBuffer();
@@ -70,10 +56,8 @@ bool splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, 
             float a = 0.0;
             for (uint s2 = 0u; s2 < used; s2++) a += exp(PART(base + s2 * (D + 2u)) - big) * PART(base + s2 * (D + 2u) + 2u + d);
             YOUT(r * qw + h * D + d) = a / tot;
-            YSH(d, a / tot);
         }
         if (t == 0u) COUNTER(r * heads + h) = 0u;
     }
     barrier();
-    return isLast != 0u;
 }
