@@ -1,4 +1,6 @@
 #!/bin/bash
+# Session 5 A/B on the synthetic model: two binaries (.dev/old.xz, .dev/sluice.xz) alternating
+# in one call; used for docs/bench/h200-s5-staging, h200-s5-blocks-on and h200-s5-barrier.
 for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
 export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 mkdir -p /tmp/sl; for b in sluice old; do python3 -c "import lzma,shutil; shutil.copyfileobj(lzma.open('.dev/$b.xz'), open('/tmp/sl/$b','wb'))"; chmod +x /tmp/sl/$b; done
