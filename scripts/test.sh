@@ -40,9 +40,12 @@ echo "test: swift test"
 # Tests run serially: no --parallel.
 if [[ $# -eq 0 ]]; then
     # The kernels with the other shapes first: shared-memory reductions instead of subgroup
-    # operations, and the subgroup and tiled matrix kernels that GPUs use.
+    # operations, the storage-buffer matrix kernels (CPU drivers get the texel ones), and
+    # the subgroup and tiled matrix kernels that GPUs use.
     echo "test: kernels with SLUICE_SUBGROUPS=0"
     SLUICE_SUBGROUPS=0 swift test --skip-build --disable-swift-testing --filter 'KernelTests|FusedKernelTests'
+    echo "test: kernels with SLUICE_MATMUL_VARIANT=shared"
+    SLUICE_MATMUL_VARIANT=shared swift test --skip-build --disable-swift-testing --filter 'KernelTests|FusedKernelTests'
     echo "test: kernels with SLUICE_MATMUL_VARIANT=subgroup"
     SLUICE_MATMUL_VARIANT=subgroup swift test --skip-build --disable-swift-testing --filter 'KernelTests|FusedKernelTests'
     echo "test: kernels with SLUICE_TILED=1"

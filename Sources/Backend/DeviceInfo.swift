@@ -36,6 +36,10 @@ public struct DeviceInfo: Sendable {
     public var coopMatF16: Bool = false
     /// 16-bit storage buffers (storageBuffer16BitAccess): float16 K/V caches.
     public var storage16: Bool = false
+    /// Texels one uniform texel buffer may span, and the alignment of its offset (the
+    /// matrix kernels' texel variant for CPU drivers).
+    public var maxTexelBufferElements: UInt64 = 0
+    public var minTexelBufferOffsetAlignment: UInt64 = 1
 
     /// Whether `--kv-cache auto` means float16: on GPUs with 16-bit storage buffers (on CPU
     /// drivers the conversions cost more than the halved bytes save).
@@ -115,7 +119,9 @@ public struct DeviceInfo: Sendable {
             maxWorkGroupCount: l.maxComputeWorkGroupCount, maxSharedMemory: l.maxComputeSharedMemorySize,
             maxPushConstants: l.maxPushConstantsSize, timestampPeriodNs: l.timestampPeriod,
             shaderFloat16: features.float16, bufferDeviceAddress: features.deviceAddress,
-            multiprocessors: smCount, coopMatF16: coopMat, storage16: features.storage16)
+            multiprocessors: smCount, coopMatF16: coopMat, storage16: features.storage16,
+            maxTexelBufferElements: UInt64(l.maxTexelBufferElements),
+            minTexelBufferOffsetAlignment: l.minTexelBufferOffsetAlignment)
     }
 
     struct Features { var float16 = false, deviceAddress = false, memoryModel = false, coopMat = false, storage16 = false }

@@ -22,6 +22,8 @@ public final class VulkanExecutor {
     var readbackOffsets: [String: Int] = [:]
     var commandBuffer: VkCommandBuffer!
     var descriptorPool: VkDescriptorPool?
+    /// The views of the texel bindings in the pool's sets (ExecutorDescriptors.swift).
+    var bufferViews: [VkBufferView] = []
     let fence: Fence
     var profiler: Profiler?
     var tableRows: [String: Int] = [:]
@@ -81,7 +83,7 @@ public final class VulkanExecutor {
 
     deinit {
         vkDeviceWaitIdle(device.handle)
-        if let p = descriptorPool { vkDestroyDescriptorPool(device.handle, p, nil) }
+        releaseDescriptors()
         if let cb = commandBuffer { var c: VkCommandBuffer? = cb; vkFreeCommandBuffers(device.handle, device.commandPool, 1, &c) }
     }
 
@@ -153,18 +155,7 @@ public final class VulkanExecutor {
     func record(_ calls: [PlannedCall], profile: Bool) throws {
         let segments = persistent.enabled ? Persistent.segments(calls) : calls.indices.map { ($0..<($0 + 1), nil) }
         profiler = profile ? try Profiler(device: device, count: segments.count) : nil
-        let total = calls.reduce(0) { $0 + $1.call.buffers.count + 1 }
-        var size = VkDescriptorPoolSize(type: VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, descriptorCount: UInt32(max(total, 1)))
-        var pinfo = VkDescriptorPoolCreateInfo()
-        pinfo.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO
-        pinfo.maxSets = UInt32(max(calls.count, 1))
-        pinfo.poolSizeCount = 1
-        var pool: VkDescriptorPool?
-        try withUnsafePointer(to: &size) { sp in
-            pinfo.pPoolSizes = sp
-            try check(vkCreateDescriptorPool(device.handle, &pinfo, nil, &pool), "vkCreateDescriptorPool")
-        }
-        descriptorPool = pool
+        try makeDescriptorPool(calls)
         stageTables = []; syncBuffers = []; dispatches = []
         for seg in segments where seg.variant != nil { try makeStageTable(calls[seg.range]) }
         syncFlags = syncBuffers.isEmpty ? nil : try GPUBuffer(device: device, size: 4 * syncBuffers.count, use: .readback, label: "persistent failure flags")
@@ -221,50 +212,6 @@ public final class VulkanExecutor {
         memoryBarrier(cb, src: VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue, dst: VK_PIPELINE_STAGE_HOST_BIT.rawValue,
                       srcAccess: VK_ACCESS_TRANSFER_WRITE_BIT.rawValue, dstAccess: VK_ACCESS_HOST_READ_BIT.rawValue)
         try check(vkEndCommandBuffer(cb), "vkEndCommandBuffer")
-    }
-
-    private func descriptorSet(_ pc: PlannedCall) throws -> VkDescriptorSet {
-        var infos = [VkDescriptorBufferInfo(buffer: stepBuffer.handle, offset: 0, range: 16)]
-        let limit = Int(min(device.info.maxStorageBufferRange, UInt64(Int.max)))
-        for (i, name) in pc.call.buffers.enumerated() {
-            let loc = plan.locations[name]!
-            let buffer = buffers[loc.root]!
-            let (off, size) = pc.call.windows[i].map { (loc.offset + $0.offset, $0.size) } ?? (loc.offset, loc.size)
-            let range = min((size + 3) / 4 * 4, buffer.size - off)
-            guard range <= limit else {
-                throw BackendError.unsupported("kernel \(pc.call.kernel) binds %\(name) with \(range) bytes; \(device.info.name) allows \(limit) per binding (maxStorageBufferRange) and this operator has no split")
-            }
-            infos.append(VkDescriptorBufferInfo(buffer: buffer.handle, offset: VkDeviceSize(off), range: VkDeviceSize(range)))
-        }
-        return try descriptorSet(pc.pipeline, infos)
-    }
-
-    func descriptorSet(_ pipeline: Pipeline, _ infos: [VkDescriptorBufferInfo]) throws -> VkDescriptorSet {
-        var layout: VkDescriptorSetLayout? = pipeline.setLayout
-        var set: VkDescriptorSet?
-        let r: VkResult = withUnsafePointer(to: &layout) { lp in
-            var a = VkDescriptorSetAllocateInfo()
-            a.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO
-            a.descriptorPool = descriptorPool
-            a.descriptorSetCount = 1
-            a.pSetLayouts = lp
-            return vkAllocateDescriptorSets(device.handle, &a, &set)
-        }
-        try check(r, "vkAllocateDescriptorSets")
-        infos.withUnsafeBufferPointer { ip in
-            var writes = (0..<infos.count).map { i -> VkWriteDescriptorSet in
-                var w = VkWriteDescriptorSet()
-                w.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET
-                w.dstSet = set
-                w.dstBinding = UInt32(i)
-                w.descriptorCount = 1
-                w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
-                w.pBufferInfo = ip.baseAddress! + i
-                return w
-            }
-            vkUpdateDescriptorSets(device.handle, UInt32(writes.count), &writes, 0, nil)
-        }
-        return set!
     }
 
     func computeBarrier(_ cb: VkCommandBuffer) {

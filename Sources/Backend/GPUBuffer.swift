@@ -26,6 +26,7 @@ public final class GPUBuffer: @unchecked Sendable {
         info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO
         info.size = VkDeviceSize(size)
         info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT.rawValue | VK_BUFFER_USAGE_TRANSFER_SRC_BIT.rawValue | VK_BUFFER_USAGE_TRANSFER_DST_BIT.rawValue
+            | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT.rawValue   // texel views (KernelBindings.swift)
         let addressed = device.info.bufferDeviceAddress
         if addressed { info.usage |= VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT.rawValue }
         info.sharingMode = VK_SHARING_MODE_EXCLUSIVE

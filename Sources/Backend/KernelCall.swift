@@ -69,23 +69,33 @@ public struct LoweringContext {
         device.subgroupShuffle && headDim <= 128 && headDim % 4 == 0 && kvWidth % 4 == 0 && tiledMatmul(rows: rows)
     }
 
-    /// The variant for a matrix product with `columns` outputs: a very wide one (an LM head)
-    /// fills a GPU with one invocation per column, which beats subgroups splitting K there
-    /// (H200, 49,152 × 576 head: 47 µs against 105). SLUICE_MATMUL_VARIANT still overrides.
-    public func matmulVariant(columns: Int) -> String {
-        if ProcessInfo.processInfo.environment["SLUICE_MATMUL_VARIANT"] == nil, columns >= 16384 { return "shared" }
-        return matmulVariant
+    /// The variant for a matrix product with `columns` outputs of K inputs over `rows` rows,
+    /// whose weight binding spans `weightBytes` (nil: the weight is bound in row windows that
+    /// rowChunks(texel:) sizes). A very wide product (an LM head) on a GPU gets one
+    /// invocation per column, which beats subgroups splitting K there (H200, 49,152 × 576
+    /// head: 47 µs against 105). SLUICE_MATMUL_VARIANT still overrides.
+    public func matmulVariant(columns: Int, k: Int, rows: Affine, weightBytes: Int?) -> String {
+        let v = ProcessInfo.processInfo.environment["SLUICE_MATMUL_VARIANT"] == nil && columns >= 16384 && device.kind != .cpu
+            ? "shared" : matmulVariant
+        guard v == "texel" else { return v }
+        // The texel variant reads x four floats per texel and needs both views within the
+        // device's texel limit; otherwise the CPU gets the plain "shared" shape.
+        let texels = device.maxTexelBufferElements
+        let fits = k % 4 == 0 && UInt64(maximum(rows) * k / 4) <= texels && UInt64((weightBytes ?? 0) / 4) <= texels
+        return fits ? "texel" : "shared"
     }
 
     /// The matrix kernel's variant: on CPU drivers (lavapipe runs a workgroup as one thread
     /// and a subgroup as one SIMD register) one invocation per output column is faster than
-    /// lanes splitting K, so the CPU gets the "shared" shape.
-    /// SLUICE_MATMUL_VARIANT=subgroup|shared overrides (to test both shapes on one device).
+    /// lanes splitting K, and reading x and the weights through texel buffers ("texel") is
+    /// faster than through storage buffers ("shared"; KernelBindings.swift says why).
+    /// SLUICE_MATMUL_VARIANT=subgroup|shared|texel overrides (to test every shape on one device).
     public var matmulVariant: String {
         switch ProcessInfo.processInfo.environment["SLUICE_MATMUL_VARIANT"] {
         case "subgroup" where device.subgroupArithmetic: return "subgroup"
         case "shared": return "shared"
-        default: return device.kind == .cpu ? "shared" : reduction
+        case "texel": return "texel"
+        default: return device.kind == .cpu ? "texel" : reduction
         }
     }
 
@@ -119,11 +129,15 @@ public struct LoweringContext {
 
     /// Row ranges of a [rows, K] weight such that each range's bytes fit one binding and
     /// start at an allowed offset.
-    public func rowChunks(rows: Int, rowBytes: Int) throws -> [Range<Int>] {
-        let limit = maxBinding
+    /// With `texel`, the ranges also fit a uniform texel buffer of 4-byte texels.
+    public func rowChunks(rows: Int, rowBytes: Int, texel: Bool = false) throws -> [Range<Int>] {
+        let texelLimit = Int(min(device.maxTexelBufferElements, UInt64(Int.max / 4))) * 4
+        let limit = texel ? min(maxBinding, texelLimit) : maxBinding
         if rows * rowBytes <= limit { return [0..<rows] }
         func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
-        let align = max(1, Int(device.minStorageBufferOffsetAlignment))
+        let storageAlign = max(1, Int(device.minStorageBufferOffsetAlignment))
+        let texelAlign = max(1, Int(device.minTexelBufferOffsetAlignment))
+        let align = texel ? storageAlign / gcd(storageAlign, texelAlign) * texelAlign : storageAlign
         let step = align / gcd(rowBytes, align)
         let per = limit / rowBytes / step * step
         guard per > 0 else { throw fail("one row of \(rowBytes) bytes does not fit a binding of \(limit) bytes") }

@@ -9,6 +9,8 @@ final class Pipeline {
     let setLayout: VkDescriptorSetLayout
     let bindingCount: Int
     let pushBytes: Int
+    /// The descriptor kind of each binding 0 ..< bindingCount.
+    let kinds: [BindingKind]
 
     init(device: VulkanDevice, name: String, bindings: Int, pushBytes: Int) throws {
         self.device = device
@@ -21,6 +23,9 @@ final class Pipeline {
             throw BackendError.unsupported("kernel \(name) needs \(pushBytes) bytes of push constants; \(device.info.name) offers \(device.info.maxPushConstants)")
         }
         let words = data.withUnsafeBytes { Array($0.bindMemory(to: UInt32.self)) }
+        let declared = try BindingKind.read(spirv: words, kernel: name)
+        let kinds = (0..<bindings).map { declared[$0] ?? .storage }
+        self.kinds = kinds
         var module: VkShaderModule?
         var minfo = VkShaderModuleCreateInfo()
         minfo.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO
@@ -34,7 +39,7 @@ final class Pipeline {
         var slots = (0..<bindings).map { i -> VkDescriptorSetLayoutBinding in
             var b = VkDescriptorSetLayoutBinding()
             b.binding = UInt32(i)
-            b.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+            b.descriptorType = kinds[i].descriptorType
             b.descriptorCount = 1
             b.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT.rawValue
             return b

@@ -63,7 +63,7 @@ enum Persistent {
         let norms: [(String, UInt32)] = [("_addrms", 2), ("_rms", 1), ("_none", 0)]
         guard let (suffix, norm) = norms.first(where: { rest.hasSuffix($0.0) }) else { return nil }
         rest = rest.dropLast(suffix.count)
-        for red in ["_subgroup", "_shared"] where rest.hasSuffix(red) {
+        for red in ["_subgroup", "_shared", "_texel"] where rest.hasSuffix(red) {
             let w = String(rest.dropLast(red.count))
             return StandardKernels.weightTypes.contains(where: { $0.rawValue == w }) ? (kind, norm, w, kv) : nil
         }
@@ -176,8 +176,7 @@ extension VulkanExecutor {
         let failed = try flags.download(offset: 0, count: 4 * syncBuffers.count).contains { $0 != 0 }
         guard failed else { return false }
         vkDeviceWaitIdle(device.handle)
-        if let p = descriptorPool { vkDestroyDescriptorPool(device.handle, p, nil) }
-        descriptorPool = nil
+        releaseDescriptors()
         if let c = commandBuffer { var o: VkCommandBuffer? = c; vkFreeCommandBuffers(device.handle, device.commandPool, 1, &o) }
         commandBuffer = nil
         persistent.enabled = false

@@ -143,6 +143,8 @@ enum StandardKernels {
         var columns: (Range<Int>) -> Int = { $0.count / 2 }
         var tail: (Range<Int>) -> [UInt32] = { _ in [eps] }
         var chunks = [0..<n]
+        let rowBytes = w.dtype.byteCount(forElements: k)!
+        let variant = c.matmulVariant(columns: n, k: k, rows: rows, weightBytes: base == "matmul" ? nil : n * rowBytes)
         // The K/V cache type, for the kernels that write the caches.
         var kv = ""
         switch base {
@@ -156,7 +158,7 @@ enum StandardKernels {
         case "matmul":
             // A weight bigger than one binding is bound in row windows, one dispatch each.
             buffers += own
-            chunks = try c.rowChunks(rows: n, rowBytes: w.dtype.byteCount(forElements: k)!)
+            chunks = try c.rowChunks(rows: n, rowBytes: rowBytes, texel: variant == "texel")
             columns = { $0.count }
             tail = { [UInt32($0.count), eps, UInt32(n), UInt32($0.lowerBound)] }
         default:
@@ -165,7 +167,6 @@ enum StandardKernels {
         }
         if norm == "addrms" { buffers.append(outs[0]) }
         let writes = Set(buffers.indices.filter { i in outs.contains(buffers[i]) || (base == "qkv_rope" && (i == prefix + 2 || i == prefix + 3)) })
-        let rowBytes = w.dtype.byteCount(forElements: k)!
         let windows: (Range<Int>) -> [Int: (Int, Int)] = { r in chunks.count == 1 ? [:] : [prefix: (r.lowerBound * rowBytes, r.count * rowBytes)] }
         if norm == "none", k % 32 == 0, c.tiledMatmul(rows: rows) {
             // Many rows: 64×64 tiles with the weights staged once per 64 rows; on matrix
@@ -186,7 +187,6 @@ enum StandardKernels {
                                   grid: (c.groups(cols, per: glu ? 32 : 64), c.groups(c.maximum(rows), per: 64)), windows: windows(r))
             }
         }
-        let variant = c.matmulVariant(columns: n)
         return chunks.map { r in
             KernelCall(kernel: "\(base)_\(v)_\(variant)_\(norm)\(kv.isEmpty ? "" : "_" + kv)", buffers: buffers, writes: writes, push: push + tail(r),
                        grid: (c.groups(columns(r), per: columnsPerGroup(c, variant)), c.groups(c.maximum(rows), per: 4)), windows: windows(r))

@@ -1,5 +1,5 @@
 #version 450
-// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 RED=shared,subgroup NORM=none,rms,addrms
+// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 RED=shared,subgroup,texel NORM=none,rms,addrms
 // y[r, n] = Σ_k x[r, k] · w[n, k], in tiles of R rows so each weight block is dequantized
 // once per tile (matvec.glsl).
 layout(local_size_x = 64) in;
@@ -9,12 +9,11 @@ layout(local_size_x = 64) in;
 layout(std430, binding = SUM_BINDING) writeonly buffer S { float sums[]; };
 #endif
 #include "prologue.glsl"
-layout(std430, binding = B0) readonly buffer Wt { uint wdata[]; };
+#include "matrix_weights.glsl"
 layout(std430, binding = B0 + 1) writeonly buffer Y { float ys[]; };
 // N columns of this dispatch, written at nOff within rows of Nstride (a weight bigger than
 // one binding is bound in row windows, one dispatch each).
 layout(push_constant) uniform PC { uvec2 rows; uint K; uint N; float eps; uint Nstride; uint nOff; } pc;
-#define WBUF wdata
 #include "weights.glsl"
 #include "matvec.glsl"
 

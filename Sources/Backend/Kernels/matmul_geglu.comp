@@ -1,5 +1,5 @@
 #version 450
-// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 RED=shared,subgroup NORM=none,rms,addrms
+// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 RED=shared,subgroup,texel NORM=none,rms,addrms
 // y[r, n] = gelu(x·w[n]) · (x·w[F + n]) for w = [W_gate; W_up] with 2F rows.
 // matvec.glsl supplies the dot products (rowDots) and the column split; only the epilogue
 // is this kernel's own.
@@ -10,10 +10,9 @@ layout(local_size_x = 64) in;
 layout(std430, binding = SUM_BINDING) writeonly buffer S { float sums[]; };
 #endif
 #include "prologue.glsl"
-layout(std430, binding = B0) readonly buffer Wt { uint wdata[]; };
+#include "matrix_weights.glsl"
 layout(std430, binding = B0 + 1) writeonly buffer Y { float ys[]; };
 layout(push_constant) uniform PC { uvec2 rows; uint K; uint F; uint erf; float eps; } pc;
-#define WBUF wdata
 #include "weights.glsl"
 #include "matvec.glsl"
 #include "gelu.glsl"

@@ -41,7 +41,7 @@ void rowDots(uint n, uint r0, uint nr, uint K, uint lane, uint lanes, inout floa
 #if defined(X_VEC4)
                     // Without a prologue x is plain: four values per load.
                     [[unroll]] for (uint i = 0u; i < 8u; i++)
-                        s += dot(vec4(w[4u * i], w[4u * i + 1u], w[4u * i + 2u], w[4u * i + 3u]), xs4[(xo >> 2) + i]);
+                        s += dot(vec4(w[4u * i], w[4u * i + 1u], w[4u * i + 2u], w[4u * i + 3u]), XS4((xo >> 2) + i));
 #else
                     [[unroll]] for (uint i = 0u; i < 32u; i++) s += w[i] * XV(xo + i, j, kb + i);
 #endif

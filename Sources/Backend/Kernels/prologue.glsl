@@ -4,16 +4,32 @@
 // norm weight on the fly, so the norm costs no dispatch and no barrier of its own.
 // Defines the input bindings 1.. and B0, the first binding of the kernel's own buffers;
 // declares `sums` at binding SUM_BINDING when NORM_ADDRMS (the kernel defines SUM_BINDING).
+// RED_TEXEL (the CPU-driver variant) reads x and b through uniform texel buffers
+// (R32G32B32A32_SFLOAT views; K a multiple of 4): lavapipe turns a storage-buffer load into a
+// loop over the lanes with a branch each, even when every lane reads the same address.
+#if defined(RED_TEXEL)
+layout(binding = 1) uniform samplerBuffer xtex;
+#define XS(i) texelFetch(xtex, int((i) >> 2))[(i) & 3u]
+#define XS4(i) texelFetch(xtex, int(i))
+#else
 layout(std430, binding = 1) readonly buffer X { float xs[]; };
+#define XS(i) xs[i]
+#endif
 #if defined(NORM_ADDRMS)
+#if defined(RED_TEXEL)
+layout(binding = 2) uniform samplerBuffer x2tex;
+#define X2S(i) texelFetch(x2tex, int((i) >> 2))[(i) & 3u]
+#else
 layout(std430, binding = 2) readonly buffer X2 { float x2s[]; };
+#define X2S(i) x2s[i]
+#endif
 layout(std430, binding = 3) readonly buffer NW { float nws[]; };
 #define B0 4
-#define XRAW(i) (xs[i] + x2s[i])
+#define XRAW(i) (XS(i) + X2S(i))
 #elif defined(NORM_RMS)
 layout(std430, binding = 2) readonly buffer NW { float nws[]; };
 #define B0 3
-#define XRAW(i) xs[i]
+#define XRAW(i) XS(i)
 #else
 #define B0 2
 #endif
@@ -45,9 +61,12 @@ void prologue(uint r0, uint nr, uint K, float eps) {
     barrier();
 }
 #else
-#define XV(idx, j, k) xs[idx]
+#define XV(idx, j, k) XS(idx)
 // The same input as vec4s, for kernels that read x four values at a time.
+#if !defined(RED_TEXEL)
 layout(std430, binding = 1) readonly buffer X4 { vec4 xs4[]; };
+#define XS4(i) xs4[i]
+#endif
 #define X_VEC4 1
 void prologue(uint r0, uint nr, uint K, float eps) {}
 #endif

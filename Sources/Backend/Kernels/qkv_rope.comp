@@ -1,5 +1,5 @@
 #version 450
-// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 RED=shared,subgroup NORM=none,rms,addrms KV=f32,f16
+// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 RED=shared,subgroup,texel NORM=none,rms,addrms KV=f32,f16
 // One matmul over w = [Wq; Wk; Wv] with the epilogue: RoPE on the q and k columns (row t at
 // position P + t), q written out, k and v written into their caches at row P + t.
 // Each invocation (or subgroup) owns one PAIR of columns: a rotation pair of q or k, or two
@@ -12,14 +12,13 @@ layout(local_size_x = 64) in;
 layout(std430, binding = SUM_BINDING) writeonly buffer S { float sums[]; };
 #endif
 #include "prologue.glsl"
-layout(std430, binding = B0) readonly buffer Wt { uint wdata[]; };
+#include "matrix_weights.glsl"
 layout(std430, binding = B0 + 1) writeonly buffer Q { float qs[]; };
 layout(std430, binding = B0 + 2) buffer KC { KVT kc[]; };
 layout(std430, binding = B0 + 3) buffer VC { KVT vc[]; };
 layout(push_constant) uniform PC {
     uvec2 rows; uint K; uint heads; uint kvHeads; uint headDim; uint dims; uint mode; float base; uint capacity; float eps;
 } pc;
-#define WBUF wdata
 #include "weights.glsl"
 #include "matvec.glsl"
 #include "qkvpairs.glsl"

@@ -1,24 +1,28 @@
 // Element access to a weight tensor stored in GGUF's layout, dequantized on the fly.
-// Before including, declare the buffer as `uint WNAME[]` and `#define WBUF WNAME`; the
-// variant define W_F32 / W_F16 / W_BF16 / W_Q4_0 / W_Q4_1 / W_Q8_0 picks the format.
+// Before including, declare the buffer as `uint WNAME[]` and `#define WBUF WNAME` (or define
+// WLOAD(i), word i of the weight, for another kind of binding); the variant define W_F32 /
+// W_F16 / W_BF16 / W_Q4_0 / W_Q4_1 / W_Q8_0 picks the format.
+#if !defined(WLOAD)
+#define WLOAD(i) WBUF[i]
+#endif
 
-uint wbyte(uint off) { return (WBUF[off >> 2] >> ((off & 3u) * 8u)) & 0xFFu; }
+uint wbyte(uint off) { return (WLOAD(off >> 2) >> ((off & 3u) * 8u)) & 0xFFu; }
 uint wu16(uint off) {
-    if ((off & 1u) == 0u) return (WBUF[off >> 2] >> ((off & 2u) * 8u)) & 0xFFFFu;
+    if ((off & 1u) == 0u) return (WLOAD(off >> 2) >> ((off & 2u) * 8u)) & 0xFFFFu;
     return wbyte(off) | (wbyte(off + 1u) << 8);
 }
 // Four bytes starting at any byte offset.
 uint wword(uint off) {
     uint i = off >> 2, sh = (off & 3u) * 8u;
-    if (sh == 0u) return WBUF[i];
-    return (WBUF[i] >> sh) | (WBUF[i + 1u] << (32u - sh));
+    if (sh == 0u) return WLOAD(i);
+    return (WLOAD(i) >> sh) | (WLOAD(i + 1u) << (32u - sh));
 }
 float wf16(uint off) { return unpackHalf2x16(wu16(off)).x; }
 
 // Value i of the flattened tensor.
 float loadW(uint i) {
 #if defined(W_F32)
-    return uintBitsToFloat(WBUF[i]);
+    return uintBitsToFloat(WLOAD(i));
 #elif defined(W_F16)
     return wf16(2u * i);
 #elif defined(W_BF16)
@@ -50,7 +54,7 @@ void q4Header(uint i0, out float d, out float m, out uint qs) {
     uint o = (i0 >> 5) * 18u; d = wf16(o); m = -8.0 * d; qs = o + 2u;
 #else
     // 20-byte blocks: the header is one aligned word (two halves).
-    uint o = (i0 >> 5) * 20u; vec2 dm = unpackHalf2x16(WBUF[o >> 2]); d = dm.x; m = dm.y; qs = o + 4u;
+    uint o = (i0 >> 5) * 20u; vec2 dm = unpackHalf2x16(WLOAD(o >> 2)); d = dm.x; m = dm.y; qs = o + 4u;
 #endif
 }
 #endif
@@ -63,7 +67,7 @@ void dequant32(uint i0, out float w[32]) {
     q4Header(i0, d, m, qs);
     [[unroll]] for (uint j = 0u; j < 16u; j += 4u) {
 #if defined(W_Q4_1)
-        uint word = WBUF[(qs + j) >> 2];   // 4-byte aligned in 20-byte blocks
+        uint word = WLOAD((qs + j) >> 2);   // 4-byte aligned in 20-byte blocks
 #else
         uint word = wword(qs + j);
 #endif
