@@ -85,6 +85,15 @@ public struct LoweringContext {
         return fits ? "texel" : "shared"
     }
 
+    /// The head-size variant of attention_lanes.comp (one invocation per row and head, for
+    /// CPU drivers), or nil for the workgroup kernels: where the matrix kernels take the texel
+    /// shape (so SLUICE_MATMUL_VARIANT=shared tests the others on a CPU driver too), for a
+    /// float32 cache whose rows, like the heads, are whole four-float texels.
+    public func laneAttention(headDim: Int, kvWidth: Int, cache: String) -> Int? {
+        guard matmulVariant == "texel", cache == "f32", headDim % 4 == 0, kvWidth % 4 == 0 else { return nil }
+        return [64, 128, 256].first { headDim <= $0 }
+    }
+
     /// The matrix kernel's variant: on CPU drivers (lavapipe runs a workgroup as one thread
     /// and a subgroup as one SIMD register) one invocation per output column is faster than
     /// lanes splitting K, and reading x and the weights through texel buffers ("texel") is

@@ -75,10 +75,12 @@ final class KernelTests: BackendTestCase {
 
     /// Many query rows (several 32-row tiles of attention_tiled.comp when SLUICE_TILED=1):
     /// a prompt appended to a cache, head sizes that fill a lane's share of the query, leave
-    /// some lanes empty (12) or need the 128 variant, with and without a window.
+    /// some lanes empty (12) or need the 128 variant, with and without a window; on CPU
+    /// drivers (attention_lanes.comp) ten heads take two workgroups, and 256 its widest variant.
     func testAttentionManyRows() throws {
         for (heads, kvh, hd, t, p, window, cdt) in [(3, 1, 64, 70, 40, 0, "f32"), (3, 1, 64, 70, 40, 50, "f16"), (2, 2, 12, 33, 0, 0, "f32"),
-                                                    (4, 2, 128, 40, 7, 0, "f16"), (2, 1, 96, 9, 3, 5, "f32"), (3, 1, 64, 70, 40, 0, "f16")] {
+                                                    (4, 2, 128, 40, 7, 0, "f16"), (2, 1, 96, 9, 3, 5, "f32"), (3, 1, 64, 70, 40, 0, "f16"),
+                                                    (10, 5, 256, 3, 5, 0, "f32")] {
             let q = heads * hd, kv = kvh * hd
             try checkGraph("""
             graph @many(%q: f32[T,\(q)], %k: f32[T,\(kv)], %v: f32[T,\(kv)], %kc: state \(cdt)[C,\(kv)], %vc: state \(cdt)[C,\(kv)]) {
