@@ -147,7 +147,7 @@ public final class VulkanExecutor {
         let d = try DispatchPlan.lower(graph, plan: plan, bindings: maxBindings, device: device.info, registry: registry, kernels: kernels)
         return try d.calls.indices.map { i in
             let c = d.calls[i]
-            let p = try library.pipeline(c.kernel, bindings: c.buffers.count + 1, pushBytes: c.push.count * 4)
+            let p = try library.pipeline(c.kernel, bindings: c.buffers.count + 1, pushBytes: c.push.count * 4, constants: c.constants)
             return PlannedCall(call: c, op: d.ops[i], node: d.nodes[i], pipeline: p, barrier: d.barriers[i])
         }
     }

@@ -13,11 +13,14 @@ public struct KernelCall {
     /// Byte windows of some buffers (index → offset and size within the value), for tensors
     /// bound in pieces because they exceed the device's maxStorageBufferRange.
     public var windows: [Int: (offset: Int, size: Int)] = [:]
+    /// Values of the kernel's specialization constants (constant_id 0, 1, …), fixed when its
+    /// pipeline is made; empty for the defaults compiled in.
+    public var constants: [UInt32] = []
 
     public init(kernel: String, buffers: [String], writes: Set<Int>, push: [UInt32], grid: (x: UInt32, y: UInt32),
-                windows: [Int: (offset: Int, size: Int)] = [:]) {
+                windows: [Int: (offset: Int, size: Int)] = [:], constants: [UInt32] = []) {
         self.kernel = kernel; self.buffers = buffers; self.writes = writes; self.push = push; self.grid = grid
-        self.windows = windows
+        self.windows = windows; self.constants = constants
     }
 }
 

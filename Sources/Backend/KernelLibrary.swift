@@ -12,7 +12,7 @@ final class Pipeline {
     /// The descriptor kind of each binding 0 ..< bindingCount.
     let kinds: [BindingKind]
 
-    init(device: VulkanDevice, name: String, bindings: Int, pushBytes: Int) throws {
+    init(device: VulkanDevice, name: String, bindings: Int, pushBytes: Int, constants: [UInt32] = []) throws {
         self.device = device
         bindingCount = bindings
         self.pushBytes = pushBytes
@@ -71,17 +71,28 @@ final class Pipeline {
         layout = pl!
         let pipelineLayout = pl!
         var pipe: VkPipeline?
+        // Specialization constant i (constant_id i) is the i-th 4-byte value.
+        let entries = constants.indices.map { VkSpecializationMapEntry(constantID: UInt32($0), offset: UInt32(4 * $0), size: 4) }
         let pr: VkResult = "main".withCString { entry in
-            var stage = VkPipelineShaderStageCreateInfo()
-            stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO
-            stage.stage = VK_SHADER_STAGE_COMPUTE_BIT
-            stage.module = module
-            stage.pName = entry
-            var cinfo = VkComputePipelineCreateInfo()
-            cinfo.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO
-            cinfo.stage = stage
-            cinfo.layout = pipelineLayout
-            return vkCreateComputePipelines(device.handle, nil, 1, &cinfo, nil, &pipe)
+            entries.withUnsafeBufferPointer { ep in
+                constants.withUnsafeBytes { cp in
+                    var spec = VkSpecializationInfo(mapEntryCount: UInt32(entries.count), pMapEntries: ep.baseAddress,
+                                                    dataSize: cp.count, pData: cp.baseAddress)
+                    return withUnsafePointer(to: &spec) { sp in
+                        var stage = VkPipelineShaderStageCreateInfo()
+                        stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO
+                        stage.stage = VK_SHADER_STAGE_COMPUTE_BIT
+                        stage.module = module
+                        stage.pName = entry
+                        stage.pSpecializationInfo = constants.isEmpty ? nil : sp
+                        var cinfo = VkComputePipelineCreateInfo()
+                        cinfo.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO
+                        cinfo.stage = stage
+                        cinfo.layout = pipelineLayout
+                        return vkCreateComputePipelines(device.handle, nil, 1, &cinfo, nil, &pipe)
+                    }
+                }
+            }
         }
         try check(pr, "vkCreateComputePipelines(\(name))")
         handle = pipe!
@@ -101,15 +112,16 @@ final class KernelLibrary {
 
     init(device: VulkanDevice) { self.device = device }
 
-    func pipeline(_ name: String, bindings: Int, pushBytes: Int) throws -> Pipeline {
-        if let p = pipelines[name] {
+    func pipeline(_ name: String, bindings: Int, pushBytes: Int, constants: [UInt32] = []) throws -> Pipeline {
+        let key = constants.isEmpty ? name : name + "#" + constants.map(String.init).joined(separator: ",")
+        if let p = pipelines[key] {
             guard p.bindingCount == bindings, p.pushBytes == pushBytes else {
                 throw BackendError.unsupported("kernel \(name) used with \(bindings) bindings / \(pushBytes) push bytes, first with \(p.bindingCount) / \(p.pushBytes)")
             }
             return p
         }
-        let p = try Pipeline(device: device, name: name, bindings: bindings, pushBytes: pushBytes)
-        pipelines[name] = p
+        let p = try Pipeline(device: device, name: name, bindings: bindings, pushBytes: pushBytes, constants: constants)
+        pipelines[key] = p
         return p
     }
 }

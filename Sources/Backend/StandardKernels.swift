@@ -192,9 +192,12 @@ enum StandardKernels {
                                   grid: (c.groups(cols, per: glu ? 32 : 64), c.groups(c.maximum(rows), per: 64)), windows: windows(r))
             }
         }
+        // The texel variant's rows per tile (matvec.glsl): 8 when the plan has several rows.
+        let tile = variant == "texel" && c.maximum(rows) > 1 ? 8 : 1
         return chunks.map { r in
             KernelCall(kernel: "\(base)_\(v)_\(variant)_\(norm)\(kv.isEmpty ? "" : "_" + kv)", buffers: buffers, writes: writes, push: push + tail(r),
-                       grid: (c.groups(columns(r), per: columnsPerGroup(c, variant)), c.groups(c.maximum(rows), per: 4)), windows: windows(r))
+                       grid: (c.groups(columns(r), per: columnsPerGroup(c, variant)), c.groups(c.maximum(rows), per: variant == "texel" ? tile : 4)),
+                       windows: windows(r), constants: variant == "texel" ? [UInt32(tile)] : [])
         }
     }
 

@@ -5,7 +5,8 @@ import XCTest
 import SluiceGraph
 
 /// The binding kinds read from the kernels' SPIR-V, and the matrix kernels' texel variant:
-/// chosen on CPU drivers where x rows are whole texels, the storage-buffer shape elsewhere.
+/// chosen on CPU drivers where x rows are whole texels (eight rows per tile for prefill plans,
+/// one for decode), the storage-buffer shape elsewhere.
 final class KernelBindingsTests: BackendTestCase {
     func kinds(_ name: String) throws -> [Int: BindingKind] {
         let data = try XCTUnwrap(SPIRV.all[name].flatMap { Data(base64Encoded: $0) }, name)
@@ -42,6 +43,11 @@ final class KernelBindingsTests: BackendTestCase {
         let exec = try VulkanExecutor(device: d, graph: g, bindings: r.bindings, weights: r.feeds.filter { $0.key == "a" || $0.key == "b" })
         // K = 37 is not a whole number of four-float texels: the storage-buffer shape.
         XCTAssertEqual(Set(exec.dispatches.map(\.kernel)), ["matmul_q4_1_texel_none", "matmul_f16_shared_none"])
+        // Rows per tile (specialization constant 0): 8 for a plan of several rows, 1 for one.
+        let texel = { (e: VulkanExecutor) in e.plannedCalls.first { $0.call.kernel.hasSuffix("texel_none") }?.call.constants }
+        XCTAssertEqual(texel(exec), [8])
+        let one = try VulkanExecutor(device: d, graph: g, bindings: ["T": 1], weights: r.feeds.filter { $0.key == "a" || $0.key == "b" })
+        XCTAssertEqual(texel(one), [1])
         for res in try CrossCheck.run(device: d, graph: g, feeds: r.feeds, state: r.state, bindings: r.bindings) {
             XCTAssertTrue(res.passed, "%\(res.output): error \(res.error) > \(res.tolerance)")
         }

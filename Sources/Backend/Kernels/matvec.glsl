@@ -7,7 +7,15 @@
 #extension GL_KHR_shader_subgroup_arithmetic : enable
 #extension GL_KHR_shader_subgroup_basic : enable
 #endif
+// Rows per tile. The texel variant (CPU drivers, where prefill runs here rather than in the
+// tiled kernels) takes it as specialization constant 0: 8 for prefill, so each weight block
+// is dequantized once for eight rows, and 1 for decode (lavapipe runs both sides of a branch,
+// so rows a tile does not have still cost their loads).
+#if defined(RED_TEXEL)
+layout(constant_id = 0) const uint R = 1u;
+#else
 const uint R = 1u;
+#endif
 
 void rowDots(uint n, uint r0, uint nr, uint K, uint lane, uint lanes, inout float acc[R]) {
 #if defined(RED_SUBGROUP)
