@@ -59,10 +59,48 @@ void q4Header(uint i0, out float d, out float m, out uint qs) {
 }
 #endif
 
+#if defined(RED_TEXEL) && (defined(W_Q4_0) || defined(W_Q8_0))
+#if defined(W_Q4_0)
+const uint NQ = 4u;
+#else
+const uint NQ = 8u;
+#endif
+// The texel variant reads a block (a 2-byte scale and NQ words of quants at the even byte
+// offset o) as NQ + 1 aligned words put in place with selects: lavapipe runs both sides of
+// a branch, so wword's aligned shortcut would cost three fetches a word.
+void texelBlock(uint o, out float d, out uint q[NQ]) {
+    uint a = o >> 2;
+    bool aligned = (o & 2u) == 0u;
+    uint w[NQ + 1u];
+    [[unroll]] for (uint i = 0u; i <= NQ; i++) w[i] = WLOAD(a + i);
+    d = unpackHalf2x16(aligned ? w[0] : w[0] >> 16).x;
+    [[unroll]] for (uint i = 0u; i < NQ; i++) q[i] = aligned ? (w[i] >> 16) | (w[i + 1u] << 16) : w[i + 1u];
+}
+#endif
+
 // The 32 consecutive weights starting at flat index i0 (a multiple of 32), with one block
 // header read for quantized types.
 void dequant32(uint i0, out float w[32]) {
-#if defined(W_Q4_0) || defined(W_Q4_1)
+#if defined(RED_TEXEL) && defined(W_Q4_0)
+    float d; uint q[NQ];
+    texelBlock((i0 >> 5) * 18u, d, q);
+    float m = -8.0 * d;
+    [[unroll]] for (uint j = 0u; j < 16u; j += 4u) {
+        uint word = q[j >> 2];
+        [[unroll]] for (uint b = 0u; b < 4u; b++) {
+            uint byte = (word >> (8u * b)) & 0xFFu;
+            w[j + b] = float(byte & 15u) * d + m;
+            w[j + b + 16u] = float(byte >> 4) * d + m;
+        }
+    }
+#elif defined(RED_TEXEL) && defined(W_Q8_0)
+    float d; uint q[NQ];
+    texelBlock((i0 >> 5) * 34u, d, q);
+    [[unroll]] for (uint j = 0u; j < 32u; j += 4u) {
+        uint word = q[j >> 2];
+        [[unroll]] for (uint b = 0u; b < 4u; b++) w[j + b] = float(int(word << (24u - 8u * b)) >> 24) * d;
+    }
+#elif defined(W_Q4_0) || defined(W_Q4_1)
     float d, m; uint qs;
     q4Header(i0, d, m, qs);
     [[unroll]] for (uint j = 0u; j < 16u; j += 4u) {
