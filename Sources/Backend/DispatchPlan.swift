@@ -11,7 +11,10 @@ public struct DispatchPlan {
     public var nodes: [String] = []
     public var barriers: [Bool]
 
-    public static func alignment(_ info: DeviceInfo) -> Int { max(256, Int(info.minStorageBufferOffsetAlignment)) }
+    /// Arena offsets suit storage-buffer bindings and texel views (both powers of two).
+    public static func alignment(_ info: DeviceInfo) -> Int {
+        max(256, Int(info.minStorageBufferOffsetAlignment), Int(info.minTexelBufferOffsetAlignment))
+    }
 
     public static func lower(_ graph: Graph, plan: MemoryPlan, bindings: Bindings, device: DeviceInfo,
                              registry: OpRegistry = .shared, kernels: KernelRegistry = .shared) throws -> DispatchPlan {

@@ -91,9 +91,11 @@ public struct LoweringContext {
     /// The head-size variant of attention_lanes.comp (one invocation per row and head, for
     /// CPU drivers), or nil for the workgroup kernels: where the matrix kernels take the texel
     /// shape (so SLUICE_MATMUL_VARIANT=shared tests the others on a CPU driver too), for a
-    /// float32 cache whose rows, like the heads, are whole four-float texels.
-    public func laneAttention(headDim: Int, kvWidth: Int, cache: String) -> Int? {
-        guard matmulVariant == "texel", cache == "f32", headDim % 4 == 0, kvWidth % 4 == 0 else { return nil }
+    /// float32 cache whose rows, like the heads, are whole four-float texels, and whose
+    /// largest view (`floats`, the cache or q) is within the device's texel limit.
+    public func laneAttention(headDim: Int, kvWidth: Int, cache: String, floats: Int) -> Int? {
+        guard matmulVariant == "texel", cache == "f32", headDim % 4 == 0, kvWidth % 4 == 0,
+              UInt64(floats / 4) <= device.maxTexelBufferElements else { return nil }
         return [64, 128, 256].first { headDim <= $0 }
     }
 

@@ -80,7 +80,10 @@ enum StandardKernels {
                     return [KernelCall(kernel: "attention_tiled_\(c.int("head_dim") <= 64 ? 64 : 128)_\(kv)", buffers: c.node.inputs + [c.node.outputs[0].name],
                                        writes: [3], push: push, grid: (UInt32(c.int("heads")), c.groups(c.maximum(rows), per: 32)))]
                 }
-                if let hd = c.laneAttention(headDim: c.int("head_dim"), kvWidth: c.int("kv_heads") * c.int("head_dim"), cache: kv) {
+                let cacheRows = c.maximum(try c.affine([c.inputTypes[1].shape[0]]))
+                let kvWidth = c.int("kv_heads") * c.int("head_dim")
+                let floats = max(cacheRows * kvWidth, c.maximum(rows) * c.int("heads") * c.int("head_dim"))
+                if let hd = c.laneAttention(headDim: c.int("head_dim"), kvWidth: kvWidth, cache: kv, floats: floats) {
                     // CPU drivers: one invocation per (row, head), no barriers.
                     return [KernelCall(kernel: "attention_lanes_\(hd)", buffers: c.node.inputs + [c.node.outputs[0].name], writes: [3],
                                        push: push, grid: (c.groups(c.int("heads"), per: 8), c.groups(c.maximum(rows))))]
