@@ -45,6 +45,11 @@ public struct DeviceInfo: Sendable {
     /// drivers the conversions cost more than the halved bytes save).
     public var halfCacheByDefault: Bool { storage16 && kind != .cpu }
 
+    /// The matrix kernels' shape without SLUICE_MATMUL_VARIANT (LoweringContext.matmulVariant):
+    /// texel reads on CPU drivers, else subgroups splitting K where the device has subgroup
+    /// arithmetic, else one invocation per column with shared-memory reductions.
+    public var defaultMatmulVariant: String { kind == .cpu ? "texel" : (subgroupArithmetic ? "subgroup" : "shared") }
+
     /// Order of preference: discrete GPU, integrated GPU, virtual, CPU.
     var rank: Int {
         switch kind {

@@ -109,7 +109,7 @@ public struct LoweringContext {
         case "subgroup" where device.subgroupArithmetic: return "subgroup"
         case "shared": return "shared"
         case "texel": return "texel"
-        default: return device.kind == .cpu ? "texel" : reduction
+        default: return device.defaultMatmulVariant
         }
     }
 

@@ -21,6 +21,8 @@ struct DevicesCommand: ParsableCommand {
             print("    matrix cores (VK_KHR_cooperative_matrix, 16×16×16 float16) \(d.coopMatF16 ? "yes" : "no"); "
                   + "prefill kernels for them \(SPIRV.hasCoopMatKernels ? "built in" : "not built (scripts/fetch-glslc-coopmat.sh)")"
                   + (d.coopMatF16 && SPIRV.hasCoopMatKernels ? ", used (SLUICE_COOPMAT=0 turns them off)" : ""))
+            print("    matrix kernels \(d.defaultMatmulVariant)\(d.defaultMatmulVariant == "texel" ? " (texel buffers, for CPU drivers)" : "") "
+                  + "(SLUICE_MATMUL_VARIANT=shared|subgroup|texel), maxTexelBufferElements \(d.maxTexelBufferElements)")
             print("    16-bit storage buffers \(d.storage16 ? "yes" : "no"): K/V cache "
                   + (d.halfCacheByDefault ? "float16 by default (--kv-cache f32 for float32)" : "float32 by default (--kv-cache f16 \(d.storage16 ? "allowed" : "unavailable"))"))
         }
