@@ -35,7 +35,7 @@ enum BindingKind: Equatable {
         var pointee: [UInt32: UInt32] = [:]          // pointer type id → pointee type id
         var sampledImage: [UInt32: UInt32] = [:]     // sampled image type → image type
         var image: [UInt32: (sampled: UInt32, dim: UInt32)] = [:]
-        var floatTypes: Set<UInt32> = [], intTypes: Set<UInt32> = []
+        var floatTypes: Set<UInt32> = []
         var variables: [(id: UInt32, type: UInt32)] = []
         var i = 5
         while i < words.count {
@@ -43,14 +43,13 @@ enum BindingKind: Equatable {
             guard count > 0, i + count <= words.count else {
                 throw BackendError.unsupported("kernel \(kernel): malformed SPIR-V instruction at word \(i)")
             }
-            let w = words[i ..< i + count].map { $0 }
+            let w = Array(words[i ..< i + count])
             switch op {
             case 71 where count >= 4 && w[2] == 33: binding[w[1]] = w[3]          // OpDecorate … Binding
             case 32 where count >= 4: pointee[w[1]] = w[3]                         // OpTypePointer
             case 27 where count >= 3: sampledImage[w[1]] = w[2]                    // OpTypeSampledImage
             case 25 where count >= 9: image[w[1]] = (w[2], w[3])                   // OpTypeImage
             case 22 where count >= 3: floatTypes.insert(w[1])                      // OpTypeFloat
-            case 21 where count >= 3: intTypes.insert(w[1])                        // OpTypeInt
             case 59 where count >= 4: variables.append((w[2], w[1]))               // OpVariable
             default: break
             }

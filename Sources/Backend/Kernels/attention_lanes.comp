@@ -32,18 +32,20 @@ void main() {
         uint p = stepv.P + r;
         vec4 q[Q4], acc[Q4];
         [[unroll]] for (uint i = 0u; i < Q4; i++) {
-            q[i] = i < D4 ? texelFetch(qtex, int(r * qw4 + h * D4 + i)) * pc.scale : vec4(0.0);
+            // Past the head (i ≥ D4) the fetch repeats the head's last texel, unused: lavapipe
+            // runs both sides of a condition, and no fetch may leave the view.
+            q[i] = i < D4 ? texelFetch(qtex, int(r * qw4 + h * D4 + min(i, D4 - 1u))) * pc.scale : vec4(0.0);
             acc[i] = vec4(0.0);
         }
         float m = -3.4e38, l = 0.0;
         for (uint j = firstKey(p, pc.window); j <= p; j++) {
             uint base = j * kw4 + g * D4;
             float s = 0.0;
-            [[unroll]] for (uint i = 0u; i < Q4; i++) if (i < D4) s += dot(q[i], texelFetch(ktex, int(base + i)));
+            [[unroll]] for (uint i = 0u; i < Q4; i++) if (i < D4) s += dot(q[i], texelFetch(ktex, int(base + min(i, D4 - 1u))));
             float mn = max(m, s), corr = exp(m - mn), e = exp(s - mn);
             l = l * corr + e;
             m = mn;
-            [[unroll]] for (uint i = 0u; i < Q4; i++) if (i < D4) acc[i] = acc[i] * corr + e * texelFetch(vtex, int(base + i));
+            [[unroll]] for (uint i = 0u; i < Q4; i++) if (i < D4) acc[i] = acc[i] * corr + e * texelFetch(vtex, int(base + min(i, D4 - 1u)));
         }
         [[unroll]] for (uint i = 0u; i < Q4; i++) if (i < D4) ys4[r * qw4 + h * D4 + i] = acc[i] / l;
     }

@@ -44,7 +44,9 @@ void rowDots(uint n, uint r0, uint nr, uint K, uint lane, uint lanes, inout floa
             dequant32(n * K + kb, w);
             [[unroll]] for (uint j = 0u; j < R; j++) {
                 if (j < nr) {
-                    uint xo = (r0 + j) * K + kb;
+                    // Rows past the tile's (j ≥ nr) read its last row, unused: lavapipe runs
+                    // both sides of the condition, and no texel fetch may leave x's view.
+                    uint xo = (r0 + min(j, nr - 1u)) * K + kb;
                     float s = 0.0;
 #if defined(X_VEC4)
                     // Without a prologue x is plain: four values per load.
@@ -60,7 +62,7 @@ void rowDots(uint n, uint r0, uint nr, uint K, uint lane, uint lanes, inout floa
     } else {
         for (uint k = lane; k < K; k += lanes) {
             float wv = loadW(n * K + k);
-            [[unroll]] for (uint j = 0u; j < R; j++) if (j < nr) acc[j] += wv * XV((r0 + j) * K + k, j, k);
+            [[unroll]] for (uint j = 0u; j < R; j++) if (j < nr) acc[j] += wv * XV((r0 + min(j, nr - 1u)) * K + k, j, k);
         }
     }
 }
