@@ -81,34 +81,25 @@ void texelBlock(uint o, out float d, out uint q[NQ]) {
 // The 32 consecutive weights starting at flat index i0 (a multiple of 32), with one block
 // header read for quantized types.
 void dequant32(uint i0, out float w[32]) {
+#if defined(W_Q4_0) || defined(W_Q4_1)
+    // QWORD(j): the word of nibbles that holds values j … j+3 and j+16 … j+19.
+    float d, m;
 #if defined(RED_TEXEL) && defined(W_Q4_0)
-    float d; uint q[NQ];
+    uint q[NQ];
     texelBlock((i0 >> 5) * 18u, d, q);
-    float m = -8.0 * d;
-    [[unroll]] for (uint j = 0u; j < 16u; j += 4u) {
-        uint word = q[j >> 2];
-        [[unroll]] for (uint b = 0u; b < 4u; b++) {
-            uint byte = (word >> (8u * b)) & 0xFFu;
-            w[j + b] = float(byte & 15u) * d + m;
-            w[j + b + 16u] = float(byte >> 4) * d + m;
-        }
-    }
-#elif defined(RED_TEXEL) && defined(W_Q8_0)
-    float d; uint q[NQ];
-    texelBlock((i0 >> 5) * 34u, d, q);
-    [[unroll]] for (uint j = 0u; j < 32u; j += 4u) {
-        uint word = q[j >> 2];
-        [[unroll]] for (uint b = 0u; b < 4u; b++) w[j + b] = float(int(word << (24u - 8u * b)) >> 24) * d;
-    }
-#elif defined(W_Q4_0) || defined(W_Q4_1)
-    float d, m; uint qs;
-    q4Header(i0, d, m, qs);
-    [[unroll]] for (uint j = 0u; j < 16u; j += 4u) {
-#if defined(W_Q4_1)
-        uint word = WLOAD((qs + j) >> 2);   // 4-byte aligned in 20-byte blocks
+    m = -8.0 * d;
+#define QWORD(j) q[(j) >> 2]
 #else
-        uint word = wword(qs + j);
+    uint qs;
+    q4Header(i0, d, m, qs);
+#if defined(W_Q4_1)
+#define QWORD(j) WLOAD((qs + (j)) >> 2)   // 4-byte aligned in 20-byte blocks
+#else
+#define QWORD(j) wword(qs + (j))
 #endif
+#endif
+    [[unroll]] for (uint j = 0u; j < 16u; j += 4u) {
+        uint word = QWORD(j);
         [[unroll]] for (uint b = 0u; b < 4u; b++) {
             uint byte = (word >> (8u * b)) & 0xFFu;
             w[j + b] = float(byte & 15u) * d + m;
@@ -116,9 +107,19 @@ void dequant32(uint i0, out float w[32]) {
         }
     }
 #elif defined(W_Q8_0)
-    uint o = (i0 >> 5) * 34u; float d = wf16(o);
+    // QWORD(j): the word that holds values j … j+3.
+    float d;
+#if defined(RED_TEXEL)
+    uint q[NQ];
+    texelBlock((i0 >> 5) * 34u, d, q);
+#define QWORD(j) q[(j) >> 2]
+#else
+    uint o = (i0 >> 5) * 34u;
+    d = wf16(o);
+#define QWORD(j) wword(o + 2u + (j))
+#endif
     [[unroll]] for (uint j = 0u; j < 32u; j += 4u) {
-        uint word = wword(o + 2u + j);
+        uint word = QWORD(j);
         [[unroll]] for (uint b = 0u; b < 4u; b++) w[j + b] = float(int(word << (24u - 8u * b)) >> 24) * d;
     }
 #else
