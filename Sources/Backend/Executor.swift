@@ -40,6 +40,12 @@ public final class VulkanExecutor {
     var stageTables: [GPUBuffer] = []
     var syncBuffers: [GPUBuffer] = []
     var syncFlags: GPUBuffer?
+    /// The recorded dispatches of one step, in order (kept to record chains of steps).
+    var stepDispatches: [StepDispatch] = []
+    /// Command buffers of chained greedy steps, by step count (ExecutorChain.swift).
+    var chains: [Int: VkCommandBuffer] = [:]
+    var chainIDs: GPUBuffer?
+    var chainAdvance: StepDispatch?
 
     /// - Parameters:
     ///   - bindings: the largest size of each symbol (`T` rows per run, `C` cache rows).
@@ -84,7 +90,7 @@ public final class VulkanExecutor {
     deinit {
         vkDeviceWaitIdle(device.handle)
         releaseDescriptors()
-        if let cb = commandBuffer { var c: VkCommandBuffer? = cb; vkFreeCommandBuffers(device.handle, device.commandPool, 1, &c) }
+        freeCommandBuffers()
     }
 
     // MARK: - Buffers
@@ -152,58 +158,46 @@ public final class VulkanExecutor {
         }
     }
 
+    /// One recorded dispatch of a step: a plain kernel or a persistent run.
+    struct StepDispatch {
+        var pipeline: Pipeline
+        var set: VkDescriptorSet
+        var push: [UInt32]
+        var grid: (x: UInt32, y: UInt32)
+        var barrier: Bool
+    }
+
     func record(_ calls: [PlannedCall], profile: Bool) throws {
         let segments = persistent.enabled ? Persistent.segments(calls) : calls.indices.map { ($0..<($0 + 1), nil) }
         profiler = profile ? try Profiler(device: device, count: segments.count) : nil
         try makeDescriptorPool(calls)
-        stageTables = []; syncBuffers = []; dispatches = []
+        stageTables = []; syncBuffers = []; dispatches = []; stepDispatches = []
         for seg in segments where seg.variant != nil { try makeStageTable(calls[seg.range]) }
         syncFlags = syncBuffers.isEmpty ? nil : try GPUBuffer(device: device, size: 4 * syncBuffers.count, use: .readback, label: "persistent failure flags")
+        var persistentIndex = 0
+        for seg in segments {
+            let pc = calls[seg.range.lowerBound]
+            if let w = seg.variant {
+                stepDispatches.append(try persistentDispatch(variant: w, table: persistentIndex, stages: seg.range.count, barrier: pc.barrier))
+                persistentIndex += 1
+                dispatches.append(("persistent", "persistent_\(w)", pc.barrier))
+            } else {
+                stepDispatches.append(StepDispatch(pipeline: pc.pipeline, set: try descriptorSet(pc), push: pc.call.push,
+                                                   grid: (pc.call.grid.x, pc.call.grid.y), barrier: pc.barrier))
+                dispatches.append((pc.op, pc.call.kernel, pc.barrier))
+            }
+        }
+        profiler?.ops = segments.map { $0.variant == nil ? calls[$0.range.lowerBound].op : "persistent" }
         commandBuffer = try device.allocateCommandBuffer()
         let cb = commandBuffer!
         var begin = VkCommandBufferBeginInfo()
         begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO
         try check(vkBeginCommandBuffer(cb, &begin), "vkBeginCommandBuffer")
         profiler?.reset(cb)
-        // The grid barriers' arrival counters start every run at zero (the barrier below
-        // orders the fill before the kernels).
-        for sync in syncBuffers { vkCmdFillBuffer(cb, sync.handle, 0, VkDeviceSize(sync.size), 0) }
-        memoryBarrier(cb, src: VK_PIPELINE_STAGE_HOST_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
-                      dst: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
-                      srcAccess: VK_ACCESS_HOST_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue,
-                      dstAccess: VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue)
-        profiler?.stamp(cb, 0)
-        var persistentIndex = 0
-        for (i, seg) in segments.enumerated() {
-            if let w = seg.variant {
-                let pc = calls[seg.range.lowerBound]
-                if pc.barrier { computeBarrier(cb) }
-                try recordPersistent(cb, variant: w, table: persistentIndex, stages: seg.range.count)
-                persistentIndex += 1
-                profiler?.stamp(cb, i + 1)
-                dispatches.append(("persistent", "persistent_\(w)", pc.barrier))
-                continue
-            }
-            let pc = calls[seg.range.lowerBound]
-            if pc.barrier { computeBarrier(cb) }
-            let set = try descriptorSet(pc)
-            vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE, pc.pipeline.handle)
-            var s: VkDescriptorSet? = set
-            vkCmdBindDescriptorSets(cb, VK_PIPELINE_BIND_POINT_COMPUTE, pc.pipeline.layout, 0, 1, &s, 0, nil)
-            if !pc.call.push.isEmpty {
-                pc.call.push.withUnsafeBytes { vkCmdPushConstants(cb, pc.pipeline.layout, VK_SHADER_STAGE_COMPUTE_BIT.rawValue, 0, UInt32($0.count), $0.baseAddress) }
-            }
-            vkCmdDispatch(cb, pc.call.grid.x, pc.call.grid.y, 1)
-            profiler?.stamp(cb, i + 1)
-            dispatches.append((pc.op, pc.call.kernel, pc.barrier))
-        }
-        profiler?.ops = segments.map { $0.variant == nil ? calls[$0.range.lowerBound].op : "persistent" }
+        recordStep(cb, counterOnly: false)
         memoryBarrier(cb, src: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, dst: VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue,
                       srcAccess: VK_ACCESS_SHADER_WRITE_BIT.rawValue, dstAccess: VK_ACCESS_TRANSFER_READ_BIT.rawValue)
-        for (i, sync) in syncBuffers.enumerated() {
-            var region = VkBufferCopy(srcOffset: 4, dstOffset: VkDeviceSize(4 * i), size: 4)
-            vkCmdCopyBuffer(cb, sync.handle, syncFlags!.handle, 1, &region)
-        }
+        copyFailureFlags(cb)
         for o in graph.outputs {
             let loc = plan.locations[o]!
             var region = VkBufferCopy(srcOffset: VkDeviceSize(loc.offset), dstOffset: VkDeviceSize(readbackOffsets[o]!), size: VkDeviceSize(loc.size))
@@ -212,6 +206,41 @@ public final class VulkanExecutor {
         memoryBarrier(cb, src: VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue, dst: VK_PIPELINE_STAGE_HOST_BIT.rawValue,
                       srcAccess: VK_ACCESS_TRANSFER_WRITE_BIT.rawValue, dstAccess: VK_ACCESS_HOST_READ_BIT.rawValue)
         try check(vkEndCommandBuffer(cb), "vkEndCommandBuffer")
+    }
+
+    /// The dispatches of one step. The grid barriers' arrival counters start every step at
+    /// zero (the barrier after the fill orders it before the kernels); with `counterOnly` the
+    /// failure flags are left as they are (a chain of steps keeps them for the host).
+    func recordStep(_ cb: VkCommandBuffer, counterOnly: Bool) {
+        for sync in syncBuffers { vkCmdFillBuffer(cb, sync.handle, 0, VkDeviceSize(counterOnly ? 4 : sync.size), 0) }
+        memoryBarrier(cb, src: VK_PIPELINE_STAGE_HOST_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
+                      dst: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
+                      srcAccess: VK_ACCESS_HOST_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue,
+                      dstAccess: VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue)
+        profiler?.stamp(cb, 0)
+        for (i, d) in stepDispatches.enumerated() {
+            if d.barrier { computeBarrier(cb) }
+            dispatch(cb, d)
+            profiler?.stamp(cb, i + 1)
+        }
+    }
+
+    func dispatch(_ cb: VkCommandBuffer, _ d: StepDispatch) {
+        vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE, d.pipeline.handle)
+        var s: VkDescriptorSet? = d.set
+        vkCmdBindDescriptorSets(cb, VK_PIPELINE_BIND_POINT_COMPUTE, d.pipeline.layout, 0, 1, &s, 0, nil)
+        if !d.push.isEmpty {
+            d.push.withUnsafeBytes { vkCmdPushConstants(cb, d.pipeline.layout, VK_SHADER_STAGE_COMPUTE_BIT.rawValue, 0, UInt32($0.count), $0.baseAddress) }
+        }
+        vkCmdDispatch(cb, d.grid.x, d.grid.y, 1)
+    }
+
+    /// Copies each persistent run's failure flag to `syncFlags` (after a transfer barrier).
+    func copyFailureFlags(_ cb: VkCommandBuffer) {
+        for (i, sync) in syncBuffers.enumerated() {
+            var region = VkBufferCopy(srcOffset: 4, dstOffset: VkDeviceSize(4 * i), size: 4)
+            vkCmdCopyBuffer(cb, sync.handle, syncFlags!.handle, 1, &region)
+        }
     }
 
     func computeBarrier(_ cb: VkCommandBuffer) {

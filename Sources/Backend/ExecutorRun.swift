@@ -48,7 +48,7 @@ extension VulkanExecutor {
         try fence.wait(spin: true)
         if try persistentFailed() {
             // Said once per executor: decode goes on, slower, with ordinary dispatches.
-            FileHandle.standardError.write(Data("sluice: the persistent decode kernel's workgroups were not all resident at once (\(persistent.groups) workgroups); using ordinary dispatches (SLUICE_PERSISTENT_GROUPS sets fewer)\n".utf8))
+            warnFallback()
             try device.submit(commandBuffer, fence: fence)
             try fence.wait(spin: true)
         }

@@ -151,20 +151,16 @@ extension VulkanExecutor {
         syncBuffers.append(try GPUBuffer(device: device, size: 16, use: .deviceLocal, label: "persistent arrival counter"))
     }
 
-    /// One dispatch of the persistent kernel over stage table `table`.
-    func recordPersistent(_ cb: VkCommandBuffer, variant: String, table: Int, stages: Int) throws {
+    /// The dispatch of the persistent kernel over stage table `table`.
+    func persistentDispatch(variant: String, table: Int, stages: Int, barrier: Bool) throws -> StepDispatch {
         let pipeline = try library.pipeline("persistent_\(variant)", bindings: 3, pushBytes: 12)
         let set = try descriptorSet(pipeline, [
             VkDescriptorBufferInfo(buffer: stepBuffer.handle, offset: 0, range: 16),
             VkDescriptorBufferInfo(buffer: stageTables[table].handle, offset: 0, range: VkDeviceSize(stageTables[table].size)),
             VkDescriptorBufferInfo(buffer: syncBuffers[table].handle, offset: 0, range: 16),
         ])
-        vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.handle)
-        var s: VkDescriptorSet? = set
-        vkCmdBindDescriptorSets(cb, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline.layout, 0, 1, &s, 0, nil)
-        let push: [UInt32] = [UInt32(stages), persistent.spinLimit, UInt32(persistent.groups)]
-        push.withUnsafeBytes { vkCmdPushConstants(cb, pipeline.layout, VK_SHADER_STAGE_COMPUTE_BIT.rawValue, 0, UInt32($0.count), $0.baseAddress) }
-        vkCmdDispatch(cb, UInt32(persistent.groups), 1, 1)
+        return StepDispatch(pipeline: pipeline, set: set, push: [UInt32(stages), persistent.spinLimit, UInt32(persistent.groups)],
+                            grid: (UInt32(persistent.groups), 1), barrier: barrier)
     }
 
     /// After a run: whether a persistent dispatch gave up at a grid barrier (its workgroups
@@ -177,8 +173,7 @@ extension VulkanExecutor {
         guard failed else { return false }
         vkDeviceWaitIdle(device.handle)
         releaseDescriptors()
-        if let c = commandBuffer { var o: VkCommandBuffer? = c; vkFreeCommandBuffers(device.handle, device.commandPool, 1, &o) }
-        commandBuffer = nil
+        freeCommandBuffers()
         persistent.enabled = false
         try record(plannedCalls, profile: profiler != nil)
         for node in graph.nodes where node.op == "attention_split" {

@@ -62,6 +62,10 @@ public final class Generator {
         var t0 = Date()
         var (logits, next) = try prefill(prompt, logits: needLogits)
         stats.prefillSeconds = Date().timeIntervalSince(t0)
+        if !needLogits {
+            try generateGreedy(first: next, maxTokens: maxTokens, stats: &stats, onToken: onToken)
+            return stats
+        }
         var sampler = Sampler(sampling)
         t0 = Date()
         for step in 0..<maxTokens {
@@ -76,6 +80,40 @@ public final class Generator {
         stats.decodeSeconds = Date().timeIntervalSince(t0)
         return stats
     }
+
+    /// Greedy generation in chains of steps (`runGreedy`): each chain feeds the previous
+    /// token and the ones it chooses itself; the ids come back together at its end. A chain
+    /// is twice as long as the last while that one took under `chainSeconds` (so on a slow
+    /// device every token still comes back on its own). A stop inside a chain keeps the
+    /// tokens fed up to the stop in the history, as the step-by-step loop does.
+    func generateGreedy(first: Int32, maxTokens: Int, stats: inout GenerationStats, onToken: (Int32) -> Bool) throws {
+        guard maxTokens > 0 else { return }
+        var t0 = Date()
+        stats.generatedTokens = 1
+        guard onToken(first), maxTokens > 1 else { stats.decodeSeconds = Date().timeIntervalSince(t0); return }
+        t0 = Date()
+        var id = first, steps = 1
+        defer { stats.decodeSeconds = Date().timeIntervalSince(t0) }
+        while true {
+            let n = min(steps, maxTokens - stats.generatedTokens, runner.maxGreedySteps)
+            let started = Date()
+            let out = try runner.runGreedy(first: id, past: history.count, steps: n)
+            let fed = [id] + out.dropLast()
+            for (k, o) in out.enumerated() {
+                stats.generatedTokens += 1
+                if !onToken(o) || stats.generatedTokens >= maxTokens {
+                    history += fed[...k]
+                    return
+                }
+            }
+            history += fed
+            id = out[n - 1]
+            if Date().timeIntervalSince(started) * 2 < chainSeconds { steps *= 2 }
+        }
+    }
+
+    /// The longest a chain of greedy steps should take (the pause between streamed pieces).
+    public var chainSeconds = 0.1
 
     /// Perplexity over consecutive non-overlapping windows of `window` tokens, each from an
     /// empty cache, scoring every token after the first of a window. Returns (ppl, scored).

@@ -13,8 +13,27 @@ public protocol ModelRunner: AnyObject {
     /// (every row's with `stage == .score`, row-major; empty unless `logits`) and the argmax
     /// of the last row.
     func run(_ stage: GraphStage, tokens: [Int32], past: Int, logits: Bool) throws -> (logits: [Float], next: Int32)
+    /// Greedy decode: feeds `first` at position `past`, then each step's argmax at the next
+    /// position, `steps` times; returns the argmax of every step.
+    func runGreedy(first: Int32, past: Int, steps: Int) throws -> [Int32]
+    /// The most steps one `runGreedy` call takes.
+    var maxGreedySteps: Int { get }
     /// Empties the KV cache.
     func reset() throws
+}
+
+extension ModelRunner {
+    /// One `run` per step.
+    public func runGreedy(first: Int32, past: Int, steps: Int) throws -> [Int32] {
+        var id = first, ids: [Int32] = []
+        for i in 0..<steps {
+            id = try run(.decode, tokens: [id], past: past + i, logits: false).next
+            ids.append(id)
+        }
+        return ids
+    }
+
+    public var maxGreedySteps: Int { 1 }
 }
 
 /// Vulkan executors for prefill, decode and scoring, sharing one upload of the weights and
@@ -66,6 +85,13 @@ public final class VulkanRunner: ModelRunner {
                             fetch: logits ? ["logits", "next_token"] : ["next_token"])
         return (out["logits"]?.floats() ?? [], out["next_token"]!.ints().last!)
     }
+
+    /// The steps run on the GPU one after another in one submission (ExecutorChain.swift).
+    public func runGreedy(first: Int32, past: Int, steps: Int) throws -> [Int32] {
+        try executor(.decode).runChain(first: first, past: past, steps: steps)
+    }
+
+    public var maxGreedySteps: Int { VulkanExecutor.maxChainSteps }
 
     public func reset() throws { try executors.values.first?.resetState() }
 

@@ -1,0 +1,127 @@
+import CVulkan
+import Foundation
+import SluiceGraph
+
+/// Greedy decode steps chained on the GPU: one submission runs several steps of a one-row
+/// plan, a small kernel between two steps feeding the token one step chose to the next as
+/// its input and advancing the position, so no host round trip separates them (on a big
+/// GPU that round trip costs about a tenth of a small model's step).
+extension VulkanExecutor {
+    /// The most steps one chain runs.
+    public static let maxChainSteps = 32
+
+    /// Runs `steps` decode steps in one submission. Step i feeds `input` (one i32) with
+    /// `first` for i = 0 and with step i − 1's `output` (one i32) after, at position
+    /// past + i; returns every step's `output`. The results and the cache are those of
+    /// `steps` calls of `run`. With profiling on, the steps run one call of `run` each.
+    public func runChain(first: Int32, past: Int, steps: Int, input: String = "tokens", output: String = "next_token") throws -> [Int32] {
+        guard (1...Self.maxChainSteps).contains(steps) else {
+            throw BackendError.run("a chain runs 1 to \(Self.maxChainSteps) steps, not \(steps)")
+        }
+        guard maxBindings["T"] == 1 else {
+            throw BackendError.run("chained steps need a plan of one row per run (T = 1), this one is planned for T = \(maxBindings["T"].map(String.init) ?? "nothing")")
+        }
+        let inputs = graph.params.filter { $0.kind == .input }
+        guard inputs.count == 1, inputs[0].name == input, inputs[0].type.dtype == .i32, one(inputs[0].type) else {
+            throw BackendError.run("chained steps need one input %\(input) of one i32; the graph's inputs are \(inputs.map { "%\($0.name) \($0.type)" })")
+        }
+        guard let out = outputValues[output], out.type.dtype == .i32, one(out.type) else {
+            throw BackendError.run("chained steps need an output %\(output) of one i32")
+        }
+        if profiler != nil {
+            var id = first, ids: [Int32] = []
+            for i in 0..<steps {
+                id = try run(inputs: [input: HostTensor(i32: [id], shape: [1])], bindings: ["P": past + i], fetch: [output])[output]!.ints()[0]
+                ids.append(id)
+            }
+            return ids
+        }
+        if let cap = cacheRows, past + steps > cap {
+            throw BackendError.run("context full: \(past) cached + \(steps) chained rows exceed the cache's \(cap) rows")
+        }
+        for node in graph.nodes where node.op == "embedding" && node.inputs[1] == input {
+            if let rows = tableRows[node.inputs[0]], first < 0 || Int(first) >= rows {
+                throw BackendError.run("token id \(first) is outside the \(rows)-row table %\(node.inputs[0])")
+            }
+        }
+        let cb = try chainCommandBuffer(steps, input: input, output: output)
+        try submitChain(cb, first: first, past: past, input: input)
+        if try persistentFailed() {
+            warnFallback()
+            try submitChain(try chainCommandBuffer(steps, input: input, output: output), first: first, past: past, input: input)
+        }
+        let bytes = try chainIDs!.download(offset: 0, count: 4 * steps)
+        return bytes.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
+    }
+
+    private func one(_ t: TensorType) -> Bool {
+        t.resolve(maxBindings).flatMap { Shape.product($0) } == 1
+    }
+
+    private func submitChain(_ cb: VkCommandBuffer, first: Int32, past: Int, input: String) throws {
+        let step: [UInt32] = [1, UInt32(past), UInt32(maxBindings["C"] ?? 0), 0]
+        try step.withUnsafeBytes { try stepBuffer.upload($0) }
+        try [first].withUnsafeBytes { try buffers[.param(input)]!.upload($0) }
+        try device.submit(cb, fence: fence)
+        try fence.wait(spin: true)
+    }
+
+    /// The command buffer of an `n`-step chain, recorded on first use.
+    private func chainCommandBuffer(_ n: Int, input: String, output: String) throws -> VkCommandBuffer {
+        if let cb = chains[n] { return cb }
+        if chainIDs == nil {
+            chainIDs = try GPUBuffer(device: device, size: 4 * Self.maxChainSteps, use: .readback, label: "chained steps' ids")
+        }
+        if chainAdvance == nil {
+            let pipeline = try library.pipeline("advance", bindings: 4, pushBytes: 4)
+            let chosen = plan.locations[output]!, tokens = buffers[.param(input)]!
+            let set = try descriptorSet(pipeline, [
+                VkDescriptorBufferInfo(buffer: stepBuffer.handle, offset: 0, range: 16),
+                VkDescriptorBufferInfo(buffer: buffers[chosen.root]!.handle, offset: VkDeviceSize(chosen.offset), range: 4),
+                VkDescriptorBufferInfo(buffer: tokens.handle, offset: 0, range: 4),
+                VkDescriptorBufferInfo(buffer: chainIDs!.handle, offset: 0, range: VkDeviceSize(chainIDs!.size)),
+            ])
+            chainAdvance = StepDispatch(pipeline: pipeline, set: set, push: [0], grid: (1, 1), barrier: true)
+        }
+        let cb = try device.allocateCommandBuffer()
+        var begin = VkCommandBufferBeginInfo()
+        begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO
+        try check(vkBeginCommandBuffer(cb, &begin), "vkBeginCommandBuffer")
+        let compute = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, transfer = VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue
+        for i in 0..<n {
+            if i > 0 {
+                // The previous step is done with the arrival counters before they are cleared.
+                memoryBarrier(cb, src: compute, dst: transfer | compute, srcAccess: VK_ACCESS_SHADER_WRITE_BIT.rawValue,
+                              dstAccess: VK_ACCESS_TRANSFER_WRITE_BIT.rawValue | VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue)
+            }
+            recordStep(cb, counterOnly: i > 0)
+            computeBarrier(cb)
+            var advance = chainAdvance!
+            advance.push = [UInt32(i)]
+            dispatch(cb, advance)
+        }
+        memoryBarrier(cb, src: compute, dst: transfer | VK_PIPELINE_STAGE_HOST_BIT.rawValue, srcAccess: VK_ACCESS_SHADER_WRITE_BIT.rawValue,
+                      dstAccess: VK_ACCESS_TRANSFER_READ_BIT.rawValue | VK_ACCESS_HOST_READ_BIT.rawValue)
+        copyFailureFlags(cb)
+        memoryBarrier(cb, src: transfer, dst: VK_PIPELINE_STAGE_HOST_BIT.rawValue,
+                      srcAccess: VK_ACCESS_TRANSFER_WRITE_BIT.rawValue, dstAccess: VK_ACCESS_HOST_READ_BIT.rawValue)
+        try check(vkEndCommandBuffer(cb), "vkEndCommandBuffer")
+        chains[n] = cb
+        return cb
+    }
+
+    /// Frees the step's and the chains' command buffers (their descriptor sets go with the pool).
+    func freeCommandBuffers() {
+        var all = Array(chains.values)
+        if let c = commandBuffer { all.append(c) }
+        for c in all { var o: VkCommandBuffer? = c; vkFreeCommandBuffers(device.handle, device.commandPool, 1, &o) }
+        commandBuffer = nil
+        chains = [:]
+        chainAdvance = nil
+    }
+
+    /// Said once per executor when the persistent kernel falls back to ordinary dispatches.
+    func warnFallback() {
+        FileHandle.standardError.write(Data("sluice: the persistent decode kernel's workgroups were not all resident at once (\(persistent.groups) workgroups); using ordinary dispatches (SLUICE_PERSISTENT_GROUPS sets fewer)\n".utf8))
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import XCTest
+@testable import Sluice
+@testable import SluiceBackend
+@testable import SluiceFrontends
+import SluiceGraph
+
+/// Greedy decode steps chained on the GPU (ExecutorChain.swift) against the same steps run
+/// one submission each: the same ids and, bit for bit, the same KV cache (the same kernels
+/// run in the same order; only who feeds the next token differs).
+final class ChainedDecodeTests: XCTestCase {
+    let config = TransformerConfig(architecture: "llama", vocabSize: 320, hidden: 128, layers: 2, heads: 4, kvHeads: 2,
+                                   headDim: 32, ffn: 256, ropeBase: 10000, ropeMode: "interleaved", normEps: 1e-5,
+                                   contextLength: 96)
+
+    func runner(_ m: LoadedModel, _ device: VulkanDevice, persistent: Persistent.Settings?) throws -> VulkanRunner {
+        Persistent.override = persistent
+        defer { Persistent.override = nil }
+        return try VulkanRunner(device: device, model: m, contextLength: 96, maxChunk: 8)
+    }
+
+    func caches(_ r: VulkanRunner) throws -> [String: [Float]] {
+        let e = try r.executor(.decode)
+        var out: [String: [Float]] = [:]
+        for p in e.graph.params where p.kind == .state && p.name.hasPrefix("cache.") { out[p.name] = try e.state(p.name).floats() }
+        return out
+    }
+
+    func testChainMatchesStepByStep() throws {
+        let device = try VulkanDevice()
+        let m = try SyntheticSource.model(config: config, layerType: .q4_1, embeddingType: .q8_0)
+        let capable = device.info.subgroupArithmetic && device.info.bufferDeviceAddress
+        // The device's own choice, the persistent kernel in one workgroup, and a persistent
+        // kernel whose grid barrier gives up at once (the chain falls back and runs again).
+        var settings: [(String, Persistent.Settings?)] = [("default", nil)]
+        if capable {
+            settings += [("persistent", .init(enabled: true, groups: 1, spinLimit: 1 << 22)),
+                         ("fallback", .init(enabled: true, groups: 1, spinLimit: 0))]
+        }
+        for (label, s) in settings {
+            let steps = try runner(m, device, persistent: s), chained = try runner(m, device, persistent: s)
+            let prompt: [Int32] = [3, 141, 59, 26, 5]
+            let first = try steps.run(.prefill, tokens: prompt, past: 0, logits: false).next
+            XCTAssertEqual(try chained.run(.prefill, tokens: prompt, past: 0, logits: false).next, first)
+            var expected: [Int32] = [], id = first
+            for i in 0..<7 {
+                id = try steps.run(.decode, tokens: [id], past: prompt.count + i, logits: false).next
+                expected.append(id)
+            }
+            let a = try chained.runGreedy(first: first, past: prompt.count, steps: 3)
+            let b = try chained.runGreedy(first: a[2], past: prompt.count + 3, steps: 4)
+            XCTAssertEqual(a + b, expected, label)
+            let (want, got) = (try caches(steps), try caches(chained))
+            XCTAssertFalse(want.isEmpty)
+            for (name, w) in want {
+                let g = got[name] ?? []
+                let differ = (0..<min(g.count, w.count)).filter { g[$0] != w[$0] }
+                XCTAssertTrue(g.count == w.count && differ.isEmpty,
+                              "\(label): %\(name) differs at \(differ.count) of \(w.count) values, first at \(differ.first ?? -1)")
+            }
+            if label == "fallback" { XCTAssertFalse(try chained.executor(.decode).usesPersistentKernel) }
+        }
+    }
+
+    func testChainRejectsWhatItCannotRun() throws {
+        let device = try VulkanDevice()
+        let m = try SyntheticSource.model(config: config, layerType: .q8_0, embeddingType: .q8_0)
+        let r = try runner(m, device, persistent: nil)
+        let e = try r.executor(.decode)
+        for (steps, past, first, what) in [(0, 0, Int32(1), "1 to 32 steps"), (33, 0, 1, "1 to 32 steps"),
+                                           (8, 90, 1, "context full"), (2, 0, 320, "outside the 320-row table")] {
+            XCTAssertThrowsError(try e.runChain(first: first, past: past, steps: steps)) { err in
+                XCTAssertTrue("\(err)".contains(what), "\(err)")
+            }
+        }
+        XCTAssertThrowsError(try r.executor(.prefill).runChain(first: 1, past: 0, steps: 2)) { err in
+            XCTAssertTrue("\(err)".contains("T = 1"), "\(err)")
+        }
+    }
+
+    /// The generator's greedy path (chains that double in length) gives the tokens of the
+    /// step-by-step path (taken when the caller wants the logits); a stop inside a chain
+    /// leaves the history and cache where the step-by-step path would, so generation can
+    /// go on from there.
+    func testGeneratorChainsAndStops() throws {
+        let device = try VulkanDevice()
+        let m = try SyntheticSource.model(config: config, layerType: .q4_0, embeddingType: .q8_0)
+        let prompt: [Int32] = [17, 4, 250, 9]
+        let oneByOne = Generator(runner: try runner(m, device, persistent: nil))
+        var want: [Int32] = []
+        _ = try oneByOne.generate(prompt: prompt, maxTokens: 12, sampling: SamplingParameters(), onLogits: { _ in }) { want.append($0); return true }
+        XCTAssertEqual(want.count, 12)
+
+        let chained = Generator(runner: try runner(m, device, persistent: nil))
+        chained.chainSeconds = 1e9   // chains of 1, 2, 4, 8 steps whatever the device's speed
+        var got: [Int32] = []
+        let stats = try chained.generate(prompt: prompt, maxTokens: 12, sampling: SamplingParameters()) { got.append($0); return true }
+        XCTAssertEqual(got, want)
+        XCTAssertEqual(stats.generatedTokens, 12)
+        XCTAssertEqual(chained.history, prompt + want.dropLast())
+
+        // Stop at the 6th token, inside the chain of 4 (tokens 4–7): 5 tokens were fed.
+        try chained.reset()
+        got = []
+        _ = try chained.generate(prompt: prompt, maxTokens: 12, sampling: SamplingParameters()) { got.append($0); return got.count < 6 }
+        XCTAssertEqual(got, Array(want[..<6]))
+        XCTAssertEqual(chained.history, prompt + want[..<5])
+        var rest: [Int32] = []
+        _ = try chained.generate(prompt: [want[5]], maxTokens: 4, sampling: SamplingParameters()) { rest.append($0); return true }
+        XCTAssertEqual(rest, Array(want[6..<10]))
+    }
+}
