@@ -40,6 +40,9 @@ public struct DeviceInfo: Sendable {
     /// matrix kernels' texel variant for CPU drivers).
     public var maxTexelBufferElements: UInt64 = 0
     public var minTexelBufferOffsetAlignment: UInt64 = 1
+    /// A device-wide clock in kernels (VK_KHR_shader_clock's shaderDeviceClock): the
+    /// persistent kernel's per-stage timestamps under `--profile`.
+    public var shaderDeviceClock = false
 
     /// Whether `--kv-cache auto` means float16: on GPUs with 16-bit storage buffers (on CPU
     /// drivers the conversions cost more than the halved bytes save).
@@ -126,7 +129,22 @@ public struct DeviceInfo: Sendable {
             shaderFloat16: features.float16, bufferDeviceAddress: features.deviceAddress,
             multiprocessors: smCount, coopMatF16: coopMat, storage16: features.storage16,
             maxTexelBufferElements: UInt64(l.maxTexelBufferElements),
-            minTexelBufferOffsetAlignment: l.minTexelBufferOffsetAlignment)
+            minTexelBufferOffsetAlignment: l.minTexelBufferOffsetAlignment,
+            shaderDeviceClock: hasDeviceClock(pd))
+    }
+
+    /// Whether the device lists VK_KHR_shader_clock with shaderDeviceClock.
+    static func hasDeviceClock(_ pd: VkPhysicalDevice) -> Bool {
+        guard deviceExtensions(pd).contains("VK_KHR_shader_clock") else { return false }
+        var clock = VkPhysicalDeviceShaderClockFeaturesKHR()
+        clock.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR
+        var f2 = VkPhysicalDeviceFeatures2()
+        f2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2
+        withUnsafeMutablePointer(to: &clock) { cp in
+            f2.pNext = UnsafeMutableRawPointer(cp)
+            vkGetPhysicalDeviceFeatures2(pd, &f2)
+        }
+        return clock.shaderDeviceClock != 0
     }
 
     struct Features { var float16 = false, deviceAddress = false, memoryModel = false, coopMat = false, storage16 = false }

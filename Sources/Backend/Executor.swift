@@ -46,6 +46,8 @@ public final class VulkanExecutor {
     var chains: [Int: VkCommandBuffer] = [:]
     var chainIDs: GPUBuffer?
     var chainAdvance: StepDispatch?
+    /// The persistent kernel's timestamps under --profile (PersistentTrace.swift).
+    var tracer: PersistentTracer?
 
     /// - Parameters:
     ///   - bindings: the largest size of each symbol (`T` rows per run, `C` cache rows).
@@ -174,11 +176,17 @@ public final class VulkanExecutor {
         stageTables = []; syncBuffers = []; dispatches = []; stepDispatches = []
         for seg in segments where seg.variant != nil { try makeStageTable(calls[seg.range]) }
         syncFlags = syncBuffers.isEmpty ? nil : try GPUBuffer(device: device, size: 4 * syncBuffers.count, use: .readback, label: "persistent failure flags")
+        // Under --profile, the persistent kernel's trace variant where the device has a clock.
+        tracer = profile && device.info.shaderDeviceClock && syncBuffers.count > 0 ? PersistentTracer(groups: persistent.groups) : nil
         var persistentIndex = 0
         for seg in segments {
             let pc = calls[seg.range.lowerBound]
             if let w = seg.variant {
-                stepDispatches.append(try persistentDispatch(variant: w, table: persistentIndex, stages: seg.range.count, barrier: pc.barrier))
+                let trace = try tracer?.add(device: device, ops: calls[seg.range].map(\.op),
+                                            barrier: calls[seg.range].enumerated().map { $0.offset > 0 && $0.element.barrier },
+                                            staged: calls[seg.range].map { Persistent.stageKind($0.call.kernel)?.kind != 4 })
+                stepDispatches.append(try persistentDispatch(variant: w, table: persistentIndex, stages: seg.range.count, barrier: pc.barrier,
+                                                             trace: trace?.address ?? 0))
                 persistentIndex += 1
                 dispatches.append(("persistent", "persistent_\(w)", pc.barrier))
             } else {

@@ -53,6 +53,7 @@ extension VulkanExecutor {
             try fence.wait(spin: true)
         }
         profiler?.collect()
+        if usesPersistentKernel { try tracer?.collect() }
         var out: [String: HostTensor] = [:]
         for o in graph.outputs where fetch?.contains(o) ?? true {
             let v = outputValues[o]!

@@ -152,14 +152,15 @@ extension VulkanExecutor {
     }
 
     /// The dispatch of the persistent kernel over stage table `table`.
-    func persistentDispatch(variant: String, table: Int, stages: Int, barrier: Bool) throws -> StepDispatch {
-        let pipeline = try library.pipeline("persistent_\(variant)", bindings: 3, pushBytes: 12)
+    func persistentDispatch(variant: String, table: Int, stages: Int, barrier: Bool, trace: UInt64) throws -> StepDispatch {
+        let pipeline = try library.pipeline(trace != 0 ? "persistent_trace_\(variant)" : "persistent_\(variant)", bindings: 3, pushBytes: 24)
         let set = try descriptorSet(pipeline, [
             VkDescriptorBufferInfo(buffer: stepBuffer.handle, offset: 0, range: 16),
             VkDescriptorBufferInfo(buffer: stageTables[table].handle, offset: 0, range: VkDeviceSize(stageTables[table].size)),
             VkDescriptorBufferInfo(buffer: syncBuffers[table].handle, offset: 0, range: 16),
         ])
-        return StepDispatch(pipeline: pipeline, set: set, push: [UInt32(stages), persistent.spinLimit, UInt32(persistent.groups)],
+        let push = [UInt32(stages), persistent.spinLimit, UInt32(persistent.groups), 0, UInt32(truncatingIfNeeded: trace), UInt32(trace >> 32)]
+        return StepDispatch(pipeline: pipeline, set: set, push: push,
                             grid: (UInt32(persistent.groups), 1), barrier: barrier)
     }
 

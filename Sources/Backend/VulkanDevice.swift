@@ -68,24 +68,33 @@ public final class VulkanDevice: @unchecked Sendable {
             var cm = SluiceCoopMatFeatures()
             cm.sType = VkStructureType(rawValue: 1000506000)
             cm.cooperativeMatrix = VkBool32(VK_TRUE)
-            let extensions = info.coopMatF16 ? ["VK_KHR_cooperative_matrix"] : []
+            // The device clock: the persistent kernel's timestamps under --profile.
+            var clock = VkPhysicalDeviceShaderClockFeaturesKHR()
+            clock.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR
+            clock.shaderDeviceClock = VkBool32(VK_TRUE)
+            let extensions = (info.coopMatF16 ? ["VK_KHR_cooperative_matrix"] : []) + (info.shaderDeviceClock ? ["VK_KHR_shader_clock"] : [])
             return withUnsafePointer(to: &q) { qp in
                 withUnsafeMutablePointer(to: &cm) { cp in
                     if info.coopMatF16 { v12.pNext = UnsafeMutableRawPointer(cp) }
                     return withUnsafeMutablePointer(to: &v12) { vp in
                         v11.pNext = UnsafeMutableRawPointer(vp)
-                        return withUnsafePointer(to: &v11) { v1p in withCStrings(extensions) { names in
+                        return withUnsafeMutablePointer(to: &v11) { v1p in withUnsafeMutablePointer(to: &clock) { clp in withCStrings(extensions) { names in
                             var d = VkDeviceCreateInfo()
                             d.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO
                             // The 1.1/1.2 feature structs exist on Vulkan 1.2 devices (where
                             // these features are read).
-                            d.pNext = info.bufferDeviceAddress || info.coopMatF16 || info.storage16 ? UnsafeRawPointer(v1p) : nil
+                            let versioned = info.bufferDeviceAddress || info.coopMatF16 || info.storage16
+                            d.pNext = versioned ? UnsafeRawPointer(v1p) : nil
+                            if info.shaderDeviceClock {
+                                clp.pointee.pNext = versioned ? UnsafeMutableRawPointer(v1p) : nil
+                                d.pNext = UnsafeRawPointer(clp)
+                            }
                             d.queueCreateInfoCount = 1
                             d.pQueueCreateInfos = qp
                             d.enabledExtensionCount = UInt32(extensions.count)
                             d.ppEnabledExtensionNames = names
                             return vkCreateDevice(physical, &d, nil, &device)
-                        } }
+                        } } }
                     }
                 }
             }

@@ -108,7 +108,7 @@ public final class Generator {
             }
             history += fed
             id = out[n - 1]
-            if Date().timeIntervalSince(started) * 2 < chainSeconds { steps *= 2 }
+            if Date().timeIntervalSince(started) * 2 < chainSeconds { steps = min(2 * steps, runner.maxGreedySteps) }
         }
     }
 

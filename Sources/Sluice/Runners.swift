@@ -1,3 +1,4 @@
+import Foundation
 import SluiceBackend
 import SluiceFrontends
 import SluiceGraph
@@ -91,7 +92,11 @@ public final class VulkanRunner: ModelRunner {
         try executor(.decode).runChain(first: first, past: past, steps: steps)
     }
 
-    public var maxGreedySteps: Int { VulkanExecutor.maxChainSteps }
+    /// SLUICE_CHAIN_STEPS sets fewer (1: a submission per step).
+    public var maxGreedySteps: Int {
+        let env = ProcessInfo.processInfo.environment["SLUICE_CHAIN_STEPS"].flatMap(Int.init)
+        return min(max(env ?? VulkanExecutor.maxChainSteps, 1), VulkanExecutor.maxChainSteps)
+    }
 
     public func reset() throws { try executors.values.first?.resetState() }
 

@@ -101,6 +101,23 @@ extension VulkanRunner {
                 print("\n\(stage.rawValue) (\(e.dispatches.count) dispatches, \(e.barrierCount) barriers per run):")
                 printProfile(t)
             }
+            if let e = executors[stage], let t = e.persistentStageTable(), !t.isEmpty {
+                printStageProfile(t)
+            }
         }
     }
+}
+
+/// Inside the persistent kernel: per stretch between grid barriers (device clock).
+func printStageProfile(_ table: [PersistentStageProfile]) {
+    print("\npersistent kernel, per stretch between grid barriers (µs, device clock, \(table.first?.runs ?? 0) runs):")
+    print("per run   work  slowest   staged  barrier  stages")
+    func f(_ v: Double?) -> String { v.map { String(format: "%8.2f", $0) } ?? "       -" }
+    for row in table {
+        print(String(format: "%7d", row.perRun) + f(row.workMicros) + " " + f(row.slowestMicros) + " " + f(row.stagedMicros)
+              + " " + f(row.barrierMicros) + "  " + row.stages)
+    }
+    let work = table.reduce(0.0) { $0 + Double($1.perRun) * $1.slowestMicros }
+    let barrier = table.reduce(0.0) { $0 + Double($1.perRun) * ($1.barrierMicros ?? 0) }
+    print(String(format: "per run: %.1f µs to the slowest workgroup's arrivals, %.1f µs from last arrivals to the next starts", work, barrier))
 }

@@ -11,11 +11,41 @@ import SluiceGraph
 /// prologues, split attention's counters); the grid barrier across workgroups is exercised
 /// on GPUs by `sluice bench --json` (identical logit checksums with SLUICE_PERSISTENT=0|1).
 final class PersistentKernelTests: XCTestCase {
-    func runner(_ m: LoadedModel, _ device: VulkanDevice, persistent: Bool, spinLimit: UInt32 = 1 << 22, halfCache: Bool = false) throws -> VulkanRunner {
+    func runner(_ m: LoadedModel, _ device: VulkanDevice, persistent: Bool, spinLimit: UInt32 = 1 << 22, halfCache: Bool = false,
+                profile: Bool = false) throws -> VulkanRunner {
         Persistent.override = Persistent.Settings(enabled: persistent, groups: 1, spinLimit: spinLimit)
         defer { Persistent.override = nil }
         // The GPU pass pipeline, so the decode graph has the norm prologues and split attention.
-        return try VulkanRunner(device: device, model: m, contextLength: 96, maxChunk: 8, passes: halfCache ? PassManager.standard.withHalfCache() : .standard)
+        return try VulkanRunner(device: device, model: m, contextLength: 96, maxChunk: 8, profile: profile,
+                                passes: halfCache ? PassManager.standard.withHalfCache() : .standard)
+    }
+
+    /// Under --profile on a device with a device clock, the trace variant of the kernel
+    /// stamps every stage: the same results, and one row per kind of stretch between grid
+    /// barriers with as many stretches per run as the stage table has.
+    func testStageTimestampsUnderProfile() throws {
+        let device = try VulkanDevice()
+        try XCTSkipUnless(device.info.subgroupArithmetic && device.info.bufferDeviceAddress && device.info.shaderDeviceClock,
+                          "\(device.info.name): no subgroup arithmetic, buffer device addresses or device clock")
+        let config = TransformerConfig(architecture: "llama", vocabSize: 320, hidden: 128, layers: 2, heads: 4, kvHeads: 2,
+                                       headDim: 32, ffn: 256, ropeBase: 10000, ropeMode: "interleaved", normEps: 1e-5,
+                                       contextLength: 96)
+        let m = try SyntheticSource.model(config: config, layerType: .q4_1, embeddingType: .q8_0)
+        let traced = try runner(m, device, persistent: true, profile: true)
+        try compareGreedy(try runner(m, device, persistent: false), traced, prompt: [3, 141, 59], steps: 3, label: "traced")
+        let decode = try traced.executor(.decode)
+        let table = try XCTUnwrap(decode.persistentStageTable())
+        let barriers = decode.stageTablesBarriers
+        XCTAssertEqual(table.reduce(0) { $0 + $1.perRun }, barriers + 1, "\(table.map(\.stages))")
+        XCTAssertTrue(table.contains { $0.stages.contains("attention") }, "\(table.map(\.stages))")
+        for row in table {
+            XCTAssertEqual(row.runs, 2, row.stages)   // the decode steps after the first (a prefill)
+            XCTAssertGreaterThan(row.workMicros, 0, row.stages)
+            XCTAssertLessThan(row.workMicros, 1e6, row.stages)
+            XCTAssertGreaterThanOrEqual(row.slowestMicros, row.workMicros, row.stages)
+            if let b = row.barrierMicros { XCTAssertGreaterThanOrEqual(b, 0, row.stages) }
+            if let st = row.stagedMicros { XCTAssertLessThanOrEqual(st, row.slowestMicros, row.stages) }
+        }
     }
 
     /// Prefill of `prompt` (in chunks of at most 8 tokens, the runners' largest), then greedy

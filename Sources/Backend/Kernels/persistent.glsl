@@ -1,0 +1,336 @@
+// The body of the persistent kernel (persistent.comp, and persistent_trace.comp with TRACE).
+#extension GL_EXT_buffer_reference : require
+#extension GL_EXT_buffer_reference_uvec2 : require
+#extension GL_KHR_shader_subgroup_arithmetic : enable
+#extension GL_KHR_shader_subgroup_basic : enable
+#extension GL_KHR_memory_scope_semantics : require
+#define RED_SUBGROUP 1
+// Big workgroups: the grid barrier's cost grows with the number of workgroups, the
+// matrix stages' speed with the number of subgroups in flight.
+#define WG 256u
+layout(local_size_x = 256) in;
+#include "common.glsl"
+#include "reduce.glsl"
+#include "kvcache.glsl"
+
+// Activations, caches and partial results: written by some workgroups and read by others
+// after a grid barrier, so never served from a non-coherent cache.
+layout(buffer_reference, std430, buffer_reference_align = 4) coherent buffer Floats { float d[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) coherent buffer Uints { uint d[]; };
+layout(buffer_reference, std430, buffer_reference_align = 16) coherent buffer Quads { vec4 d[]; };
+// The K/V caches (element type KVT).
+layout(buffer_reference, std430, buffer_reference_align = 4) coherent buffer Cache { KVT d[]; };
+layout(buffer_reference, std430, buffer_reference_align = 8) coherent buffer Cache4 { KVT4 d[]; };
+// Weights and norm weights: read only.
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer Words { uint d[]; };
+layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer Consts { float d[]; };
+
+const uint K_MATMUL = 0u, K_SWIGLU = 1u, K_GEGLU = 2u, K_QKV = 3u, K_ATTENTION = 4u;
+// One stage: its kind, the norm prologue (0 none, 1 rms, 2 add + rms), whether a grid
+// barrier precedes it, the push constants of its own kernel, and its operands in canonical
+// slots (matrix kinds: x, x2, norm weight, weight, out0, out1, out2, sums; attention: q, k,
+// v, counters, y, partials).
+struct Stage { uint kind; uint norm; uint barrierBefore; uint pad; uint push[16]; uvec2 ptr[8]; };
+layout(std430, binding = 1) readonly buffer Stages { Stage stages[]; };
+layout(std430, binding = 2) coherent buffer Sync { uint arrived; uint failed; uint sink; uint pad; } sync;
+layout(push_constant) uniform Run { uint count; uint spinLimit; uint groups; uint pad; uvec2 trace; } run;
+
+#if defined(TRACE)
+#extension GL_EXT_shader_realtime_clock : require
+layout(buffer_reference, std430, buffer_reference_align = 8) buffer Stamps { uvec2 t[]; };
+// Stamp `slot` of stage si for this workgroup (device clock, nanoseconds): 0 the stage
+// starts, 1 its input row is staged, 2 the workgroup arrived at the grid barrier before
+// stage si (stage `count`: the end of the run), 3 its prefetch is in flight.
+#define MARK(si, slot) if (gl_LocalInvocationID.x == 0u) Stamps(run.trace).t[((si) * run.groups + gl_WorkGroupID.x) * 4u + (slot)] = clockRealtime2x32EXT();
+#else
+#define MARK(si, slot)
+#endif
+
+Words wref;
+Floats X, X2, SUMS;
+Consts NW;
+uint normMode;
+shared float invs[1];
+// The stage's input row, normalized, staged once per workgroup (when it fits).
+const uint XMAX = 4096u;
+shared float xsh[XMAX];
+bool xStaged;
+
+#define WBUF wref.d
+#include "weights.glsl"
+// x, or x + x2 with the add prologue.
+float xraw(uint idx) {
+    float v = X.d[idx];
+    if (normMode == 2u) v += X2.d[idx];
+    return v;
+}
+float xv(uint idx, uint k) {
+    if (normMode == 0u) return X.d[idx];
+    return xraw(idx) * invs[0] * NW.d[k];
+}
+#define XV(idx, j, k) (xStaged ? xsh[k] : xv(idx, k))
+#include "matvec.glsl"
+#include "gelu.glsl"
+
+// Shared by the QKV_STORE macro of qkvpairs.glsl, as in qkv_rope.comp.
+struct RopeParams { float base; uint dims; uint capacity; };
+RopeParams pc;
+Floats qs_;
+Cache kc_, vc_;
+#define qs qs_.d
+#define kc kc_.d
+#define vc vc_.d
+#include "qkvpairs.glsl"
+
+// The norm prologue of row r when the row is not staged (every invocation calls it; it
+// synchronizes): 1/rms of x (or x + x2, whose sum workgroup 0 writes out).
+void rowNorm(uint r, uint K, float eps) {
+    uint t = gl_LocalInvocationID.x;
+    float s = 0.0;
+    for (uint k = t; k < K; k += WG) {
+        float v = xraw(r * K + k);
+        if (normMode == 2u && gl_WorkGroupID.x == 0u) SUMS.d[r * K + k] = v;
+        s += v * v;
+    }
+    float tot = wgSum(s);
+    if (t == 0u) invs[0] = inversesqrt(tot / float(K) + eps);
+    barrier();
+}
+
+// Row r as the matrix product sees it (normalized when the stage has a prologue), staged
+// in shared memory when it fits: one pass over memory (the raw row goes to shared memory
+// while its squares are summed, then is scaled in place), where reading it for the sum and
+// again for the staging cost each stage a second round trip; every invocation calls it.
+void stageRow(uint r, uint K, float eps) {
+    uint t = gl_LocalInvocationID.x;
+    xStaged = K <= XMAX;
+    if (!xStaged) {
+        if (normMode != 0u) rowNorm(r, K, eps);
+        return;
+    }
+    float s = 0.0;
+    for (uint k = t; k < K; k += WG) {
+        float v = xraw(r * K + k);
+        if (normMode == 2u && gl_WorkGroupID.x == 0u) SUMS.d[r * K + k] = v;
+        xsh[k] = v;
+        s += v * v;
+    }
+    if (normMode != 0u) {
+        float inv = inversesqrt(wgSum(s) / float(K) + eps);
+        for (uint k = t; k < K; k += WG) xsh[k] *= inv * NW.d[k];
+    }
+    barrier();
+}
+
+// Two columns' dot products with row r, lanes splitting K in 8-value pieces. With the row
+// staged, pieces are taken eight per lane at a time, unrolled, so a subgroup's weight loads
+// are all in flight together instead of one piece's after another's.
+vec2 dot2(uint n0, uint n1, uint r, uint K) {
+    uint lane = gl_SubgroupInvocationID, lanes = gl_SubgroupSize;
+    vec2 acc = vec2(0.0);
+    if (xStaged && (K & 31u) == 0u) {
+        uint pieces = K / 8u;
+        for (uint base = 0u; base < pieces; base += 8u * lanes) {
+            [[unroll]] for (uint i = 0u; i < 8u; i++) {
+                uint c = base + lane + i * lanes;
+                if (c < pieces) {
+                    uint kb = (c >> 2) * 32u, s = c & 3u;
+                    float w0[8], w1[8];
+                    dequant8(n0 * K + kb, s, w0);
+                    dequant8(n1 * K + kb, s, w1);
+                    [[unroll]] for (uint j = 0u; j < 8u; j++) {
+                        float xj = xsh[kb + 8u * s + j];
+                        acc.x += w0[j] * xj;
+                        acc.y += w1[j] * xj;
+                    }
+                }
+            }
+        }
+    } else {
+        float a[R], b[R];
+        a[0] = 0.0; b[0] = 0.0;
+        rowDots(n0, r, 1u, K, lane, lanes, a);
+        rowDots(n1, r, 1u, K, lane, lanes, b);
+        acc = vec2(a[0], b[0]);
+    }
+    return vec2(subgroupAdd(acc.x), subgroupAdd(acc.y));
+}
+
+// The first column of matrix stage si this subgroup computes (as matrixStage walks them),
+// and the stage's column count.
+uint stageColumns(uint si, uint kind, out uint N) {
+    uint D = stages[si].push[5];
+    if (kind == K_QKV) N = (stages[si].push[3] * D + 2u * stages[si].push[4] * D) / 2u;
+    else N = stages[si].push[3];
+    return gl_WorkGroupID.x * gl_NumSubgroups + gl_SubgroupID;
+}
+
+void matrixStage(uint kind, uint si) {
+    uint rows = affine(uvec2(stages[si].push[0], stages[si].push[1])), K = stages[si].push[2];
+    uint N, first = stageColumns(si, kind, N), stride = run.groups * gl_NumSubgroups;
+    Floats Y = Floats(stages[si].ptr[4]);
+    float eps;
+    uint Nstride = 0u, nOff = 0u, erf = 0u;
+    uint D = stages[si].push[5], qd = stages[si].push[3] * D, kvd = stages[si].push[4] * D, mode = stages[si].push[7];
+    if (kind == K_MATMUL) {
+        eps = uintBitsToFloat(stages[si].push[4]); Nstride = stages[si].push[5]; nOff = stages[si].push[6];
+    } else if (kind == K_QKV) {
+        eps = uintBitsToFloat(stages[si].push[10]);
+        pc.dims = stages[si].push[6]; pc.base = uintBitsToFloat(stages[si].push[8]); pc.capacity = stages[si].push[9];
+        qs_ = Y; kc_ = Cache(stages[si].ptr[5]); vc_ = Cache(stages[si].ptr[6]);
+    } else {
+        eps = uintBitsToFloat(stages[si].push[4]); erf = stages[si].push[5];
+    }
+    for (uint r = 0u; r < rows; r++) {
+        stageRow(r, K, eps);
+        if (r == 0u) { MARK(si, 1u) }
+        // Plain products take two columns (n and n + stride) per pass.
+        uint step = kind == K_MATMUL ? 2u * stride : stride;
+        for (uint n = first; n < N; n += step) {
+            if (kind == K_MATMUL) {
+                uint n1 = min(n + stride, N - 1u);
+                vec2 a = dot2(n, n1, r, K);
+                if (subgroupElect()) {
+                    Y.d[r * Nstride + nOff + n] = a.x;
+                    if (n + stride < N) Y.d[r * Nstride + nOff + n1] = a.y;
+                }
+            } else if (kind == K_QKV) {
+                uint ca, cb, fi; bool rotate;
+                qkvPair(n, qd, kvd, D, pc.dims, mode, ca, cb, fi, rotate);
+                vec2 ab = dot2(ca, cb, r, K);
+                if (subgroupElect()) QKV_STORE(r, ab.x, ab.y)
+            } else {
+                vec2 gu = dot2(n, N + n, r, K);
+                float g = gu.x, u = gu.y;
+                float act = kind == K_SWIGLU ? g / (1.0 + exp(-g)) : (erf != 0u ? geluErf(g) : geluTanh(g));
+                if (subgroupElect()) Y.d[r * N + n] = act * u;
+            }
+        }
+        // The next row's prologue reuses invs.
+        barrier();
+    }
+}
+
+const uint MAXD = 256u;
+const uint CH = 1024u;
+shared float qsh[MAXD];
+shared float sc[CH];
+shared uint isLast;
+Cache kc_a, vc_a;
+Cache4 kc4_a;
+#define KC(i) float(kc_a.d[i])
+#define KC4(i) vec4(kc4_a.d[i])
+#define VC(i) float(vc_a.d[i])
+#include "attend.glsl"
+
+Floats q_a, y_a, part_a;
+Uints counters_a;
+#define QIN(i) q_a.d[i]
+#define YOUT(i) y_a.d[i]
+#define PART(i) part_a.d[i]
+#define COUNTER(i) counters_a.d[i]
+#include "split_slice.glsl"
+
+// attention_split.comp's work, (row, head, slice) units spread over the workgroups.
+void attentionStage(uint si) {
+    uint rows = affine(uvec2(stages[si].push[0], stages[si].push[1]));
+    uint heads = stages[si].push[2], S = stages[si].push[7];
+    q_a = Floats(stages[si].ptr[0]);
+    kc_a = Cache(stages[si].ptr[1]); kc4_a = Cache4(stages[si].ptr[1]); vc_a = Cache(stages[si].ptr[2]);
+    counters_a = Uints(stages[si].ptr[3]); y_a = Floats(stages[si].ptr[4]); part_a = Floats(stages[si].ptr[5]);
+    for (uint u = gl_WorkGroupID.x; u < rows * heads * S; u += run.groups) {
+        splitSlice(u / (heads * S), u % (heads * S), heads, stages[si].push[3], stages[si].push[4], stages[si].push[5],
+                   uintBitsToFloat(stages[si].push[6]), S);
+    }
+}
+
+shared uint gaveUp;
+
+// Touches the weights this subgroup will read in matrix stage si, so that they are on
+// their way into the caches while the workgroup waits at the grid barrier before it.
+void prefetch(uint si) {
+    if (si >= run.count || stages[si].kind > K_QKV) return;
+    uint kind = stages[si].kind, K = stages[si].push[2], N;
+    if ((K & 31u) != 0u) return;
+    uint n = stageColumns(si, kind, N), stride = run.groups * gl_NumSubgroups;
+    wref = Words(stages[si].ptr[3]);
+    uint lane = gl_SubgroupInvocationID, lanes = gl_SubgroupSize;
+    float sum = 0.0;
+    for (; n < N; n += stride) {
+        uint c0 = n, c1 = n;
+        if (kind == K_SWIGLU || kind == K_GEGLU) c1 = N + n;
+        else if (kind == K_QKV) {
+            uint D = stages[si].push[5], fi; bool rotate;
+            qkvPair(n, stages[si].push[3] * D, stages[si].push[4] * D, D, stages[si].push[6], stages[si].push[7], c0, c1, fi, rotate);
+        }
+        for (uint c = lane; c < K / 8u; c += lanes) {
+            uint kb = (c >> 2) * 32u, q = c & 3u;
+            float w[8];
+            dequant8(c0 * K + kb, q, w);
+            sum += w[0];
+            if (c1 != c0) { dequant8(c1 * K + kb, q, w); sum += w[0]; }
+        }
+    }
+    // Never true for finite weights; keeps the loads.
+    if (sum == 1.0e38) sync.sink = 1u;
+}
+
+// Every workgroup arrives, then waits until all have arrived `epoch` times. Each
+// invocation's fence makes its writes visible on the device before the workgroup barrier;
+// the one arrival per workgroup is relaxed, and so is the polling (the data that follows
+// is read through coherent references). Between arriving and waiting, the workgroup
+// starts loading the next stage's weights.
+void gridBarrier(uint epoch, uint next) {
+    memoryBarrierBuffer();
+    barrier();
+    MARK(next, 2u)
+    if (gl_LocalInvocationID.x == 0u) atomicAdd(sync.arrived, 1u);
+    prefetch(next);
+    MARK(next, 3u)
+    if (gl_LocalInvocationID.x == 0u) {
+        uint target = epoch * run.groups;
+        uint spins = 0u;
+        gaveUp = 0u;
+        // A limit of 0 gives up at once (the executor's fallback is tested that way).
+        if (run.spinLimit == 0u) {
+            atomicExchange(sync.failed, 1u);
+            gaveUp = 1u;
+        }
+        while (gaveUp == 0u && atomicLoad(sync.arrived, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsRelaxed) < target) {
+            spins++;
+            if (spins > run.spinLimit || atomicLoad(sync.failed, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsRelaxed) != 0u) {
+                atomicExchange(sync.failed, 1u);
+                gaveUp = 1u;
+                break;
+            }
+        }
+        memoryBarrier(gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsAcquire);
+    }
+    barrier();
+}
+
+void main() {
+    uint epoch = 0u;
+    for (uint si = 0u; si < run.count; si++) {
+        if (si > 0u && stages[si].barrierBefore != 0u) {
+            epoch++;
+            gridBarrier(epoch, si);
+            if (gaveUp != 0u) return;
+        }
+        MARK(si, 0u)
+        uint kind = stages[si].kind;
+        if (kind == K_ATTENTION) {
+            attentionStage(si);
+        } else if (kind <= K_QKV) {
+            normMode = stages[si].norm;
+            X = Floats(stages[si].ptr[0]); X2 = Floats(stages[si].ptr[1]); NW = Consts(stages[si].ptr[2]);
+            wref = Words(stages[si].ptr[3]); SUMS = Floats(stages[si].ptr[7]);
+            matrixStage(kind, si);
+        }
+    }
+#if defined(TRACE)
+    memoryBarrierBuffer();
+    barrier();
+    MARK(run.count, 2u)
+#endif
+}

@@ -1,0 +1,110 @@
+import CVulkan
+import Foundation
+
+/// Where the persistent kernel's time goes, from the timestamps its trace variant
+/// (Kernels/persistent_trace.comp) writes under `--profile` on devices with a device clock:
+/// per stretch between two grid barriers, how long the workgroups work, how long the
+/// slowest one takes, and how long after the last arrival the workgroups start the next
+/// stretch (the grid barrier's own cost).
+public struct PersistentStageProfile: Sendable {
+    /// The operators of the stretch's stages, joined by " + ".
+    public var stages: String
+    /// Stretches of this kind per run, and runs measured.
+    public var perRun: Int
+    public var runs: Int
+    /// Means over runs and stretches, in microseconds: a workgroup from the stretch's start
+    /// to its arrival at the next barrier (mean over workgroups, and the slowest), to its
+    /// input row being staged (matrix stages), and from the last arrival to the mean start
+    /// of the next stretch.
+    public var workMicros: Double
+    public var slowestMicros: Double
+    public var stagedMicros: Double?
+    public var barrierMicros: Double?
+}
+
+final class PersistentTracer {
+    struct Totals { var count = 0, work = 0.0, slowest = 0.0, staged = 0.0, stagedCount = 0, barrier = 0.0, barrierCount = 0 }
+    /// One buffer per persistent dispatch: (stages + 1) × groups × 4 stamps of 8 bytes.
+    var buffers: [GPUBuffer] = []
+    /// Per dispatch: the stage operators, whether a grid barrier precedes each stage, and
+    /// whether it stages an input row (the matrix stages).
+    var tables: [(ops: [String], barrier: [Bool], staged: [Bool])] = []
+    var order: [String] = []
+    var totals: [String: Totals] = [:]
+    var runs = 0
+    let groups: Int
+
+    init(groups: Int) { self.groups = groups }
+
+    func add(device: VulkanDevice, ops: [String], barrier: [Bool], staged: [Bool]) throws -> GPUBuffer {
+        let b = try GPUBuffer(device: device, size: (ops.count + 1) * groups * 32, use: .deviceLocal, label: "persistent kernel timestamps")
+        buffers.append(b)
+        tables.append((ops, barrier, staged))
+        return b
+    }
+
+    /// Adds one run's timestamps.
+    func collect() throws {
+        runs += 1
+        for (b, table) in zip(buffers, tables) {
+            let bytes = try b.download(offset: 0, count: b.size)
+            let t: [UInt64] = bytes.withUnsafeBytes { Array($0.bindMemory(to: UInt64.self)) }
+            func stamp(_ si: Int, _ g: Int, _ slot: Int) -> Double { Double(t[(si * groups + g) * 4 + slot]) }
+            let n = table.ops.count
+            var start = 0
+            while start < n {
+                var end = start + 1
+                while end < n && !table.barrier[end] { end += 1 }
+                let label = table.ops[start..<end].joined(separator: " + ")
+                var x = totals[label] ?? { order.append(label); return Totals() }()
+                var work = 0.0, slowest = 0.0, staged = 0.0, lastArrival = 0.0, nextStart = 0.0
+                for g in 0..<groups {
+                    let w = stamp(end, g, 2) - stamp(start, g, 0)
+                    work += w
+                    slowest = max(slowest, w)
+                    staged += stamp(start, g, 1) - stamp(start, g, 0)
+                    lastArrival = max(lastArrival, stamp(end, g, 2))
+                    if end < n { nextStart += stamp(end, g, 0) }
+                }
+                x.count += 1
+                x.work += work / Double(groups)
+                x.slowest += slowest
+                if table.staged[start] {
+                    x.staged += staged / Double(groups)
+                    x.stagedCount += 1
+                }
+                if end < n {
+                    x.barrier += nextStart / Double(groups) - lastArrival
+                    x.barrierCount += 1
+                }
+                totals[label] = x
+                start = end
+            }
+        }
+    }
+
+    func table() -> [PersistentStageProfile] {
+        order.map { label in
+            let x = totals[label]!
+            return PersistentStageProfile(
+                stages: label, perRun: runs > 0 ? x.count / runs : 0, runs: runs,
+                workMicros: x.work / Double(x.count) / 1000, slowestMicros: x.slowest / Double(x.count) / 1000,
+                stagedMicros: x.stagedCount > 0 ? x.staged / Double(x.stagedCount) / 1000 : nil,
+                barrierMicros: x.barrierCount > 0 ? x.barrier / Double(x.barrierCount) / 1000 : nil)
+        }
+    }
+}
+
+extension VulkanExecutor {
+    /// Where the persistent kernel's time goes (nil unless profiling on a device with a
+    /// device clock and the step runs through the persistent kernel).
+    public func persistentStageTable() -> [PersistentStageProfile]? {
+        guard usesPersistentKernel, let t = tracer, t.runs > 0 else { return nil }
+        return t.table()
+    }
+}
+
+extension VulkanExecutor {
+    /// Grid barriers per run across the persistent dispatches (tests).
+    var stageTablesBarriers: Int { tracer?.tables.reduce(0) { $0 + $1.barrier.filter { $0 }.count } ?? 0 }
+}
