@@ -102,6 +102,16 @@ enum Persistent {
         return out
     }
 
+    /// Parts of the kernel to leave out, for A/B runs (SLUICE_PERSISTENT_OFF, a comma-separated
+    /// list): "early" (weight loads before the input row is staged), "quads" (split
+    /// attention's attendQuads) in the stage flags, "lastskip" (the last workgroup at a grid
+    /// barrier skips its prefetch) in the run flags.
+    static var offList: Set<Substring> {
+        Set((ProcessInfo.processInfo.environment["SLUICE_PERSISTENT_OFF"] ?? "").split(separator: ","))
+    }
+    static var stageFlags: UInt32 { (offList.contains("early") ? 1 : 0) | (offList.contains("quads") ? 2 : 0) }
+    static var runFlags: UInt32 { offList.contains("lastskip") ? 1 : 0 }
+
     /// The stage words of one call: kind, norm, barrier flag, push constants, operand
     /// addresses in canonical slots.
     static func stage(_ pc: VulkanExecutor.PlannedCall, first: Bool, address: (String) -> UInt64) throws -> [UInt32] {
@@ -129,6 +139,7 @@ enum Persistent {
         }
         var words: [UInt32] = [k.kind, k.norm, pc.barrier && !first ? 1 : 0, 0]
         words += c.push + [UInt32](repeating: 0, count: 16 - c.push.count)
+        words[3] = stageFlags
         for a in slots { words += [UInt32(truncatingIfNeeded: a), UInt32(truncatingIfNeeded: a >> 32)] }
         assert(words.count == stageWords)
         return words
@@ -159,7 +170,8 @@ extension VulkanExecutor {
             VkDescriptorBufferInfo(buffer: stageTables[table].handle, offset: 0, range: VkDeviceSize(stageTables[table].size)),
             VkDescriptorBufferInfo(buffer: syncBuffers[table].handle, offset: 0, range: 16),
         ])
-        let push = [UInt32(stages), persistent.spinLimit, UInt32(persistent.groups), 0, UInt32(truncatingIfNeeded: trace), UInt32(trace >> 32)]
+        let push = [UInt32(stages), persistent.spinLimit, UInt32(persistent.groups), Persistent.runFlags,
+                    UInt32(truncatingIfNeeded: trace), UInt32(trace >> 32)]
         return StepDispatch(pipeline: pipeline, set: set, push: push,
                             grid: (UInt32(persistent.groups), 1), barrier: barrier)
     }

@@ -104,6 +104,25 @@ final class PersistentKernelTests: XCTestCase {
         }
     }
 
+    /// A model small enough that every subgroup of the one workgroup lavapipe runs has one pass
+    /// of columns: the matrix stages load their weights before staging the input row (raw8 /
+    /// decode8 of weights.glsl), for the block formats with odd alignments (18- and 34-byte
+    /// blocks) and bfloat16.
+    func testEarlyWeightLoads() throws {
+        let device = try VulkanDevice()
+        try XCTSkipUnless(device.info.subgroupArithmetic && device.info.bufferDeviceAddress,
+                          "\(device.info.name): no subgroup arithmetic or buffer device addresses")
+        try XCTSkipUnless(device.info.subgroupSize <= 8, "\(device.info.name): subgroups of \(device.info.subgroupSize) leave too few per workgroup for one pass")
+        for layer in [DType.q4_0, .q8_0, .bf16] {
+            let config = TransformerConfig(architecture: "llama", vocabSize: 320, hidden: 32, layers: 2, heads: 2, kvHeads: 1,
+                                           headDim: 16, ffn: 32, ropeBase: 10000, ropeMode: "half", normEps: 1e-5,
+                                           contextLength: 96)
+            let m = try SyntheticSource.model(config: config, layerType: layer, embeddingType: .q8_0)
+            try compareGreedy(try runner(m, device, persistent: false), try runner(m, device, persistent: true),
+                              prompt: [3, 141, 59, 26, 5], steps: 5, label: "\(layer)")
+        }
+    }
+
     /// A grid barrier that gives up (here: at once, spin limit 0) makes the executor record
     /// the plain dispatches and run the step again: the results are still right, and later
     /// steps no longer use the persistent kernel.

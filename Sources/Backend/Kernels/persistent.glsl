@@ -33,7 +33,7 @@ const uint K_MATMUL = 0u, K_SWIGLU = 1u, K_GEGLU = 2u, K_QKV = 3u, K_ATTENTION =
 struct Stage { uint kind; uint norm; uint barrierBefore; uint pad; uint push[16]; uvec2 ptr[8]; };
 layout(std430, binding = 1) readonly buffer Stages { Stage stages[]; };
 layout(std430, binding = 2) coherent buffer Sync { uint arrived; uint failed; uint sink; uint pad; } sync;
-layout(push_constant) uniform Run { uint count; uint spinLimit; uint groups; uint pad; uvec2 trace; } run;
+layout(push_constant) uniform Run { uint count; uint spinLimit; uint groups; uint flags; uvec2 trace; } run;
 
 #if defined(TRACE)
 #extension GL_EXT_shader_realtime_clock : require
@@ -98,9 +98,11 @@ void rowNorm(uint r, uint K, float eps) {
 }
 
 // Row r as the matrix product sees it (normalized when the stage has a prologue), staged
-// in shared memory when it fits: one pass over memory (the raw row goes to shared memory
-// while its squares are summed, then is scaled in place), where reading it for the sum and
-// again for the staging cost each stage a second round trip; every invocation calls it.
+// in shared memory when it fits, in one pass over memory: each invocation issues the loads
+// of eight of its values (and their norm weights) before using any, so a row of up to
+// 8·WG values costs one wait on memory, not one per WG values; the raw row times the norm
+// weight goes to shared memory while the squares are summed, then is scaled in place.
+// Every invocation calls it.
 void stageRow(uint r, uint K, float eps) {
     uint t = gl_LocalInvocationID.x;
     xStaged = K <= XMAX;
@@ -109,15 +111,25 @@ void stageRow(uint r, uint K, float eps) {
         return;
     }
     float s = 0.0;
-    for (uint k = t; k < K; k += WG) {
-        float v = xraw(r * K + k);
-        if (normMode == 2u && gl_WorkGroupID.x == 0u) SUMS.d[r * K + k] = v;
-        xsh[k] = v;
-        s += v * v;
+    for (uint k0 = t; k0 < K; k0 += 8u * WG) {
+        float v[8], nw[8];
+        [[unroll]] for (uint i = 0u; i < 8u; i++) {
+            uint k = k0 + i * WG;
+            v[i] = k < K ? xraw(r * K + min(k, K - 1u)) : 0.0;
+            nw[i] = k < K && normMode != 0u ? NW.d[min(k, K - 1u)] : 1.0;
+        }
+        [[unroll]] for (uint i = 0u; i < 8u; i++) {
+            uint k = k0 + i * WG;
+            if (k < K) {
+                if (normMode == 2u && gl_WorkGroupID.x == 0u) SUMS.d[r * K + k] = v[i];
+                xsh[k] = v[i] * nw[i];
+                s += v[i] * v[i];
+            }
+        }
     }
     if (normMode != 0u) {
         float inv = inversesqrt(wgSum(s) / float(K) + eps);
-        for (uint k = t; k < K; k += WG) xsh[k] *= inv * NW.d[k];
+        for (uint k = t; k < K; k += WG) xsh[k] *= inv;
     }
     barrier();
 }
@@ -165,6 +177,20 @@ uint stageColumns(uint si, uint kind, out uint N) {
     return gl_WorkGroupID.x * gl_NumSubgroups + gl_SubgroupID;
 }
 
+// The columns (ca, cb) that pass n of a matrix stage multiplies.
+void stageColumnsAt(uint kind, uint si, uint n, uint N, uint stride, out uint ca, out uint cb) {
+    if (kind == K_MATMUL) { ca = n; cb = min(n + stride, N - 1u); }
+    else if (kind == K_QKV) {
+        uint D = stages[si].push[5], fi; bool rotate;
+        qkvPair(n, stages[si].push[3] * D, stages[si].push[4] * D, D, stages[si].push[6], stages[si].push[7], ca, cb, fi, rotate);
+    } else { ca = n; cb = N + n; }
+}
+
+#if !defined(W_F32)
+// Pieces per lane whose weights a subgroup loads before its input row is staged.
+const uint PMAX = 6u;
+#endif
+
 void matrixStage(uint kind, uint si) {
     uint rows = affine(uvec2(stages[si].push[0], stages[si].push[1])), K = stages[si].push[2];
     uint N, first = stageColumns(si, kind, N), stride = run.groups * gl_NumSubgroups;
@@ -181,27 +207,70 @@ void matrixStage(uint kind, uint si) {
     } else {
         eps = uintBitsToFloat(stages[si].push[4]); erf = stages[si].push[5];
     }
+    // Plain products take two columns (n and n + stride) per pass.
+    uint step = kind == K_MATMUL ? 2u * stride : stride;
+    uint lane = gl_SubgroupInvocationID, lanes = gl_SubgroupSize, pieces = K / 8u;
+#if !defined(W_F32)
+    // One row, one pass of columns per subgroup, whole blocks, a staged row and few enough
+    // pieces per lane: the subgroup's weight loads go out before the input row is staged,
+    // so the stage waits on memory for both at once.
+    bool early = rows == 1u && first + step >= N && (K & 31u) == 0u && K <= XMAX
+        && pieces <= PMAX * lanes && (stages[si].pad & 1u) == 0u;
+    uvec4 ra[PMAX], rb[PMAX];
+    uint ea = 0u, eb = 0u;
+    if (early && first < N) {
+        stageColumnsAt(kind, si, first, N, stride, ea, eb);
+        [[unroll]] for (uint i = 0u; i < PMAX; i++) {
+            uint c = lane + i * lanes;
+            if (c < pieces) {
+                uint kb = (c >> 2) * 32u;
+                ra[i] = raw8(ea * K + kb, c & 3u);
+                rb[i] = raw8(eb * K + kb, c & 3u);
+            }
+        }
+    }
+#else
+    bool early = false;
+#endif
     for (uint r = 0u; r < rows; r++) {
         stageRow(r, K, eps);
         if (r == 0u) { MARK(si, 1u) }
-        // Plain products take two columns (n and n + stride) per pass.
-        uint step = kind == K_MATMUL ? 2u * stride : stride;
         for (uint n = first; n < N; n += step) {
+            vec2 ab;
+            uint ca, cb;
+            stageColumnsAt(kind, si, n, N, stride, ca, cb);
+#if !defined(W_F32)
+            if (early) {
+                vec2 acc = vec2(0.0);
+                [[unroll]] for (uint i = 0u; i < PMAX; i++) {
+                    uint c = lane + i * lanes;
+                    if (c < pieces) {
+                        uint kb = (c >> 2) * 32u, q = c & 3u;
+                        float w0[8], w1[8];
+                        decode8(ra[i], ea * K + kb, q, w0);
+                        decode8(rb[i], eb * K + kb, q, w1);
+                        [[unroll]] for (uint j = 0u; j < 8u; j++) {
+                            float xj = xsh[kb + 8u * q + j];
+                            acc.x += w0[j] * xj;
+                            acc.y += w1[j] * xj;
+                        }
+                    }
+                }
+                ab = vec2(subgroupAdd(acc.x), subgroupAdd(acc.y));
+            } else
+#endif
+            ab = dot2(ca, cb, r, K);
             if (kind == K_MATMUL) {
-                uint n1 = min(n + stride, N - 1u);
-                vec2 a = dot2(n, n1, r, K);
                 if (subgroupElect()) {
-                    Y.d[r * Nstride + nOff + n] = a.x;
-                    if (n + stride < N) Y.d[r * Nstride + nOff + n1] = a.y;
+                    Y.d[r * Nstride + nOff + n] = ab.x;
+                    if (n + stride < N) Y.d[r * Nstride + nOff + cb] = ab.y;
                 }
             } else if (kind == K_QKV) {
-                uint ca, cb, fi; bool rotate;
+                uint fi; bool rotate;
                 qkvPair(n, qd, kvd, D, pc.dims, mode, ca, cb, fi, rotate);
-                vec2 ab = dot2(ca, cb, r, K);
                 if (subgroupElect()) QKV_STORE(r, ab.x, ab.y)
             } else {
-                vec2 gu = dot2(n, N + n, r, K);
-                float g = gu.x, u = gu.y;
+                float g = ab.x, u = ab.y;
                 float act = kind == K_SWIGLU ? g / (1.0 + exp(-g)) : (erf != 0u ? geluErf(g) : geluTanh(g));
                 if (subgroupElect()) Y.d[r * N + n] = act * u;
             }
@@ -244,7 +313,7 @@ void attentionStage(uint si) {
     }
 }
 
-shared uint gaveUp;
+shared uint gaveUp, lastIn;
 
 // Touches the weights this subgroup will read in matrix stage si, so that they are on
 // their way into the caches while the workgroup waits at the grid barrier before it.
@@ -284,8 +353,11 @@ void gridBarrier(uint epoch, uint next) {
     memoryBarrierBuffer();
     barrier();
     MARK(next, 2u)
-    if (gl_LocalInvocationID.x == 0u) atomicAdd(sync.arrived, 1u);
-    prefetch(next);
+    // The last workgroup to arrive goes straight on: its prefetch would only delay its share
+    // of the next stage, which everyone then waits for.
+    if (gl_LocalInvocationID.x == 0u) lastIn = atomicAdd(sync.arrived, 1u) + 1u == epoch * run.groups ? 1u : 0u;
+    barrier();
+    if (lastIn == 0u || (run.flags & 1u) != 0u) prefetch(next);
     MARK(next, 3u)
     if (gl_LocalInvocationID.x == 0u) {
         uint target = epoch * run.groups;
@@ -296,7 +368,8 @@ void gridBarrier(uint epoch, uint next) {
             atomicExchange(sync.failed, 1u);
             gaveUp = 1u;
         }
-        while (gaveUp == 0u && atomicLoad(sync.arrived, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsRelaxed) < target) {
+        // The last to arrive knows it is: no poll.
+        while (lastIn == 0u && gaveUp == 0u && atomicLoad(sync.arrived, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsRelaxed) < target) {
             spins++;
             if (spins > run.spinLimit || atomicLoad(sync.failed, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsRelaxed) != 0u) {
                 atomicExchange(sync.failed, 1u);

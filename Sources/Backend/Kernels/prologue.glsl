@@ -48,12 +48,20 @@ void prologue(uint r0, uint nr, uint K, float eps) {
     // nr is the same for the whole workgroup, so the barriers in wgSum stay uniform.
     for (uint j = 0u; j < nr; j++) {
         float s = 0.0;
-        for (uint k = t; k < K; k += 64u) {
-            float v = XRAW((r0 + j) * K + k);
-            s += v * v;
+        // Eight loads in flight per invocation: a row of 576 values waits on memory twice,
+        // not nine times.
+        for (uint k0 = t; k0 < K; k0 += 8u * 64u) {
+            float v[8];
+            // (Indices clamped: lavapipe runs both sides of the select, and no texel fetch
+            // may leave x's view.)
+            [[unroll]] for (uint i = 0u; i < 8u; i++) { uint k = k0 + 64u * i; v[i] = k < K ? XRAW((r0 + j) * K + min(k, K - 1u)) : 0.0; }
+            [[unroll]] for (uint i = 0u; i < 8u; i++) {
+                uint k = k0 + 64u * i;
+                s += v[i] * v[i];
 #if defined(NORM_ADDRMS)
-            if (gl_WorkGroupID.x == 0u) sums[(r0 + j) * K + k] = v;
+                if (gl_WorkGroupID.x == 0u && k < K) sums[(r0 + j) * K + k] = v[i];
 #endif
+            }
         }
         float tot = wgSum(s);
         if (t == 0u) invs[j] = inversesqrt(tot / float(K) + eps);

@@ -151,3 +151,62 @@ void dequant8(uint i0, uint s, out float w[8]) {
     [[unroll]] for (uint i = 0u; i < 8u; i++) w[i] = loadW(i0 + 8u * s + i);
 #endif
 }
+
+#if !defined(W_F32)
+// dequant8 in two halves, for kernels that start a stage's weight loads before they wait
+// on something else (the persistent kernel stages its input row meanwhile): raw8 issues the
+// loads of values 8·s … 8·s+7 of the block at flat index i0 (at most four words: for the
+// block formats the header word and the words holding the quants, for float16/bfloat16
+// the values), decode8 turns them into floats. No word past the piece's block is read.
+uvec4 raw8(uint i0, uint s) {
+#if defined(W_Q4_1)
+    uint o = (i0 >> 5) * 20u, q = (o + 4u + (s & 1u) * 8u) >> 2;
+    return uvec4(WLOAD(o >> 2), WLOAD(q), WLOAD(q + 1u), 0u);
+#elif defined(W_Q4_0) || defined(W_Q8_0)
+#if defined(W_Q4_0)
+    uint o = (i0 >> 5) * 18u, b = o + 2u + (s & 1u) * 8u;
+#else
+    uint o = (i0 >> 5) * 34u, b = o + 2u + 8u * s;
+#endif
+    // b is even: two words when it is a multiple of 4, else three.
+    uint a = b >> 2;
+    return uvec4(WLOAD(o >> 2), WLOAD(a), WLOAD(a + 1u), (b & 2u) != 0u ? WLOAD(a + 2u) : 0u);
+#else
+    uint a = (i0 + 8u * s) >> 1;
+    return uvec4(WLOAD(a), WLOAD(a + 1u), WLOAD(a + 2u), WLOAD(a + 3u));
+#endif
+}
+
+void decode8(uvec4 r, uint i0, uint s, out float w[8]) {
+#if defined(W_Q4_0) || defined(W_Q4_1)
+#if defined(W_Q4_1)
+    vec2 dm = unpackHalf2x16(r.x);
+    float d = dm.x, m = dm.y;
+    uint lo = r.y, hi = r.z;
+#else
+    uint o = (i0 >> 5) * 18u, b = o + 2u + (s & 1u) * 8u;
+    float d = unpackHalf2x16((o & 2u) != 0u ? r.x >> 16 : r.x).x, m = -8.0 * d;
+    bool odd = (b & 2u) != 0u;
+    uint lo = odd ? (r.y >> 16) | (r.z << 16) : r.y, hi = odd ? (r.z >> 16) | (r.w << 16) : r.z;
+#endif
+    uint shift = s >= 2u ? 4u : 0u;
+    [[unroll]] for (uint i = 0u; i < 4u; i++) {
+        w[i] = float((lo >> (8u * i + shift)) & 15u) * d + m;
+        w[i + 4u] = float((hi >> (8u * i + shift)) & 15u) * d + m;
+    }
+#elif defined(W_Q8_0)
+    uint o = (i0 >> 5) * 34u, b = o + 2u + 8u * s;
+    float d = unpackHalf2x16((o & 2u) != 0u ? r.x >> 16 : r.x).x;
+    bool odd = (b & 2u) != 0u;
+    uint lo = odd ? (r.y >> 16) | (r.z << 16) : r.y, hi = odd ? (r.z >> 16) | (r.w << 16) : r.z;
+    [[unroll]] for (uint i = 0u; i < 4u; i++) {
+        w[i] = float(int(lo << (24u - 8u * i)) >> 24) * d;
+        w[i + 4u] = float(int(hi << (24u - 8u * i)) >> 24) * d;
+    }
+#elif defined(W_F16)
+    [[unroll]] for (uint j = 0u; j < 4u; j++) { vec2 h = unpackHalf2x16(r[j]); w[2u * j] = h.x; w[2u * j + 1u] = h.y; }
+#elif defined(W_BF16)
+    [[unroll]] for (uint j = 0u; j < 4u; j++) { w[2u * j] = uintBitsToFloat(r[j] << 16); w[2u * j + 1u] = uintBitsToFloat(r[j] & 0xFFFF0000u); }
+#endif
+}
+#endif
