@@ -103,13 +103,13 @@ enum Persistent {
     }
 
     /// Parts of the kernel to leave out, for A/B runs (SLUICE_PERSISTENT_OFF, a comma-separated
-    /// list): "early" (weight loads before the input row is staged), "quads" (split
-    /// attention's attendQuads) in the stage flags, "lastskip" (the last workgroup at a grid
-    /// barrier skips its prefetch) in the run flags.
+    /// list): "early" (weight loads before the input row is staged) in the stage flags,
+    /// "lastskip" (the last workgroup at a grid barrier skips its prefetch; it never polls) in
+    /// the run flags.
     static var offList: Set<Substring> {
         Set((ProcessInfo.processInfo.environment["SLUICE_PERSISTENT_OFF"] ?? "").split(separator: ","))
     }
-    static var stageFlags: UInt32 { (offList.contains("early") ? 1 : 0) | (offList.contains("quads") ? 2 : 0) }
+    static var stageFlags: UInt32 { offList.contains("early") ? 1 : 0 }
     static var runFlags: UInt32 { offList.contains("lastskip") ? 1 : 0 }
 
     /// The stage words of one call: kind, norm, barrier flag, push constants, operand
