@@ -41,15 +41,16 @@ echo "test: swift test"
 if [[ $# -eq 0 ]]; then
     # The kernels with the other shapes first: shared-memory reductions instead of subgroup
     # operations, the storage-buffer matrix kernels (CPU drivers get the texel ones), and
-    # the subgroup and tiled matrix kernels that GPUs use.
+    # the subgroup and tiled matrix kernels that GPUs use. (Only the kernel test classes of
+    # BackendTests: the end-to-end persistent-kernel tests run once, in the whole suite.)
     echo "test: kernels with SLUICE_SUBGROUPS=0"
-    SLUICE_SUBGROUPS=0 swift test --skip-build --disable-swift-testing --filter 'KernelTests|FusedKernelTests'
+    SLUICE_SUBGROUPS=0 swift test --skip-build --disable-swift-testing --filter 'BackendTests\.[A-Za-z]*KernelTests'
     echo "test: kernels with SLUICE_MATMUL_VARIANT=shared"
-    SLUICE_MATMUL_VARIANT=shared swift test --skip-build --disable-swift-testing --filter 'KernelTests|FusedKernelTests'
+    SLUICE_MATMUL_VARIANT=shared swift test --skip-build --disable-swift-testing --filter 'BackendTests\.[A-Za-z]*KernelTests'
     echo "test: kernels with SLUICE_MATMUL_VARIANT=subgroup"
-    SLUICE_MATMUL_VARIANT=subgroup swift test --skip-build --disable-swift-testing --filter 'KernelTests|FusedKernelTests'
+    SLUICE_MATMUL_VARIANT=subgroup swift test --skip-build --disable-swift-testing --filter 'BackendTests\.[A-Za-z]*KernelTests'
     echo "test: kernels with SLUICE_TILED=1"
-    SLUICE_TILED=1 swift test --skip-build --disable-swift-testing --filter 'KernelTests|FusedKernelTests'
+    SLUICE_TILED=1 swift test --skip-build --disable-swift-testing --filter 'BackendTests\.[A-Za-z]*KernelTests'
 fi
 echo "test: the whole suite"
 swift test --skip-build --disable-swift-testing "$@"

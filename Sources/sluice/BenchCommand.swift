@@ -8,8 +8,11 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure prefill and decode speed, in the style of llama-bench.",
         discussion: """
         ppN: prefill of N tokens from an empty cache; tgN: N decode steps (greedy, argmax on
-        the GPU) after a one-token prompt. Each test runs once to warm up, then -r times;
-        the table gives tokens per second as mean ± standard deviation.
+        the GPU, steps chained on the GPU as in `sluice generate`; SLUICE_CHAIN_STEPS=1 runs
+        a submission per step) after a one-token prompt. Each test runs once to warm up, then
+        -r times; the table gives tokens per second as mean ± standard deviation. --profile
+        runs a submission per step and, for the persistent decode kernel, also prints where
+        its time goes between grid barriers (on devices with a device clock).
         """)
 
     @Option(name: .shortAndLong, help: "Model file (.gguf). Default: the fetched SmolLM2.")
@@ -26,7 +29,7 @@ struct BenchCommand: ParsableCommand {
     var r: Int = 5
     @Flag(help: "Print JSON instead of a table.")
     var json = false
-    @Flag(help: "Print GPU time per operator for the decode test.")
+    @Flag(help: "Print GPU time per operator (and inside the persistent kernel) for each test.")
     var profile = false
     @OptionGroup var deviceOptions: DeviceOptions
     @OptionGroup var passOptions: PassOptions

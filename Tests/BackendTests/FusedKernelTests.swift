@@ -40,8 +40,7 @@ final class FusedKernelTests: BackendTestCase {
     /// Split attention: slices longer and shorter than a chunk, one slice in use (a short
     /// cache), several but fewer than 16 (3, 11), all 16, grouped heads, a sliding window, two rows; the counters (zeroed state)
     /// must be back at zero after the run, and a second run on the same executor must agree.
-    /// Head dims that divide the workgroup (16 … 256) take attendQuads, in one or several
-    /// passes per slice; 80 does not and takes attend().
+    /// Head dims from 16 to 256, and 80 (no power of two).
     func testSplitAttention() throws {
         // The f16 rows: float16 caches.
         for (h, kvh, hd, cdt) in [(4, 2, 16, "f32"), (3, 3, 64, "f32"), (3, 1, 64, "f16"), (2, 1, 128, "f32"), (2, 1, 256, "f16"), (2, 2, 80, "f32")] {
