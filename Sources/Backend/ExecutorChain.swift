@@ -18,16 +18,7 @@ extension VulkanExecutor {
         guard (1...Self.maxChainSteps).contains(steps) else {
             throw BackendError.run("a chain runs 1 to \(Self.maxChainSteps) steps, not \(steps)")
         }
-        guard maxBindings["T"] == 1 else {
-            throw BackendError.run("chained steps need a plan of one row per run (T = 1), this one is planned for T = \(maxBindings["T"].map(String.init) ?? "nothing")")
-        }
-        let inputs = graph.params.filter { $0.kind == .input }
-        guard inputs.count == 1, inputs[0].name == input, inputs[0].type.dtype == .i32, one(inputs[0].type) else {
-            throw BackendError.run("chained steps need one input %\(input) of one i32; the graph's inputs are \(inputs.map { "%\($0.name) \($0.type)" })")
-        }
-        guard let out = outputValues[output], out.type.dtype == .i32, one(out.type) else {
-            throw BackendError.run("chained steps need an output %\(output) of one i32")
-        }
+        if let why = chainProblem(input: input, output: output) { throw BackendError.run(why) }
         if profiler != nil {
             var id = first, ids: [Int32] = []
             for i in 0..<steps {
@@ -52,6 +43,21 @@ extension VulkanExecutor {
         }
         let bytes = try chainIDs!.download(offset: 0, count: 4 * steps)
         return bytes.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
+    }
+
+    /// Why this plan cannot run chained steps feeding `output` back into `input`, or nil.
+    public func chainProblem(input: String = "tokens", output: String = "next_token") -> String? {
+        guard maxBindings["T"] == 1 else {
+            return "chained steps need a plan of one row per run (T = 1), this one is planned for T = \(maxBindings["T"].map(String.init) ?? "nothing")"
+        }
+        let inputs = graph.params.filter { $0.kind == .input }
+        guard inputs.count == 1, inputs[0].name == input, inputs[0].type.dtype == .i32, one(inputs[0].type) else {
+            return "chained steps need one input %\(input) of one i32; the graph's inputs are \(inputs.map { "%\($0.name) \($0.type)" })"
+        }
+        guard let out = outputValues[output], out.type.dtype == .i32, one(out.type) else {
+            return "chained steps need an output %\(output) of one i32"
+        }
+        return nil
     }
 
     private func one(_ t: TensorType) -> Bool {

@@ -24,8 +24,12 @@ public protocol ModelRunner: AnyObject {
 }
 
 extension ModelRunner {
-    /// One `run` per step.
     public func runGreedy(first: Int32, past: Int, steps: Int) throws -> [Int32] {
+        try runGreedyStepByStep(first: first, past: past, steps: steps)
+    }
+
+    /// `runGreedy` as one `run` per step.
+    public func runGreedyStepByStep(first: Int32, past: Int, steps: Int) throws -> [Int32] {
         var id = first, ids: [Int32] = []
         for i in 0..<steps {
             id = try run(.decode, tokens: [id], past: past + i, logits: false).next
@@ -87,13 +91,19 @@ public final class VulkanRunner: ModelRunner {
         return (out["logits"]?.floats() ?? [], out["next_token"]!.ints().last!)
     }
 
-    /// The steps run on the GPU one after another in one submission (ExecutorChain.swift).
+    /// The steps run on the GPU one after another in one submission (ExecutorChain.swift);
+    /// a decode graph that cannot be chained (another input than the tokens) runs them one
+    /// by one.
     public func runGreedy(first: Int32, past: Int, steps: Int) throws -> [Int32] {
-        try executor(.decode).runChain(first: first, past: past, steps: steps)
+        let e = try executor(.decode)
+        guard e.chainProblem() == nil else { return try runGreedyStepByStep(first: first, past: past, steps: steps) }
+        return try e.runChain(first: first, past: past, steps: steps)
     }
 
-    /// SLUICE_CHAIN_STEPS sets fewer (1: a submission per step).
+    /// SLUICE_CHAIN_STEPS sets fewer (1: a submission per step); 1 where the decode graph
+    /// cannot be chained.
     public var maxGreedySteps: Int {
+        guard let e = try? executor(.decode), e.chainProblem() == nil else { return 1 }
         let env = ProcessInfo.processInfo.environment["SLUICE_CHAIN_STEPS"].flatMap(Int.init)
         return min(max(env ?? VulkanExecutor.maxChainSteps, 1), VulkanExecutor.maxChainSteps)
     }
