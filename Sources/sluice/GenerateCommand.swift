@@ -69,7 +69,8 @@ struct GenerateCommand: ParsableCommand {
             return true
         }
         if !printIds, var d = decoder { printStreaming(d.finish()) }
-        print("")
+        // Flushed, so the statistics on stderr come after the text even when both are piped.
+        printStreaming("\n")
         if let path = dumpLogits { try NumpyFile.write(logits, to: path) }
         printErr(String(format: "prompt: %d tokens, prefill %.1f tok/s; generated: %d tokens, decode %.1f tok/s",
                         stats.promptTokens, stats.prefillTokensPerSecond, stats.generatedTokens, stats.decodeTokensPerSecond))
