@@ -251,6 +251,16 @@ public final class VulkanExecutor {
         }
     }
 
+    /// Frees the step's and the chains' command buffers (their descriptor sets go with the pool).
+    func freeCommandBuffers() {
+        var all = Array(chains.values)
+        if let c = commandBuffer { all.append(c) }
+        for c in all { var o: VkCommandBuffer? = c; vkFreeCommandBuffers(device.handle, device.commandPool, 1, &o) }
+        commandBuffer = nil
+        chains = [:]
+        chainAdvance = nil
+    }
+
     func computeBarrier(_ cb: VkCommandBuffer) {
         memoryBarrier(cb, src: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, dst: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
                       srcAccess: VK_ACCESS_SHADER_WRITE_BIT.rawValue,

@@ -13,28 +13,16 @@ extension VulkanExecutor {
     /// Runs `steps` decode steps in one submission. Step i feeds `input` (one i32) with
     /// `first` for i = 0 and with step i − 1's `output` (one i32) after, at position
     /// past + i; returns every step's `output`. The results and the cache are those of
-    /// `steps` calls of `run`. With profiling on, the steps run one call of `run` each.
+    /// `steps` calls of `run`.
     public func runChain(first: Int32, past: Int, steps: Int, input: String = "tokens", output: String = "next_token") throws -> [Int32] {
         guard (1...Self.maxChainSteps).contains(steps) else {
             throw BackendError.run("a chain runs 1 to \(Self.maxChainSteps) steps, not \(steps)")
         }
         if let why = chainProblem(input: input, output: output) { throw BackendError.run(why) }
-        if profiler != nil {
-            var id = first, ids: [Int32] = []
-            for i in 0..<steps {
-                id = try run(inputs: [input: HostTensor(i32: [id], shape: [1])], bindings: ["P": past + i], fetch: [output])[output]!.ints()[0]
-                ids.append(id)
-            }
-            return ids
-        }
         if let cap = cacheRows, past + steps > cap {
             throw BackendError.run("context full: \(past) cached + \(steps) chained rows exceed the cache's \(cap) rows")
         }
-        for node in graph.nodes where node.op == "embedding" && node.inputs[1] == input {
-            if let rows = tableRows[node.inputs[0]], first < 0 || Int(first) >= rows {
-                throw BackendError.run("token id \(first) is outside the \(rows)-row table %\(node.inputs[0])")
-            }
-        }
+        try checkTokenIDs([input: [first]])
         let cb = try chainCommandBuffer(steps, input: input, output: output)
         try submitChain(cb, first: first, past: past, input: input)
         if try persistentFailed() {
@@ -47,6 +35,8 @@ extension VulkanExecutor {
 
     /// Why this plan cannot run chained steps feeding `output` back into `input`, or nil.
     public func chainProblem(input: String = "tokens", output: String = "next_token") -> String? {
+        // Profiling times every step's dispatches: a submission per step.
+        guard profiler == nil else { return "profiling runs a submission per step" }
         guard maxBindings["T"] == 1 else {
             return "chained steps need a plan of one row per run (T = 1), this one is planned for T = \(maxBindings["T"].map(String.init) ?? "nothing")"
         }
@@ -114,20 +104,5 @@ extension VulkanExecutor {
         try check(vkEndCommandBuffer(cb), "vkEndCommandBuffer")
         chains[n] = cb
         return cb
-    }
-
-    /// Frees the step's and the chains' command buffers (their descriptor sets go with the pool).
-    func freeCommandBuffers() {
-        var all = Array(chains.values)
-        if let c = commandBuffer { all.append(c) }
-        for c in all { var o: VkCommandBuffer? = c; vkFreeCommandBuffers(device.handle, device.commandPool, 1, &o) }
-        commandBuffer = nil
-        chains = [:]
-        chainAdvance = nil
-    }
-
-    /// Said once per executor when the persistent kernel falls back to ordinary dispatches.
-    func warnFallback() {
-        FileHandle.standardError.write(Data("sluice: the persistent decode kernel's workgroups were not all resident at once (\(persistent.groups) workgroups); using ordinary dispatches (SLUICE_PERSISTENT_GROUPS sets fewer)\n".utf8))
     }
 }

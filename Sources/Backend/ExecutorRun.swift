@@ -32,13 +32,7 @@ extension VulkanExecutor {
         if let cap = cacheRows, P + T > cap {
             throw BackendError.run("context full: \(P) cached + \(T) new rows exceed the cache's \(cap) rows")
         }
-        for node in graph.nodes where node.op == "embedding" {
-            if let ids = inputs[node.inputs[1]], let rows = tableRows[node.inputs[0]] {
-                for id in ids.ints() where id < 0 || Int(id) >= rows {
-                    throw BackendError.run("token id \(id) is outside the \(rows)-row table %\(node.inputs[0])")
-                }
-            }
-        }
+        try checkTokenIDs(inputs.compactMapValues { $0.dtype == .i32 ? $0.ints() : nil })
         let step: [UInt32] = [UInt32(T), UInt32(P), UInt32(maxBindings["C"] ?? 0), 0]
         try step.withUnsafeBytes { try stepBuffer.upload($0) }
         for p in graph.params where p.kind == .input {
@@ -64,6 +58,17 @@ extension VulkanExecutor {
             out[o] = try hostTensor(v.type.dtype, dims, bytes)
         }
         return out
+    }
+
+    /// Every token id an embedding reads from these inputs lies within its table.
+    func checkTokenIDs(_ inputs: [String: [Int32]]) throws {
+        for node in graph.nodes where node.op == "embedding" {
+            if let ids = inputs[node.inputs[1]], let rows = tableRows[node.inputs[0]] {
+                for id in ids where id < 0 || Int(id) >= rows {
+                    throw BackendError.run("token id \(id) is outside the \(rows)-row table %\(node.inputs[0])")
+                }
+            }
+        }
     }
 
     /// The current contents of a state parameter (e.g. a KV cache).

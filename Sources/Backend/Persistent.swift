@@ -195,6 +195,11 @@ extension VulkanExecutor {
         return true
     }
 
+    /// Said once per executor when the persistent kernel falls back to ordinary dispatches.
+    func warnFallback() {
+        FileHandle.standardError.write(Data("sluice: the persistent decode kernel's workgroups were not all resident at once (\(persistent.groups) workgroups); using ordinary dispatches (SLUICE_PERSISTENT_GROUPS sets fewer)\n".utf8))
+    }
+
     /// Whether the step runs through the persistent kernel (false after a fallback).
     public var usesPersistentKernel: Bool { persistent.enabled && !stageTables.isEmpty }
 }
