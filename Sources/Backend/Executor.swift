@@ -39,6 +39,8 @@ public final class VulkanExecutor {
     /// for the host.
     var stageTables: [GPUBuffer] = []
     var syncBuffers: [GPUBuffer] = []
+    /// Attention stages of the stage tables whose slices the next stage merges (tests).
+    var mergedAttentionStages = 0
     var syncFlags: GPUBuffer?
     /// The recorded dispatches of one step, in order (kept to record chains of steps).
     var stepDispatches: [StepDispatch] = []
@@ -173,7 +175,7 @@ public final class VulkanExecutor {
         let segments = persistent.enabled ? Persistent.segments(calls) : calls.indices.map { ($0..<($0 + 1), nil) }
         profiler = profile ? try Profiler(device: device, count: segments.count) : nil
         try makeDescriptorPool(calls)
-        stageTables = []; syncBuffers = []; dispatches = []; stepDispatches = []
+        stageTables = []; syncBuffers = []; dispatches = []; stepDispatches = []; mergedAttentionStages = 0
         for seg in segments where seg.variant != nil { try makeStageTable(calls[seg.range]) }
         syncFlags = syncBuffers.isEmpty ? nil : try GPUBuffer(device: device, size: 4 * syncBuffers.count, use: .readback, label: "persistent failure flags")
         // Under --profile, the persistent kernel's trace variant where the device has a clock.

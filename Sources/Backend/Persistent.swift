@@ -109,8 +109,34 @@ enum Persistent {
     static var offList: Set<Substring> {
         Set((ProcessInfo.processInfo.environment["SLUICE_PERSISTENT_OFF"] ?? "").split(separator: ","))
     }
+    /// "merge" (attention merges its own slices, the old way) is read by `mergedAttention`,
+    /// "preload" (no cache rows loaded at the grid barrier before attention) in the run flags.
     static var stageFlags: UInt32 { offList.contains("early") ? 1 : 0 }
-    static var runFlags: UInt32 { offList.contains("lastskip") ? 1 : 0 }
+    static var runFlags: UInt32 { (offList.contains("lastskip") ? 1 : 0) | (offList.contains("preload") ? 2 : 0) }
+
+    /// Stages (indices into `calls`) of attention whose output row only the next stage reads,
+    /// a matrix product without a norm prologue that starts after a grid barrier: such an
+    /// attention writes its slices' partials and nothing else (norm field 1) and the product
+    /// merges them while it stages its input row (norm mode 3), which takes the atomic count
+    /// and the last slice's merge off the attention stage. `readers` counts the graph's reads
+    /// of a value (a graph output counts as one more).
+    static func mergedAttention(_ calls: ArraySlice<VulkanExecutor.PlannedCall>, readers: (String) -> Int) -> Set<Int> {
+        guard !offList.contains("merge") else { return [] }
+        var out: Set<Int> = []
+        for i in calls.indices.dropLast() {
+            let a = calls[i].call, m = calls[i + 1].call
+            guard stageKind(a.kernel)?.kind == 4, let k = stageKind(m.kernel), k.kind == 0, k.norm == 0,
+                  calls[i + 1].barrier, a.buffers.count == 6, a.push.count >= 8, m.push.count >= 3,
+                  m.buffers.first == a.buffers[4], readers(a.buffers[4]) == 1 else { continue }
+            let heads = Int(a.push[2]), dims = Int(a.push[4]), splits = Int(a.push[7])
+            // The merge keeps a max, a sum and a weight per (head, slice) in 1024 floats of
+            // shared memory, and the row in the staged row's 4096.
+            guard heads * splits <= 512, heads * dims <= 4096, Int(m.push[2]) == heads * dims,
+                  a.push[0] == m.push[0], a.push[1] == m.push[1] else { continue }
+            out.insert(i)
+        }
+        return out
+    }
 
     /// The stage words of one call: kind, norm, barrier flag, push constants, operand
     /// addresses in canonical slots.
@@ -150,11 +176,16 @@ extension VulkanExecutor {
     /// Writes the stage table of one persistent run and makes its arrival counter.
     func makeStageTable(_ calls: ArraySlice<PlannedCall>) throws {
         var words: [UInt32] = []
-        for (i, pc) in calls.enumerated() {
-            words += try Persistent.stage(pc, first: i == 0) { name in
+        let users = graph.users, outputs = Set(graph.outputs)
+        let merged = Persistent.mergedAttention(calls) { (users[$0]?.count ?? 0) + (outputs.contains($0) ? 1 : 0) }
+        for (i, pc) in zip(calls.indices, calls) {
+            var w = try Persistent.stage(pc, first: i == calls.startIndex) { name in
                 let loc = plan.locations[name]!
                 return buffers[loc.root]!.address + UInt64(loc.offset)
             }
+            if merged.contains(i) { w[1] = 1; mergedAttentionStages += 1 }
+            if merged.contains(i - 1) { w[1] = 3 }
+            words += w
         }
         let table = try GPUBuffer(device: device, size: words.count * 4, use: .deviceLocal, label: "persistent stage table")
         try words.withUnsafeBytes { try table.upload($0) }

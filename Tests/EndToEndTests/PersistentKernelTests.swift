@@ -96,11 +96,36 @@ final class PersistentKernelTests: XCTestCase {
             // Every decoder layer's dispatches become stages of one dispatch.
             XCTAssertLessThanOrEqual(decode.dispatches.count, 5, "\(layer): \(decode.dispatches.map(\.kernel))")
             XCTAssertFalse(try plain.executor(.decode).usesPersistentKernel)
+            // Each layer's attention leaves its slices to the output projection to merge.
+            XCTAssertEqual(decode.mergedAttentionStages, config.layers, "\(layer)")
             try compareGreedy(plain, fused, prompt: [3, 141, 59, 26, 5], steps: 8, label: "\(layer)")
             // Past 64 keys split attention uses two slices, merged by the second to finish.
             let long = (0..<70).map { Int32(($0 * 37 + 11) % 320) }
             try compareGreedy(try runner(m, device, persistent: false, halfCache: half), try runner(m, device, persistent: true, halfCache: half),
                               prompt: long, steps: 4, label: "\(layer), 70-token prompt")
+        }
+    }
+
+    /// Attention whose slices the output projection merges, at head dims the register path
+    /// takes at every length here (32), takes only for short caches (128: a slice of 35
+    /// keys has more quads than the registers hold, so attend.glsl scores it) and splits
+    /// unevenly over the workgroup (80: three sets of 80 invocations sum the values); and the
+    /// old way (SLUICE_PERSISTENT_OFF=merge,preload: the last slice merges, no preload).
+    func testMergedAttention() throws {
+        let device = try VulkanDevice()
+        try XCTSkipUnless(device.info.subgroupArithmetic && device.info.bufferDeviceAddress,
+                          "\(device.info.name): no subgroup arithmetic or buffer device addresses")
+        let long = (0..<70).map { Int32(($0 * 53 + 7) % 320) }
+        for (heads, dims, off) in [(2, 128, ""), (2, 80, ""), (4, 32, "merge,preload")] {
+            if !off.isEmpty { setenv("SLUICE_PERSISTENT_OFF", off, 1) }
+            defer { unsetenv("SLUICE_PERSISTENT_OFF") }
+            let config = TransformerConfig(architecture: "llama", vocabSize: 320, hidden: 128, layers: 2, heads: heads, kvHeads: 1,
+                                           headDim: dims, ffn: 128, ropeBase: 10000, ropeMode: "half", normEps: 1e-5,
+                                           contextLength: 96)
+            let m = try SyntheticSource.model(config: config, layerType: .q8_0, embeddingType: .q8_0)
+            let fused = try runner(m, device, persistent: true)
+            XCTAssertEqual(try fused.executor(.decode).mergedAttentionStages, off.isEmpty ? 2 : 0, "head dim \(dims)")
+            try compareGreedy(try runner(m, device, persistent: false), fused, prompt: long, steps: 3, label: "head dim \(dims) \(off)")
         }
     }
 

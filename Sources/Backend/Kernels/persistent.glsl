@@ -97,6 +97,10 @@ void rowNorm(uint r, uint K, float eps) {
     barrier();
 }
 
+// Defined with the attention stage (persistent_attention.glsl).
+void stageMerged(uint si, uint r, uint K);
+uint curStage;
+
 // Row r as the matrix product sees it (normalized when the stage has a prologue), staged
 // in shared memory when it fits, in one pass over memory: each invocation issues the loads
 // of eight of its values (and their norm weights) before using any, so a row of up to
@@ -106,6 +110,8 @@ void rowNorm(uint r, uint K, float eps) {
 void stageRow(uint r, uint K, float eps) {
     uint t = gl_LocalInvocationID.x;
     xStaged = K <= XMAX;
+    // Mode 3 (the executor checks that the row fits): merged from attention partials.
+    if (normMode == 3u) { stageMerged(curStage, r, K); return; }
     if (!xStaged) {
         if (normMode != 0u) rowNorm(r, K, eps);
         return;
@@ -286,7 +292,7 @@ shared float qsh[MAXD];
 shared float sc[CH];
 shared uint isLast;
 Cache kc_a, vc_a;
-Cache4 kc4_a;
+Cache4 kc4_a, vc4_a;
 #define KC(i) float(kc_a.d[i])
 #define KC4(i) vec4(kc4_a.d[i])
 #define VC(i) float(vc_a.d[i])
@@ -299,9 +305,11 @@ Uints counters_a;
 #define PART(i) part_a.d[i]
 #define COUNTER(i) counters_a.d[i]
 #include "split_slice.glsl"
+#include "persistent_attention.glsl"
 
 // attention_split.comp's work, (row, head, slice) units spread over the workgroups.
 void attentionStage(uint si) {
+    if (stages[si].norm == 1u) { attentionPartials(si); return; }
     uint rows = affine(uvec2(stages[si].push[0], stages[si].push[1]));
     uint heads = stages[si].push[2], S = stages[si].push[7];
     q_a = Floats(stages[si].ptr[0]);
@@ -358,6 +366,7 @@ void gridBarrier(uint epoch, uint next) {
     if (gl_LocalInvocationID.x == 0u) lastIn = atomicAdd(sync.arrived, 1u) + 1u == epoch * run.groups ? 1u : 0u;
     barrier();
     if (lastIn == 0u || (run.flags & 1u) != 0u) prefetch(next);
+    if (next < run.count && stages[next].kind == K_ATTENTION) preloadAttention(next);
     MARK(next, 3u)
     if (gl_LocalInvocationID.x == 0u) {
         uint target = epoch * run.groups;
@@ -398,6 +407,7 @@ void main() {
             normMode = stages[si].norm;
             X = Floats(stages[si].ptr[0]); X2 = Floats(stages[si].ptr[1]); NW = Consts(stages[si].ptr[2]);
             wref = Words(stages[si].ptr[3]); SUMS = Floats(stages[si].ptr[7]);
+            curStage = si;
             matrixStage(kind, si);
         }
     }

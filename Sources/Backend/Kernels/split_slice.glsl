@@ -6,14 +6,23 @@
 // the others done merges the slices into the output and resets the counter.
 // Before including: attend.glsl (and what it needs), shared uint isLast, and the operands
 // QIN(i) (queries), YOUT(i) (output), PART(i) (partials), COUNTER(i) (counters).
+// The keys [lo, hi) of slice s of query row r (at position P + r) and the slices in use:
+// SplitAttention.slice.
+void sliceKeys(uint r, uint s, uint window, uint S, out uint lo, out uint hi, out uint used) {
+    uint p = stepv.P + r, first = firstKey(p, window);
+    uint n = p + 1u - first, per;
+    used = min(S, (n + 63u) / 64u);
+    per = (n + used - 1u) / used;
+    lo = min(first + s * per, p + 1u);
+    hi = min(lo + per, p + 1u);
+}
+
 void splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, float scale, uint S) {
     uint t = gl_LocalInvocationID.x;
     uint h = hs / S, s = hs % S, g = h / (heads / kvHeads);
     uint qw = heads * D, kw = kvHeads * D, pw = heads * S * (D + 2u);
-    uint p = stepv.P + r;
-    uint first = firstKey(p, window);
-    uint n = p + 1u - first, used = min(S, (n + 63u) / 64u), per = (n + used - 1u) / used;
-    uint lo = min(first + s * per, p + 1u), hi = min(lo + per, p + 1u);
+    uint lo, hi, used;
+    sliceKeys(r, s, window, S, lo, hi, used);
     for (uint d = t; d < D; d += WG) qsh[d] = QIN(r * qw + h * D + d) * scale;
     barrier();
     float m = -3.4e38, l = 0.0;
