@@ -51,6 +51,7 @@ enum Persistent {
     /// cache type of the kernels that touch the caches (qkv_rope, attention_split).
     static func stageKind(_ kernel: String) -> (kind: UInt32, norm: UInt32, weight: String?, kv: String?)? {
         for kv in ["f32", "f16"] where kernel == "attention_split_subgroup_\(kv)" { return (4, 0, nil, kv) }
+        if kernel == "argmax" { return (5, 0, nil, nil) }
         let bases: [(String, UInt32)] = [("matmul_swiglu_", 1), ("matmul_geglu_", 2), ("qkv_rope_", 3), ("matmul_", 0)]
         guard let (prefix, kind) = bases.first(where: { kernel.hasPrefix($0.0) }) else { return nil }
         var rest = kernel.dropFirst(prefix.count)
@@ -150,6 +151,11 @@ enum Persistent {
         if k.kind == 4 {
             guard b.count == 6 else { throw BackendError.unsupported("kernel \(c.kernel) binds \(b.count) buffers, its stage expects 6") }
             for (i, a) in b.enumerated() { slots[i] = a }
+        } else if k.kind == 5 {
+            // Slot 5, the stage's scratch, is filled in by makeStageTable.
+            guard b.count == 2 else { throw BackendError.unsupported("kernel \(c.kernel) binds \(b.count) buffers, its stage expects 2") }
+            slots[0] = b[0]
+            slots[4] = b[1]
         } else {
             let prefix = k.norm == 2 ? 3 : (k.norm == 1 ? 2 : 1)
             let own = k.kind == 3 ? 3 : 1
@@ -185,6 +191,16 @@ extension VulkanExecutor {
             }
             if merged.contains(i) { w[1] = 1; mergedAttentionStages += 1 }
             if merged.contains(i - 1) { w[1] = 3 }
+            if w[0] == 5 {
+                // The argmax stage's count and a (value, index) pair per row and workgroup.
+                let rows = Int(w[4] &+ w[5] &* UInt32(maxBindings["T"] ?? 1))
+                let scratch = try GPUBuffer(device: device, size: 4 + 8 * max(rows, 1) * persistent.groups, use: .deviceLocal,
+                                            label: "persistent argmax scratch")
+                try scratch.zero()
+                argmaxScratch.append(scratch)
+                w[30] = UInt32(truncatingIfNeeded: scratch.address)
+                w[31] = UInt32(truncatingIfNeeded: scratch.address >> 32)
+            }
             words += w
         }
         let table = try GPUBuffer(device: device, size: words.count * 4, use: .deviceLocal, label: "persistent stage table")
@@ -223,6 +239,7 @@ extension VulkanExecutor {
         for node in graph.nodes where node.op == "attention_split" {
             try buffers[plan.locations[node.inputs[3]]!.root]!.zero()
         }
+        for b in argmaxScratch { try b.zero() }
         return true
     }
 

@@ -36,7 +36,10 @@ final class PersistentKernelTests: XCTestCase {
         let decode = try traced.executor(.decode)
         let table = try XCTUnwrap(decode.persistentStageTable())
         let barriers = decode.stageTablesBarriers
-        XCTAssertEqual(table.reduce(0) { $0 + $1.perRun }, barriers + 1, "\(table.map(\.stages))")
+        // One stretch more than grid barriers per persistent dispatch (the layers, then the LM
+        // head with the argmax).
+        XCTAssertEqual(decode.stageTables.count, 2)
+        XCTAssertEqual(table.reduce(0) { $0 + $1.perRun }, barriers + decode.stageTables.count, "\(table.map(\.stages))")
         XCTAssertTrue(table.contains { $0.stages.contains("attention") }, "\(table.map(\.stages))")
         for row in table {
             XCTAssertEqual(row.runs, 2, row.stages)   // the decode steps after the first (a prefill)
@@ -95,6 +98,8 @@ final class PersistentKernelTests: XCTestCase {
             XCTAssertTrue(decode.usesPersistentKernel, "\(layer)")
             // Every decoder layer's dispatches become stages of one dispatch.
             XCTAssertLessThanOrEqual(decode.dispatches.count, 5, "\(layer): \(decode.dispatches.map(\.kernel))")
+            // The argmax is a stage of the LM head's persistent dispatch.
+            XCTAssertFalse(decode.dispatches.contains { $0.kernel == "argmax" }, "\(layer): \(decode.dispatches.map(\.kernel))")
             XCTAssertFalse(try plain.executor(.decode).usesPersistentKernel)
             // Each layer's attention leaves its slices to the output projection to merge.
             XCTAssertEqual(decode.mergedAttentionStages, config.layers, "\(layer)")

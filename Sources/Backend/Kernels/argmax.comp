@@ -10,10 +10,7 @@ layout(push_constant) uniform PC { uvec2 rows; uint D; } pc;
 shared float sv[256];
 shared uint si[256];
 
-// Whether (v, i) beats (bv, bi): larger, or equal with a lower index (none: bi = ~0).
-bool better(float v, uint i, float bv, uint bi) {
-    return i != 0xFFFFFFFFu && (bi == 0xFFFFFFFFu || v > bv || (v == bv && i < bi));
-}
+#include "best.glsl"
 
 void main() {
     uint rows = affine(pc.rows), D = pc.D, t = gl_LocalInvocationID.x;

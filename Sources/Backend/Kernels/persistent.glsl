@@ -25,11 +25,11 @@ layout(buffer_reference, std430, buffer_reference_align = 8) coherent buffer Cac
 layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer Words { uint d[]; };
 layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer Consts { float d[]; };
 
-const uint K_MATMUL = 0u, K_SWIGLU = 1u, K_GEGLU = 2u, K_QKV = 3u, K_ATTENTION = 4u;
+const uint K_MATMUL = 0u, K_SWIGLU = 1u, K_GEGLU = 2u, K_QKV = 3u, K_ATTENTION = 4u, K_ARGMAX = 5u;
 // One stage: its kind, the norm prologue (0 none, 1 rms, 2 add + rms), whether a grid
 // barrier precedes it, the push constants of its own kernel, and its operands in canonical
 // slots (matrix kinds: x, x2, norm weight, weight, out0, out1, out2, sums; attention: q, k,
-// v, counters, y, partials).
+// v, counters, y, partials; argmax: x in 0, the indices in 4, its scratch in 5).
 struct Stage { uint kind; uint norm; uint barrierBefore; uint pad; uint push[16]; uvec2 ptr[8]; };
 layout(std430, binding = 1) readonly buffer Stages { Stage stages[]; };
 layout(std430, binding = 2) coherent buffer Sync { uint arrived; uint failed; uint sink; uint pad; } sync;
@@ -306,6 +306,8 @@ Uints counters_a;
 #define COUNTER(i) counters_a.d[i]
 #include "split_slice.glsl"
 #include "persistent_attention.glsl"
+#include "best.glsl"
+#include "persistent_argmax.glsl"
 
 // attention_split.comp's work, (row, head, slice) units spread over the workgroups.
 void attentionStage(uint si) {
@@ -403,6 +405,8 @@ void main() {
         uint kind = stages[si].kind;
         if (kind == K_ATTENTION) {
             attentionStage(si);
+        } else if (kind == K_ARGMAX) {
+            argmaxStage(si);
         } else if (kind <= K_QKV) {
             normMode = stages[si].norm;
             X = Floats(stages[si].ptr[0]); X2 = Floats(stages[si].ptr[1]); NW = Consts(stages[si].ptr[2]);
