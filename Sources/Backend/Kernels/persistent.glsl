@@ -305,13 +305,12 @@ Uints counters_a;
 #define PART(i) part_a.d[i]
 #define COUNTER(i) counters_a.d[i]
 #include "split_slice.glsl"
-#include "persistent_attention.glsl"
 #include "best.glsl"
 #include "persistent_argmax.glsl"
 
-// attention_split.comp's work, (row, head, slice) units spread over the workgroups.
+// attention_split.comp's work, (row, head, slice) units spread over the workgroups, each
+// head's last slice to finish merging (partials-only attention: persistent_attention.glsl).
 void attentionStage(uint si) {
-    if (stages[si].norm == 1u) { attentionPartials(si); return; }
     uint rows = affine(uvec2(stages[si].push[0], stages[si].push[1]));
     uint heads = stages[si].push[2], S = stages[si].push[7];
     q_a = Floats(stages[si].ptr[0]);
@@ -358,8 +357,9 @@ void prefetch(uint si) {
 // invocation's fence makes its writes visible on the device before the workgroup barrier;
 // the one arrival per workgroup is relaxed, and so is the polling (the data that follows
 // is read through coherent references). Between arriving and waiting, the workgroup
-// starts loading the next stage's weights.
-void gridBarrier(uint epoch, uint next) {
+// starts loading the next stage's weights (the attention stage its cached rows: see
+// attentionPartials).
+void arrive(uint epoch, uint next) {
     memoryBarrierBuffer();
     barrier();
     MARK(next, 2u)
@@ -368,7 +368,9 @@ void gridBarrier(uint epoch, uint next) {
     if (gl_LocalInvocationID.x == 0u) lastIn = atomicAdd(sync.arrived, 1u) + 1u == epoch * run.groups ? 1u : 0u;
     barrier();
     if (lastIn == 0u || (run.flags & 1u) != 0u) prefetch(next);
-    if (next < run.count && stages[next].kind == K_ATTENTION) preloadAttention(next);
+}
+
+void await(uint epoch, uint next) {
     MARK(next, 3u)
     if (gl_LocalInvocationID.x == 0u) {
         uint target = epoch * run.groups;
@@ -393,16 +395,29 @@ void gridBarrier(uint epoch, uint next) {
     barrier();
 }
 
+void gridBarrier(uint epoch, uint next) {
+    arrive(epoch, next);
+    await(epoch, next);
+}
+
+#include "persistent_attention.glsl"
+
 void main() {
     uint epoch = 0u;
     for (uint si = 0u; si < run.count; si++) {
-        if (si > 0u && stages[si].barrierBefore != 0u) {
-            epoch++;
+        bool gate = si > 0u && stages[si].barrierBefore != 0u;
+        if (gate) epoch++;
+        uint kind = stages[si].kind;
+        // Partials-only attention waits at its grid barrier itself (it loads rows meanwhile).
+        if (kind == K_ATTENTION && stages[si].norm == 1u) {
+            if (!attentionPartials(si, epoch, gate)) return;
+            continue;
+        }
+        if (gate) {
             gridBarrier(epoch, si);
             if (gaveUp != 0u) return;
         }
         MARK(si, 0u)
-        uint kind = stages[si].kind;
         if (kind == K_ATTENTION) {
             attentionStage(si);
         } else if (kind == K_ARGMAX) {

@@ -6,10 +6,11 @@
 // costs no round trip of its own through memory.
 // A slice of at most QPI·WG quads of keys (64 keys of 64 dims) is scored from registers:
 // the quads of its keys and values before P are loaded while the workgroup waits at the grid
-// barrier before the stage (preloadAttention: the stage before writes only rows P…), so
-// after the barrier the unit waits only for its query and the new rows.
+// barrier before the stage (the stage before writes only rows P…), so after the barrier the
+// unit waits only for its query and the new rows. The registers are locals of
+// attentionPartials, so they cost nothing in the other stages.
 // Before including: persistent.glsl's attention operands (q_a, kc4_a, vc4_a, part_a), qsh,
-// sc, xsh, vsum, reduce.glsl, attend.glsl and split_slice.glsl's sliceKeys.
+// sc, xsh, vsum, arrive/await, reduce.glsl, attend.glsl and split_slice.glsl's sliceKeys.
 
 const uint QPI = 4u;
 // A quad in registers: float16 caches keep it packed (two registers), float32 as is.
@@ -22,10 +23,6 @@ vec4 unpackQ(RQ q) { return vec4(unpackHalf2x16(q.x), unpackHalf2x16(q.y)); }
 RQ packQ(vec4 v) { return v; }
 vec4 unpackQ(RQ q) { return q; }
 #endif
-RQ kq[QPI], vq[QPI];
-const uint NO_UNIT = 0xFFFFFFFFu;
-// The unit whose rows before P are in kq/vq.
-uint preUnit = NO_UNIT;
 
 struct Unit { uint r; uint h; uint s; uint g; uint lo; uint hi; uint used; uint D; uint kw; };
 
@@ -52,7 +49,7 @@ bool inRegisters(Unit x) { return (x.D & 3u) == 0u && (x.hi - x.lo) * (x.D / 4u)
 
 // Loads the quads of the unit's keys in [a, b) (b ≤ hi): quad i = c·D/4 + j of key lo + c
 // goes to invocation i % WG, register i / WG.
-void loadQuads(Unit x, uint a, uint b) {
+void loadQuads(Unit x, uint a, uint b, inout RQ kq[QPI], inout RQ vq[QPI]) {
     uint t = gl_LocalInvocationID.x, dq = x.D / 4u;
     [[unroll]] for (uint j = 0u; j < QPI; j++) {
         uint i = t + j * WG, key = x.lo + i / dq;
@@ -64,25 +61,10 @@ void loadQuads(Unit x, uint a, uint b) {
     }
 }
 
-// At the grid barrier before attention stage si: the rows before P of this workgroup's
-// first unit, when they fit the registers.
-void preloadAttention(uint si) {
-    preUnit = NO_UNIT;
-    if (stages[si].norm != 1u || (run.flags & 2u) != 0u) return;
-    uint u = gl_WorkGroupID.x;
-    if (u >= stageUnits(si)) return;
-    Unit x = unitOf(si, u);
-    if (x.s >= x.used || !inRegisters(x)) return;
-    kc4_a = Cache4(stages[si].ptr[1]);
-    vc4_a = Cache4(stages[si].ptr[2]);
-    loadQuads(x, x.lo, min(x.hi, stepv.P));
-    preUnit = u;
-}
-
 // The unit's scores, softmax and weighted values from the registers; the query (scaled)
 // is in qsh. Partial dot products of the quads meet in xsh, scores in sc, and the weighted
 // values go back to xsh (key c, dim d at c·D + d) to be summed over keys per dim.
-void attendRegisters(Unit x, out float m, out float l, inout float acc[MAXD / WG]) {
+void attendRegisters(Unit x, RQ kq[QPI], RQ vq[QPI], out float m, out float l, inout float acc[MAXD / WG]) {
     uint t = gl_LocalInvocationID.x, D = x.D, dq = D / 4u, cnt = x.hi - x.lo;
     [[unroll]] for (uint j = 0u; j < QPI; j++) {
         uint i = t + j * WG;
@@ -124,26 +106,44 @@ void attendRegisters(Unit x, out float m, out float l, inout float acc[MAXD / WG
     }
 }
 
-// Attention stage si in partials-only mode.
-void attentionPartials(uint si) {
+// Attention stage si in partials-only mode, with the grid barrier before it when `gate`
+// (epoch: its count). While waiting there, the workgroup loads the rows before P of its
+// first unit when they fit the registers. False when the barrier gave up.
+bool attentionPartials(uint si, uint epoch, bool gate) {
     uint heads = stages[si].push[2], S = stages[si].push[7], t = gl_LocalInvocationID.x;
     float scale = uintBitsToFloat(stages[si].push[6]);
     q_a = Floats(stages[si].ptr[0]);
     kc_a = Cache(stages[si].ptr[1]); kc4_a = Cache4(stages[si].ptr[1]);
     vc_a = Cache(stages[si].ptr[2]); vc4_a = Cache4(stages[si].ptr[2]);
     part_a = Floats(stages[si].ptr[5]);
+    RQ kq[QPI], vq[QPI];
+    [[unroll]] for (uint j = 0u; j < QPI; j++) { kq[j] = RQ(0); vq[j] = RQ(0); }
+    bool pre = false;
+    if (gate) {
+        arrive(epoch, si);
+        if (gl_WorkGroupID.x < stageUnits(si) && (run.flags & 2u) == 0u) {
+            Unit x = unitOf(si, gl_WorkGroupID.x);
+            if (x.s < x.used && inRegisters(x)) {
+                loadQuads(x, x.lo, min(x.hi, stepv.P), kq, vq);
+                pre = true;
+            }
+        }
+        await(epoch, si);
+        if (gaveUp != 0u) return false;
+    }
+    MARK(si, 0u)
     for (uint u = gl_WorkGroupID.x; u < stageUnits(si); u += run.groups) {
         Unit x = unitOf(si, u);
         if (x.s >= x.used) continue;
         uint D = x.D, qw = heads * D;
         bool regs = inRegisters(x);
-        if (regs) loadQuads(x, preUnit == u ? max(x.lo, stepv.P) : x.lo, x.hi);
+        if (regs) loadQuads(x, pre && u == gl_WorkGroupID.x ? max(x.lo, stepv.P) : x.lo, x.hi, kq, vq);
         for (uint d = t; d < D; d += WG) qsh[d] = q_a.d[x.r * qw + x.h * D + d] * scale;
         barrier();
         float m = -3.4e38, l = 0.0;
         float acc[MAXD / WG];
         [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) acc[k] = 0.0;
-        if (regs) attendRegisters(x, m, l, acc);
+        if (regs) attendRegisters(x, kq, vq, m, l, acc);
         else attend(x.lo, x.hi, x.kw, x.g * D, D, m, l, acc);
         uint o = (x.r * heads * S + x.h * S + x.s) * (D + 2u);
         if (t == 0u) { part_a.d[o] = m; part_a.d[o + 1u] = l; }
@@ -154,7 +154,7 @@ void attentionPartials(uint si) {
         // qsh, sc and xsh are reused by the next unit.
         barrier();
     }
-    preUnit = NO_UNIT;
+    return true;
 }
 
 // Norm mode 3: row r of a matrix stage's input is attention stage si − 1's output, merged
