@@ -51,7 +51,7 @@ enum Persistent {
     /// cache type of the kernels that touch the caches (qkv_rope, attention_split).
     static func stageKind(_ kernel: String) -> (kind: UInt32, norm: UInt32, weight: String?, kv: String?)? {
         for kv in ["f32", "f16"] where kernel == "attention_split_subgroup_\(kv)" { return (4, 0, nil, kv) }
-        if kernel == "argmax" { return (5, 0, nil, nil) }
+        if kernel == "argmax" { return offList.contains("argmax") ? nil : (5, 0, nil, nil) }
         let bases: [(String, UInt32)] = [("matmul_swiglu_", 1), ("matmul_geglu_", 2), ("qkv_rope_", 3), ("matmul_", 0)]
         guard let (prefix, kind) = bases.first(where: { kernel.hasPrefix($0.0) }) else { return nil }
         var rest = kernel.dropFirst(prefix.count)
@@ -111,6 +111,8 @@ enum Persistent {
         Set((ProcessInfo.processInfo.environment["SLUICE_PERSISTENT_OFF"] ?? "").split(separator: ","))
     }
     /// "merge" (attention merges its own slices, the old way) is read by `mergedAttention`,
+    /// "argmax" (no argmax stage: a plain dispatch) by `stageKind`, "fuse" (an argmax stage of
+    /// its own after a grid barrier) by `fusedArgmax`,
     /// "preload" (no cache rows loaded at the grid barrier before attention) in the run flags.
     static var stageFlags: UInt32 { offList.contains("early") ? 1 : 0 }
     static var runFlags: UInt32 { (offList.contains("lastskip") ? 1 : 0) | (offList.contains("preload") ? 2 : 0) }
@@ -134,6 +136,25 @@ enum Persistent {
             // shared memory, and the row in the staged row's 4096.
             guard heads * splits <= 512, heads * dims <= 4096, Int(m.push[2]) == heads * dims,
                   a.push[0] == m.push[0], a.push[1] == m.push[1] else { continue }
+            out.insert(i)
+        }
+        return out
+    }
+
+    /// Stages (indices into `calls`) of one-row matrix products whose whole output row the
+    /// next stage, an argmax, reads: the product keeps each subgroup's best column as it
+    /// writes them and picks the index at its end (stage flags bit 1), and the argmax stage is
+    /// left empty (norm field 1) with no grid barrier before it.
+    static func fusedArgmax(_ calls: ArraySlice<VulkanExecutor.PlannedCall>) -> Set<Int> {
+        guard !offList.contains("fuse") else { return [] }
+        var out: Set<Int> = []
+        for i in calls.indices.dropLast() {
+            let m = calls[i].call, a = calls[i + 1].call
+            guard let k = stageKind(m.kernel), k.kind == 0, stageKind(a.kernel)?.kind == 5,
+                  m.push.count >= 7, a.push.count >= 3, a.buffers.count == 2 else { continue }
+            let y = k.norm == 2 ? 4 : (k.norm == 1 ? 3 : 2)
+            guard m.buffers.count > y, a.buffers[0] == m.buffers[y], m.push[0] == 1, m.push[1] == 0,
+                  a.push[0] == 1, a.push[1] == 0, m.push[3] == a.push[2], m.push[5] == a.push[2], m.push[6] == 0 else { continue }
             out.insert(i)
         }
         return out
@@ -184,6 +205,8 @@ extension VulkanExecutor {
         var words: [UInt32] = []
         let users = graph.users, outputs = Set(graph.outputs)
         let merged = Persistent.mergedAttention(calls) { (users[$0]?.count ?? 0) + (outputs.contains($0) ? 1 : 0) }
+        let fused = Persistent.fusedArgmax(calls)
+        var barriers: [Bool] = []
         for (i, pc) in zip(calls.indices, calls) {
             var w = try Persistent.stage(pc, first: i == calls.startIndex) { name in
                 let loc = plan.locations[name]!
@@ -191,6 +214,9 @@ extension VulkanExecutor {
             }
             if merged.contains(i) { w[1] = 1; mergedAttentionStages += 1 }
             if merged.contains(i - 1) { w[1] = 3 }
+            if fused.contains(i) { w[3] |= 2 }
+            if fused.contains(i - 1) { w[1] = 1; w[2] = 0 }
+            barriers.append(w[2] != 0)
             if w[0] == 5 {
                 // The argmax stage's count and a (value, index) pair per row and workgroup.
                 let rows = Int(w[4] &+ w[5] &* UInt32(maxBindings["T"] ?? 1))
@@ -206,6 +232,7 @@ extension VulkanExecutor {
         let table = try GPUBuffer(device: device, size: words.count * 4, use: .deviceLocal, label: "persistent stage table")
         try words.withUnsafeBytes { try table.upload($0) }
         stageTables.append(table)
+        stageBarriers.append(barriers)
         syncBuffers.append(try GPUBuffer(device: device, size: 16, use: .deviceLocal, label: "persistent arrival counter"))
     }
 
@@ -217,6 +244,7 @@ extension VulkanExecutor {
             VkDescriptorBufferInfo(buffer: stageTables[table].handle, offset: 0, range: VkDeviceSize(stageTables[table].size)),
             VkDescriptorBufferInfo(buffer: syncBuffers[table].handle, offset: 0, range: 16),
         ])
+        stageVariants.append(variant)
         let push = [UInt32(stages), persistent.spinLimit, UInt32(persistent.groups), Persistent.runFlags,
                     UInt32(truncatingIfNeeded: trace), UInt32(trace >> 32)]
         return StepDispatch(pipeline: pipeline, set: set, push: push,
@@ -229,8 +257,10 @@ extension VulkanExecutor {
     /// runs the step again (every write of a step depends only on its inputs).
     func persistentFailed() throws -> Bool {
         guard persistent.enabled, let flags = syncFlags else { return false }
-        let failed = try flags.download(offset: 0, count: 4 * syncBuffers.count).contains { $0 != 0 }
-        guard failed else { return false }
+        let bytes = try flags.download(offset: 0, count: 4 * syncBuffers.count)
+        let failed = stageVariants.indices.filter { i in bytes[(4 * i)..<(4 * i + 4)].contains { $0 != 0 } }
+        guard !failed.isEmpty else { return false }
+        failedVariants = failed.map { stageVariants[$0] }
         vkDeviceWaitIdle(device.handle)
         releaseDescriptors()
         freeCommandBuffers()
@@ -239,13 +269,12 @@ extension VulkanExecutor {
         for node in graph.nodes where node.op == "attention_split" {
             try buffers[plan.locations[node.inputs[3]]!.root]!.zero()
         }
-        for b in argmaxScratch { try b.zero() }
         return true
     }
 
     /// Said once per executor when the persistent kernel falls back to ordinary dispatches.
     func warnFallback() {
-        FileHandle.standardError.write(Data("sluice: the persistent decode kernel's workgroups were not all resident at once (\(persistent.groups) workgroups); using ordinary dispatches (SLUICE_PERSISTENT_GROUPS sets fewer)\n".utf8))
+        FileHandle.standardError.write(Data("sluice: the persistent decode kernel's workgroups were not all resident at once (\(persistent.groups) workgroups, persistent_\(failedVariants.joined(separator: ", persistent_"))); using ordinary dispatches (SLUICE_PERSISTENT_GROUPS sets fewer)\n".utf8))
     }
 
     /// Whether the step runs through the persistent kernel (false after a fallback).

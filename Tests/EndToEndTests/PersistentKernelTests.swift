@@ -98,8 +98,10 @@ final class PersistentKernelTests: XCTestCase {
             XCTAssertTrue(decode.usesPersistentKernel, "\(layer)")
             // Every decoder layer's dispatches become stages of one dispatch.
             XCTAssertLessThanOrEqual(decode.dispatches.count, 5, "\(layer): \(decode.dispatches.map(\.kernel))")
-            // The argmax is a stage of the LM head's persistent dispatch.
+            // The argmax is a stage of the LM head's persistent dispatch, fused into the product
+            // (no grid barrier in that dispatch).
             XCTAssertFalse(decode.dispatches.contains { $0.kernel == "argmax" }, "\(layer): \(decode.dispatches.map(\.kernel))")
+            XCTAssertEqual(decode.stageBarriers.last, [false, false], "\(layer)")
             XCTAssertFalse(try plain.executor(.decode).usesPersistentKernel)
             // Each layer's attention leaves its slices to the output projection to merge.
             XCTAssertEqual(decode.mergedAttentionStages, config.layers, "\(layer)")
@@ -115,13 +117,14 @@ final class PersistentKernelTests: XCTestCase {
     /// takes at every length here (32), takes only for short caches (128: a slice of 35
     /// keys has more quads than the registers hold, so attend.glsl scores it) and splits
     /// unevenly over the workgroup (80: three sets of 80 invocations sum the values); and the
-    /// old way (SLUICE_PERSISTENT_OFF=merge,preload: the last slice merges, no preload).
+    /// old way (SLUICE_PERSISTENT_OFF=merge,preload: the last slice merges, no preload), with
+    /// the argmax a stage of its own after a grid barrier (fuse).
     func testMergedAttention() throws {
         let device = try VulkanDevice()
         try XCTSkipUnless(device.info.subgroupArithmetic && device.info.bufferDeviceAddress,
                           "\(device.info.name): no subgroup arithmetic or buffer device addresses")
         let long = (0..<70).map { Int32(($0 * 53 + 7) % 320) }
-        for (heads, dims, off) in [(2, 128, ""), (2, 80, ""), (4, 32, "merge,preload")] {
+        for (heads, dims, off) in [(2, 128, ""), (2, 80, ""), (4, 32, "merge,preload,fuse")] {
             if !off.isEmpty { setenv("SLUICE_PERSISTENT_OFF", off, 1) }
             defer { unsetenv("SLUICE_PERSISTENT_OFF") }
             let config = TransformerConfig(architecture: "llama", vocabSize: 320, hidden: 128, layers: 2, heads: heads, kvHeads: 1,
@@ -130,6 +133,9 @@ final class PersistentKernelTests: XCTestCase {
             let m = try SyntheticSource.model(config: config, layerType: .q8_0, embeddingType: .q8_0)
             let fused = try runner(m, device, persistent: true)
             XCTAssertEqual(try fused.executor(.decode).mergedAttentionStages, off.isEmpty ? 2 : 0, "head dim \(dims)")
+            // One weight type: every stage is in one dispatch, whose argmax stage waits at a
+            // grid barrier only when not fused.
+            XCTAssertEqual(try fused.executor(.decode).stageBarriers.last?.last, !off.isEmpty, "head dim \(dims)")
             try compareGreedy(try runner(m, device, persistent: false), fused, prompt: long, steps: 3, label: "head dim \(dims) \(off)")
         }
     }

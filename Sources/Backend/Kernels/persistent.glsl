@@ -81,6 +81,8 @@ Cache kc_, vc_;
 #define kc kc_.d
 #define vc vc_.d
 #include "qkvpairs.glsl"
+#include "best.glsl"
+#include "persistent_argmax.glsl"
 
 // The norm prologue of row r when the row is not staged (every invocation calls it; it
 // synchronizes): 1/rms of x (or x + x2, whose sum workgroup 0 writes out).
@@ -213,6 +215,11 @@ void matrixStage(uint kind, uint si) {
     } else {
         eps = uintBitsToFloat(stages[si].push[4]); erf = stages[si].push[5];
     }
+    // The argmax of a one-row product fused (stage flags bit 1: the next stage is the argmax
+    // of Y): each subgroup keeps the best of its columns.
+    bool fusedArgmax = kind == K_MATMUL && (stages[si].pad & 2u) != 0u;
+    float bv = -3.4e38;
+    uint bi = NONE;
     // Plain products take two columns (n and n + stride) per pass.
     uint step = kind == K_MATMUL ? 2u * stride : stride;
     uint lane = gl_SubgroupInvocationID, lanes = gl_SubgroupSize, pieces = K / 8u;
@@ -271,6 +278,10 @@ void matrixStage(uint kind, uint si) {
                     Y.d[r * Nstride + nOff + n] = ab.x;
                     if (n + stride < N) Y.d[r * Nstride + nOff + cb] = ab.y;
                 }
+                if (fusedArgmax) {
+                    if (better(ab.x, n, bv, bi)) { bv = ab.x; bi = n; }
+                    if (n + stride < N && better(ab.y, cb, bv, bi)) { bv = ab.y; bi = cb; }
+                }
             } else if (kind == K_QKV) {
                 uint fi; bool rotate;
                 qkvPair(n, qd, kvd, D, pc.dims, mode, ca, cb, fi, rotate);
@@ -283,6 +294,10 @@ void matrixStage(uint kind, uint si) {
         }
         // The next row's prologue reuses invs.
         barrier();
+    }
+    if (fusedArgmax) {
+        argmaxPair(si + 1u, 0u, bv, bi);
+        argmaxPick(si + 1u, 1u);
     }
 }
 
@@ -305,8 +320,6 @@ Uints counters_a;
 #define PART(i) part_a.d[i]
 #define COUNTER(i) counters_a.d[i]
 #include "split_slice.glsl"
-#include "best.glsl"
-#include "persistent_argmax.glsl"
 
 // attention_split.comp's work, (row, head, slice) units spread over the workgroups, each
 // head's last slice to finish merging (partials-only attention: persistent_attention.glsl).
