@@ -42,6 +42,7 @@ public final class VulkanExecutor {
     /// Per stage table, the kernel variant; those whose grid barrier gave up (the fallback's note).
     var stageVariants: [String] = []
     var failedVariants: [String] = []
+    var fallbackNote = ""
     /// Per stage table, whether a grid barrier precedes each stage.
     var stageBarriers: [[Bool]] = []
     /// The persistent argmax stages' counts and pairs (Kernels/persistent_argmax.glsl).

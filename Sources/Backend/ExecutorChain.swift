@@ -25,7 +25,7 @@ extension VulkanExecutor {
         try checkTokenIDs([input: [first]])
         let cb = try chainCommandBuffer(steps, input: input, output: output)
         try submitChain(cb, first: first, past: past, input: input)
-        if try persistentFailed() {
+        while try persistentFailed() {
             warnFallback()
             try submitChain(try chainCommandBuffer(steps, input: input, output: output), first: first, past: past, input: input)
         }

@@ -40,8 +40,9 @@ extension VulkanExecutor {
         }
         try device.submit(commandBuffer, fence: fence)
         try fence.wait(spin: true)
-        if try persistentFailed() {
-            // Said once per executor: decode goes on, slower, with ordinary dispatches.
+        while try persistentFailed() {
+            // Said at most twice per executor: decode goes on, slower, with fewer workgroups
+            // or ordinary dispatches.
             warnFallback()
             try device.submit(commandBuffer, fence: fence)
             try fence.wait(spin: true)

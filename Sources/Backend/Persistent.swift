@@ -252,9 +252,10 @@ extension VulkanExecutor {
     }
 
     /// After a run: whether a persistent dispatch gave up at a grid barrier (its workgroups
-    /// were not all resident at once). Then the executor records the plain dispatches,
-    /// clears the split-attention counters the abandoned run left behind, and the caller
-    /// runs the step again (every write of a step depends only on its inputs).
+    /// were not all resident at once). Then the executor records the step again — with one
+    /// workgroup per multiprocessor when it had more, else with the plain dispatches —, clears
+    /// the split-attention counters the abandoned run left behind, and the caller runs the
+    /// step again (every write of a step depends only on its inputs) until this says false.
     func persistentFailed() throws -> Bool {
         guard persistent.enabled, let flags = syncFlags else { return false }
         let bytes = try flags.download(offset: 0, count: 4 * syncBuffers.count)
@@ -264,7 +265,15 @@ extension VulkanExecutor {
         vkDeviceWaitIdle(device.handle)
         releaseDescriptors()
         freeCommandBuffers()
-        persistent.enabled = false
+        let was = persistent.groups
+        if let sms = device.info.multiprocessors, was > sms {
+            persistent.groups = sms
+            fallbackNote = "using \(sms), one per multiprocessor"
+        } else {
+            persistent.enabled = false
+            fallbackNote = "using ordinary dispatches"
+        }
+        fallbackNote = "sluice: the persistent decode kernel's workgroups were not all resident at once (\(was) workgroups, persistent_\(failedVariants.joined(separator: ", persistent_"))); \(fallbackNote) (SLUICE_PERSISTENT_GROUPS sets fewer)\n"
         try record(plannedCalls, profile: profiler != nil)
         for node in graph.nodes where node.op == "attention_split" {
             try buffers[plan.locations[node.inputs[3]]!.root]!.zero()
@@ -272,9 +281,9 @@ extension VulkanExecutor {
         return true
     }
 
-    /// Said once per executor when the persistent kernel falls back to ordinary dispatches.
+    /// Said when the persistent kernel falls back to fewer workgroups or ordinary dispatches.
     func warnFallback() {
-        FileHandle.standardError.write(Data("sluice: the persistent decode kernel's workgroups were not all resident at once (\(persistent.groups) workgroups, persistent_\(failedVariants.joined(separator: ", persistent_"))); using ordinary dispatches (SLUICE_PERSISTENT_GROUPS sets fewer)\n".utf8))
+        FileHandle.standardError.write(Data(fallbackNote.utf8))
     }
 
     /// Whether the step runs through the persistent kernel (false after a fallback).

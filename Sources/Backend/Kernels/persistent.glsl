@@ -216,10 +216,10 @@ void matrixStage(uint kind, uint si) {
         eps = uintBitsToFloat(stages[si].push[4]); erf = stages[si].push[5];
     }
     // The argmax of a one-row product fused (stage flags bit 1: the next stage is the argmax
-    // of Y): each subgroup keeps the best of its columns.
+    // of Y): each subgroup keeps the best of its columns in shared memory (amv, ami at its
+    // subgroup index), which costs the stage's loop no registers.
     bool fusedArgmax = kind == K_MATMUL && (stages[si].pad & 2u) != 0u;
-    float bv = -3.4e38;
-    uint bi = NONE;
+    if (fusedArgmax && subgroupElect()) { amv[gl_SubgroupID] = -3.4e38; ami[gl_SubgroupID] = NONE; }
     // Plain products take two columns (n and n + stride) per pass.
     uint step = kind == K_MATMUL ? 2u * stride : stride;
     uint lane = gl_SubgroupInvocationID, lanes = gl_SubgroupSize, pieces = K / 8u;
@@ -278,9 +278,10 @@ void matrixStage(uint kind, uint si) {
                     Y.d[r * Nstride + nOff + n] = ab.x;
                     if (n + stride < N) Y.d[r * Nstride + nOff + cb] = ab.y;
                 }
-                if (fusedArgmax) {
-                    if (better(ab.x, n, bv, bi)) { bv = ab.x; bi = n; }
-                    if (n + stride < N && better(ab.y, cb, bv, bi)) { bv = ab.y; bi = cb; }
+                if (fusedArgmax && subgroupElect()) {
+                    uint g = gl_SubgroupID;
+                    if (better(ab.x, n, amv[g], ami[g])) { amv[g] = ab.x; ami[g] = n; }
+                    if (n + stride < N && better(ab.y, cb, amv[g], ami[g])) { amv[g] = ab.y; ami[g] = cb; }
                 }
             } else if (kind == K_QKV) {
                 uint fi; bool rotate;
@@ -296,7 +297,12 @@ void matrixStage(uint kind, uint si) {
         barrier();
     }
     if (fusedArgmax) {
-        argmaxPair(si + 1u, 0u, bv, bi);
+        // (The loop's last barrier makes the subgroups' bests visible; every invocation
+        // offers its subgroup's.)
+        float v = amv[gl_SubgroupID];
+        uint i = ami[gl_SubgroupID];
+        barrier();
+        argmaxPair(si + 1u, 0u, v, i);
         argmaxPick(si + 1u, 1u);
     }
 }

@@ -106,53 +106,67 @@ void attendRegisters(Unit x, RQ kq[QPI], RQ vq[QPI], out float m, out float l, i
     }
 }
 
+// One unit of partials-only attention stage si; `from`: its first key not yet in kq/vq (lo
+// when nothing was preloaded). The quads are used only on the register path, so on the
+// other (attend.glsl) they hold no registers.
+void attentionUnit(uint si, uint u, uint from, inout RQ kq[QPI], inout RQ vq[QPI]) {
+    Unit x = unitOf(si, u);
+    if (x.s >= x.used) return;
+    uint heads = stages[si].push[2], S = stages[si].push[7], t = gl_LocalInvocationID.x;
+    uint D = x.D, qw = heads * D;
+    float scale = uintBitsToFloat(stages[si].push[6]);
+    float m = -3.4e38, l = 0.0;
+    float acc[MAXD / WG];
+    [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) acc[k] = 0.0;
+    if (inRegisters(x)) {
+        loadQuads(x, max(x.lo, from), x.hi, kq, vq);
+        for (uint d = t; d < D; d += WG) qsh[d] = q_a.d[x.r * qw + x.h * D + d] * scale;
+        barrier();
+        attendRegisters(x, kq, vq, m, l, acc);
+    } else {
+        for (uint d = t; d < D; d += WG) qsh[d] = q_a.d[x.r * qw + x.h * D + d] * scale;
+        barrier();
+        attend(x.lo, x.hi, x.kw, x.g * D, D, m, l, acc);
+    }
+    uint o = (x.r * heads * S + x.h * S + x.s) * (D + 2u);
+    if (t == 0u) { part_a.d[o] = m; part_a.d[o + 1u] = l; }
+    [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
+        uint d = t + WG * k;
+        if (d < D) part_a.d[o + 2u + d] = acc[k];
+    }
+    // qsh, sc and xsh are reused by the next unit.
+    barrier();
+}
+
 // Attention stage si in partials-only mode, with the grid barrier before it when `gate`
 // (epoch: its count). While waiting there, the workgroup loads the rows before P of its
-// first unit when they fit the registers. False when the barrier gave up.
+// first unit when they fit the registers. The first unit is done apart from the others, so
+// the preloaded quads are dead after it. False when the barrier gave up.
 bool attentionPartials(uint si, uint epoch, bool gate) {
-    uint heads = stages[si].push[2], S = stages[si].push[7], t = gl_LocalInvocationID.x;
-    float scale = uintBitsToFloat(stages[si].push[6]);
     q_a = Floats(stages[si].ptr[0]);
     kc_a = Cache(stages[si].ptr[1]); kc4_a = Cache4(stages[si].ptr[1]);
     vc_a = Cache(stages[si].ptr[2]); vc4_a = Cache4(stages[si].ptr[2]);
     part_a = Floats(stages[si].ptr[5]);
+    uint u = gl_WorkGroupID.x, units = stageUnits(si), from = 0u;
+    // (Read only where loaded: no initial values to hold through the barrier.)
     RQ kq[QPI], vq[QPI];
-    [[unroll]] for (uint j = 0u; j < QPI; j++) { kq[j] = RQ(0); vq[j] = RQ(0); }
-    bool pre = false;
     if (gate) {
         arrive(epoch, si);
-        if (gl_WorkGroupID.x < stageUnits(si) && (run.flags & 2u) == 0u) {
-            Unit x = unitOf(si, gl_WorkGroupID.x);
+        if (u < units && (run.flags & 2u) == 0u) {
+            Unit x = unitOf(si, u);
             if (x.s < x.used && inRegisters(x)) {
                 loadQuads(x, x.lo, min(x.hi, stepv.P), kq, vq);
-                pre = true;
+                from = stepv.P;
             }
         }
         await(epoch, si);
         if (gaveUp != 0u) return false;
     }
     MARK(si, 0u)
-    for (uint u = gl_WorkGroupID.x; u < stageUnits(si); u += run.groups) {
-        Unit x = unitOf(si, u);
-        if (x.s >= x.used) continue;
-        uint D = x.D, qw = heads * D;
-        bool regs = inRegisters(x);
-        if (regs) loadQuads(x, pre && u == gl_WorkGroupID.x ? max(x.lo, stepv.P) : x.lo, x.hi, kq, vq);
-        for (uint d = t; d < D; d += WG) qsh[d] = q_a.d[x.r * qw + x.h * D + d] * scale;
-        barrier();
-        float m = -3.4e38, l = 0.0;
-        float acc[MAXD / WG];
-        [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) acc[k] = 0.0;
-        if (regs) attendRegisters(x, kq, vq, m, l, acc);
-        else attend(x.lo, x.hi, x.kw, x.g * D, D, m, l, acc);
-        uint o = (x.r * heads * S + x.h * S + x.s) * (D + 2u);
-        if (t == 0u) { part_a.d[o] = m; part_a.d[o + 1u] = l; }
-        [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
-            uint d = t + WG * k;
-            if (d < D) part_a.d[o + 2u + d] = acc[k];
-        }
-        // qsh, sc and xsh are reused by the next unit.
-        barrier();
+    if (u < units) attentionUnit(si, u, from, kq, vq);
+    for (u += run.groups; u < units; u += run.groups) {
+        RQ k2[QPI], v2[QPI];
+        attentionUnit(si, u, 0u, k2, v2);
     }
     return true;
 }
@@ -162,7 +176,7 @@ bool attentionPartials(uint si, uint epoch, bool gate) {
 // largest max and L = Σ exp(m_s − M)·l_s. Each invocation's elements of the row (t, t + WG,
 // …) take their weighted values of every slice in one batch of loads when they fit MV
 // registers.
-const uint MV = 16u;
+const uint MV = 8u;
 void stageMerged(uint si, uint r, uint K) {
     uint a = si - 1u, t = gl_LocalInvocationID.x;
     uint heads = stages[a].push[2], D = stages[a].push[4], S = stages[a].push[7];
