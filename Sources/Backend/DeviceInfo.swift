@@ -43,6 +43,8 @@ public struct DeviceInfo: Sendable {
     /// A device-wide clock in kernels (VK_KHR_shader_clock's shaderDeviceClock): the
     /// persistent kernel's per-stage timestamps under `--profile`.
     public var shaderDeviceClock = false
+    /// VK_KHR_pipeline_executable_properties (SLUICE_PIPELINE_STATS: PipelineStats.swift).
+    public var pipelineExecutableInfo = false
 
     /// Whether `--kv-cache auto` means float16: on GPUs with 16-bit storage buffers (on CPU
     /// drivers the conversions cost more than the halved bytes save).
@@ -130,7 +132,8 @@ public struct DeviceInfo: Sendable {
             multiprocessors: smCount, coopMatF16: coopMat, storage16: features.storage16,
             maxTexelBufferElements: UInt64(l.maxTexelBufferElements),
             minTexelBufferOffsetAlignment: l.minTexelBufferOffsetAlignment,
-            shaderDeviceClock: hasDeviceClock(pd))
+            shaderDeviceClock: hasDeviceClock(pd),
+            pipelineExecutableInfo: deviceExtensions(pd).contains(PipelineStats.extensionName))
     }
 
     /// Whether the device lists VK_KHR_shader_clock with shaderDeviceClock.

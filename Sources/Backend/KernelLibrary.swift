@@ -89,12 +89,14 @@ final class Pipeline {
                         cinfo.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO
                         cinfo.stage = stage
                         cinfo.layout = pipelineLayout
+                        if device.capturesStatistics { cinfo.flags = VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR.rawValue }
                         return vkCreateComputePipelines(device.handle, nil, 1, &cinfo, nil, &pipe)
                     }
                 }
             }
         }
         try check(pr, "vkCreateComputePipelines(\(name))")
+        PipelineStats.report(device, pipe!, name: name)
         handle = pipe!
     }
 

@@ -12,6 +12,8 @@ public final class VulkanDevice: @unchecked Sendable {
     let commandPool: VkCommandPool
     let memoryTypes: [VkMemoryType]
     let timestampsValid: Bool
+    /// Pipelines are created with the driver's statistics (SLUICE_PIPELINE_STATS).
+    let capturesStatistics: Bool
 
     /// Opens the device chosen by `selector` (an index or a name substring; nil picks
     /// discrete, then integrated, then CPU).
@@ -72,7 +74,13 @@ public final class VulkanDevice: @unchecked Sendable {
             var clock = VkPhysicalDeviceShaderClockFeaturesKHR()
             clock.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR
             clock.shaderDeviceClock = VkBool32(VK_TRUE)
+            // The driver's pipeline statistics, when asked for (PipelineStats.swift).
+            var exec = VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR()
+            exec.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR
+            exec.pipelineExecutableInfo = VkBool32(VK_TRUE)
+            let stats = PipelineStats.wanted(info)
             let extensions = (info.coopMatF16 ? ["VK_KHR_cooperative_matrix"] : []) + (info.shaderDeviceClock ? ["VK_KHR_shader_clock"] : [])
+                + (stats ? [PipelineStats.extensionName] : [])
             return withUnsafePointer(to: &q) { qp in
                 withUnsafeMutablePointer(to: &cm) { cp in
                     if info.coopMatF16 { v12.pNext = UnsafeMutableRawPointer(cp) }
@@ -93,7 +101,13 @@ public final class VulkanDevice: @unchecked Sendable {
                             d.pQueueCreateInfos = qp
                             d.enabledExtensionCount = UInt32(extensions.count)
                             d.ppEnabledExtensionNames = names
-                            return vkCreateDevice(physical, &d, nil, &device)
+                            return withUnsafeMutablePointer(to: &exec) { ep in
+                                if stats {
+                                    ep.pointee.pNext = UnsafeMutableRawPointer(mutating: d.pNext)
+                                    d.pNext = UnsafeRawPointer(ep)
+                                }
+                                return vkCreateDevice(physical, &d, nil, &device)
+                            }
                         } } }
                     }
                 }
@@ -101,6 +115,7 @@ public final class VulkanDevice: @unchecked Sendable {
         }
         try check(r, "vkCreateDevice on \(info.name)")
         handle = device!
+        capturesStatistics = PipelineStats.wanted(info)
         var q: VkQueue?
         vkGetDeviceQueue(handle, UInt32(family), 0, &q)
         queue = q!
