@@ -20,7 +20,8 @@ enum Persistent {
 
     /// On by default for decode plans (at most 4 rows) on GPUs with buffer device addresses
     /// and subgroup arithmetic whose multiprocessor count the driver reports (NVIDIA), with
-    /// two workgroups of 256 invocations per multiprocessor: that many are resident at once.
+    /// one workgroup of 512 invocations per multiprocessor: that many are resident at once (the
+    /// driver fits a workgroup's registers in one multiprocessor).
     /// SLUICE_PERSISTENT=0|1 overrides (1: on any capable device, prefill plans too; without a
     /// known count 64 workgroups on GPUs and 1 on CPU drivers), SLUICE_PERSISTENT_GROUPS sets
     /// the workgroup count.
@@ -34,7 +35,7 @@ enum Persistent {
         case "1": on = capable
         default: break
         }
-        let known = info.multiprocessors.map { 2 * $0 } ?? (info.kind == .cpu ? 1 : 64)
+        let known = info.multiprocessors ?? (info.kind == .cpu ? 1 : 64)
         var groups = env["SLUICE_PERSISTENT_GROUPS"].flatMap(Int.init).map { max(1, $0) } ?? known
         // A CPU driver gives no guarantee that two workgroups of a dispatch run side by side
         // (lavapipe's did not behave as if they did): one workgroup does every stage.
@@ -92,7 +93,9 @@ enum Persistent {
                 }
                 j += 1
             }
-            if j - i >= 2, let w = weight {
+            // At least two stages besides an argmax: the LM head alone (another weight type than
+            // the layers') with its argmax is faster as plain dispatches.
+            if calls[i..<j].filter({ stageKind($0.call.kernel)?.kind != 5 }).count >= 2, let w = weight {
                 out.append((i..<j, "\(w)_\(cache ?? "f32")"))
                 i = j
             } else {

@@ -5,8 +5,8 @@ import Foundation
 /// with SLUICE_PIPELINE_STATS set to a kernel-name prefix ("persistent", or "" for all) on
 /// a device with the extension, every pipeline whose name starts with it prints the
 /// driver's numbers for it to stderr — registers per invocation, shared memory, spills,
-/// where the driver reports them. The persistent kernel needs two workgroups per
-/// multiprocessor on NVIDIA GPUs, and its register count decides whether they fit.
+/// where the driver reports them. The persistent kernel's register count decides how
+/// fast it is and whether its workgroups are all resident at once.
 enum PipelineStats {
     static let prefix = ProcessInfo.processInfo.environment["SLUICE_PIPELINE_STATS"]
     static let extensionName = "VK_KHR_pipeline_executable_properties"

@@ -6,9 +6,12 @@
 #extension GL_KHR_memory_scope_semantics : require
 #define RED_SUBGROUP 1
 // Big workgroups: the grid barrier's cost grows with the number of workgroups, the
-// matrix stages' speed with the number of subgroups in flight.
-#define WG 256u
-layout(local_size_x = 256) in;
+// matrix stages' speed with the number of subgroups in flight. 512 invocations, one
+// workgroup per multiprocessor: the driver must then fit the kernel in the registers of
+// 512 invocations (128 each on NVIDIA GPUs), where with two workgroups of 256 it was free
+// to take more and leave room for only one.
+#define WG 512u
+layout(local_size_x = 512) in;
 #include "common.glsl"
 #include "reduce.glsl"
 #include "kvcache.glsl"

@@ -4,7 +4,7 @@
 // nothing else: no counters, no merge by the last slice, no output row. The consuming
 // matrix stage merges the slices while it stages its input row (stageMerged), so the merge
 // costs no round trip of its own through memory.
-// A slice of at most QPI·WG quads of keys (64 keys of 64 dims) is scored from registers:
+// A slice of at most 1024 quads of keys (64 keys of 64 dims) is scored from registers:
 // the quads of its keys and values before P are loaded while the workgroup waits at the grid
 // barrier before the stage (the stage before writes only rows P…), so after the barrier the
 // unit waits only for its query and the new rows. The registers are locals of
@@ -12,7 +12,8 @@
 // Before including: persistent.glsl's attention operands (q_a, kc4_a, vc4_a, part_a), qsh,
 // sc, xsh, vsum, arrive/await, reduce.glsl, attend.glsl and split_slice.glsl's sliceKeys.
 
-const uint QPI = 4u;
+// Quads per invocation: 1024 per workgroup (xsh holds their 4096 floats).
+const uint QPI = 1024u / WG;
 // A quad in registers: float16 caches keep it packed (two registers), float32 as is.
 #if defined(KV_F16)
 #define RQ uvec2
@@ -64,7 +65,7 @@ void loadQuads(Unit x, uint a, uint b, inout RQ kq[QPI], inout RQ vq[QPI]) {
 // The unit's scores, softmax and weighted values from the registers; the query (scaled)
 // is in qsh. Partial dot products of the quads meet in xsh, scores in sc, and the weighted
 // values go back to xsh (key c, dim d at c·D + d) to be summed over keys per dim.
-void attendRegisters(Unit x, RQ kq[QPI], RQ vq[QPI], out float m, out float l, inout float acc[MAXD / WG]) {
+void attendRegisters(Unit x, RQ kq[QPI], RQ vq[QPI], out float m, out float l, inout float acc[DPI]) {
     uint t = gl_LocalInvocationID.x, D = x.D, dq = D / 4u, cnt = x.hi - x.lo;
     [[unroll]] for (uint j = 0u; j < QPI; j++) {
         uint i = t + j * WG;
@@ -116,8 +117,8 @@ void attentionUnit(uint si, uint u, uint from, inout RQ kq[QPI], inout RQ vq[QPI
     uint D = x.D, qw = heads * D;
     float scale = uintBitsToFloat(stages[si].push[6]);
     float m = -3.4e38, l = 0.0;
-    float acc[MAXD / WG];
-    [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) acc[k] = 0.0;
+    float acc[DPI];
+    [[unroll]] for (uint k = 0u; k < DPI; k++) acc[k] = 0.0;
     if (inRegisters(x)) {
         loadQuads(x, max(x.lo, from), x.hi, kq, vq);
         for (uint d = t; d < D; d += WG) qsh[d] = q_a.d[x.r * qw + x.h * D + d] * scale;
@@ -130,7 +131,7 @@ void attentionUnit(uint si, uint u, uint from, inout RQ kq[QPI], inout RQ vq[QPI
     }
     uint o = (x.r * heads * S + x.h * S + x.s) * (D + 2u);
     if (t == 0u) { part_a.d[o] = m; part_a.d[o + 1u] = l; }
-    [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
+    [[unroll]] for (uint k = 0u; k < DPI; k++) {
         uint d = t + WG * k;
         if (d < D) part_a.d[o + 2u + d] = acc[k];
     }

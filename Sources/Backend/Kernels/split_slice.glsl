@@ -26,19 +26,19 @@ void splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, 
     for (uint d = t; d < D; d += WG) qsh[d] = QIN(r * qw + h * D + d) * scale;
     barrier();
     float m = -3.4e38, l = 0.0;
-    float acc[MAXD / WG];
-    [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) acc[k] = 0.0;
+    float acc[DPI];
+    [[unroll]] for (uint k = 0u; k < DPI; k++) acc[k] = 0.0;
     attend(lo, hi, kw, g * D, D, m, l, acc);
     uint o = r * pw + hs * (D + 2u);
     if (t == 0u) { PART(o) = m; PART(o + 1u) = l; }
-    [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
+    [[unroll]] for (uint k = 0u; k < DPI; k++) {
         uint d = t + WG * k;
         if (d < D) PART(o + 2u + d) = acc[k];
     }
     // One slice in use: it is the output. Empty slices (past the ones in use) are not counted.
     if (used == 1u || s >= used) {
         if (s == 0u) {
-            [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
+            [[unroll]] for (uint k = 0u; k < DPI; k++) {
                 uint d = t + WG * k;
                 if (d < D) YOUT(r * qw + h * D + d) = acc[k] / l;
             }
