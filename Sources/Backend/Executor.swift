@@ -43,12 +43,8 @@ public final class VulkanExecutor {
     var stageVariants: [String] = []
     var failedVariants: [String] = []
     var fallbackNote = ""
-    /// Per stage table, whether a grid barrier precedes each stage.
-    var stageBarriers: [[Bool]] = []
-    /// The persistent argmax stages' counts and pairs (Kernels/persistent_argmax.glsl).
-    var argmaxScratch: [GPUBuffer] = []
-    /// Attention stages of the stage tables whose slices the next stage merges (tests).
-    var mergedAttentionStages = 0
+    /// Times the persistent kernel gave up (tests).
+    var fallbacks = 0
     var syncFlags: GPUBuffer?
     /// The recorded dispatches of one step, in order (kept to record chains of steps).
     var stepDispatches: [StepDispatch] = []
@@ -183,7 +179,7 @@ public final class VulkanExecutor {
         let segments = persistent.enabled ? Persistent.segments(calls) : calls.indices.map { ($0..<($0 + 1), nil) }
         profiler = profile ? try Profiler(device: device, count: segments.count) : nil
         try makeDescriptorPool(calls)
-        stageTables = []; syncBuffers = []; dispatches = []; stepDispatches = []; mergedAttentionStages = 0; argmaxScratch = []; stageBarriers = []; stageVariants = []
+        stageTables = []; syncBuffers = []; dispatches = []; stepDispatches = []; stageVariants = []
         for seg in segments where seg.variant != nil { try makeStageTable(calls[seg.range]) }
         syncFlags = syncBuffers.isEmpty ? nil : try GPUBuffer(device: device, size: 4 * syncBuffers.count, use: .readback, label: "persistent failure flags")
         // Under --profile, the persistent kernel's trace variant where the device has a clock.
@@ -193,8 +189,8 @@ public final class VulkanExecutor {
             let pc = calls[seg.range.lowerBound]
             if let w = seg.variant {
                 let trace = try tracer?.add(device: device, ops: calls[seg.range].map(\.op),
-                                            barrier: stageBarriers[persistentIndex],
-                                            staged: calls[seg.range].map { (Persistent.stageKind($0.call.kernel)?.kind ?? 4) < 4 })
+                                            barrier: calls[seg.range].enumerated().map { $0.offset > 0 && $0.element.barrier },
+                                            staged: calls[seg.range].map { Persistent.stageKind($0.call.kernel)?.kind != 4 })
                 stepDispatches.append(try persistentDispatch(variant: w, table: persistentIndex, stages: seg.range.count, barrier: pc.barrier,
                                                              trace: trace?.address ?? 0))
                 persistentIndex += 1

@@ -16,12 +16,17 @@ enum Persistent {
         var groups: Int
         /// Polls of the arrival counter before a grid barrier gives up (0: at once).
         var spinLimit: UInt32
+        /// Workgroups to try once more with when `groups` were not all resident (one per
+        /// multiprocessor), before ordinary dispatches.
+        var retryGroups: Int? = nil
     }
 
     /// On by default for decode plans (at most 4 rows) on GPUs with buffer device addresses
     /// and subgroup arithmetic whose multiprocessor count the driver reports (NVIDIA), with
-    /// one workgroup of 512 invocations per multiprocessor: that many are resident at once (the
-    /// driver fits a workgroup's registers in one multiprocessor).
+    /// two workgroups of 256 invocations per multiprocessor: that many are resident at once
+    /// while the kernel takes at most 128 registers per invocation (SLUICE_PIPELINE_STATS
+    /// prints the count; a run that finds them not resident retries with one per
+    /// multiprocessor).
     /// SLUICE_PERSISTENT=0|1 overrides (1: on any capable device, prefill plans too; without a
     /// known count 64 workgroups on GPUs and 1 on CPU drivers), SLUICE_PERSISTENT_GROUPS sets
     /// the workgroup count.
@@ -35,13 +40,14 @@ enum Persistent {
         case "1": on = capable
         default: break
         }
-        let known = info.multiprocessors ?? (info.kind == .cpu ? 1 : 64)
+        let known = info.multiprocessors.map { 2 * $0 } ?? (info.kind == .cpu ? 1 : 64)
         var groups = env["SLUICE_PERSISTENT_GROUPS"].flatMap(Int.init).map { max(1, $0) } ?? known
         // A CPU driver gives no guarantee that two workgroups of a dispatch run side by side
         // (lavapipe's did not behave as if they did): one workgroup does every stage.
         if info.kind == .cpu { groups = 1 }
         groups = min(groups, Int(info.maxWorkGroupCount.0))
-        return Settings(enabled: on, groups: groups, spinLimit: 1 << 22)
+        return Settings(enabled: on, groups: groups, spinLimit: 1 << 22,
+                        retryGroups: info.multiprocessors.flatMap { groups > $0 ? $0 : nil })
     }
 
     /// Settings for every executor created while set (tests).
@@ -52,7 +58,6 @@ enum Persistent {
     /// cache type of the kernels that touch the caches (qkv_rope, attention_split).
     static func stageKind(_ kernel: String) -> (kind: UInt32, norm: UInt32, weight: String?, kv: String?)? {
         for kv in ["f32", "f16"] where kernel == "attention_split_subgroup_\(kv)" { return (4, 0, nil, kv) }
-        if kernel == "argmax" { return offList.contains("argmax") ? nil : (5, 0, nil, nil) }
         let bases: [(String, UInt32)] = [("matmul_swiglu_", 1), ("matmul_geglu_", 2), ("qkv_rope_", 3), ("matmul_", 0)]
         guard let (prefix, kind) = bases.first(where: { kernel.hasPrefix($0.0) }) else { return nil }
         var rest = kernel.dropFirst(prefix.count)
@@ -93,9 +98,7 @@ enum Persistent {
                 }
                 j += 1
             }
-            // At least two stages besides an argmax: the LM head alone (another weight type than
-            // the layers') with its argmax is faster as plain dispatches.
-            if calls[i..<j].filter({ stageKind($0.call.kernel)?.kind != 5 }).count >= 2, let w = weight {
+            if j - i >= 2, let w = weight {
                 out.append((i..<j, "\(w)_\(cache ?? "f32")"))
                 i = j
             } else {
@@ -113,55 +116,8 @@ enum Persistent {
     static var offList: Set<Substring> {
         Set((ProcessInfo.processInfo.environment["SLUICE_PERSISTENT_OFF"] ?? "").split(separator: ","))
     }
-    /// "merge" (attention merges its own slices, the old way) is read by `mergedAttention`,
-    /// "argmax" (no argmax stage: a plain dispatch) by `stageKind`, "fuse" (an argmax stage of
-    /// its own after a grid barrier) by `fusedArgmax`,
-    /// "preload" (no cache rows loaded at the grid barrier before attention) in the run flags.
     static var stageFlags: UInt32 { offList.contains("early") ? 1 : 0 }
-    static var runFlags: UInt32 { (offList.contains("lastskip") ? 1 : 0) | (offList.contains("preload") ? 2 : 0) }
-
-    /// Stages (indices into `calls`) of attention whose output row only the next stage reads,
-    /// a matrix product without a norm prologue that starts after a grid barrier: such an
-    /// attention writes its slices' partials and nothing else (norm field 1) and the product
-    /// merges them while it stages its input row (norm mode 3), which takes the atomic count
-    /// and the last slice's merge off the attention stage. `readers` counts the graph's reads
-    /// of a value (a graph output counts as one more).
-    static func mergedAttention(_ calls: ArraySlice<VulkanExecutor.PlannedCall>, readers: (String) -> Int) -> Set<Int> {
-        guard !offList.contains("merge") else { return [] }
-        var out: Set<Int> = []
-        for i in calls.indices.dropLast() {
-            let a = calls[i].call, m = calls[i + 1].call
-            guard stageKind(a.kernel)?.kind == 4, let k = stageKind(m.kernel), k.kind == 0, k.norm == 0,
-                  calls[i + 1].barrier, a.buffers.count == 6, a.push.count >= 8, m.push.count >= 3,
-                  m.buffers.first == a.buffers[4], readers(a.buffers[4]) == 1 else { continue }
-            let heads = Int(a.push[2]), dims = Int(a.push[4]), splits = Int(a.push[7])
-            // The merge keeps a max, a sum and a weight per (head, slice) in 1024 floats of
-            // shared memory, and the row in the staged row's 4096.
-            guard heads * splits <= 512, heads * dims <= 4096, Int(m.push[2]) == heads * dims,
-                  a.push[0] == m.push[0], a.push[1] == m.push[1] else { continue }
-            out.insert(i)
-        }
-        return out
-    }
-
-    /// Stages (indices into `calls`) of one-row matrix products whose whole output row the
-    /// next stage, an argmax, reads: the product keeps each subgroup's best column as it
-    /// writes them and picks the index at its end (stage flags bit 1), and the argmax stage is
-    /// left empty (norm field 1) with no grid barrier before it.
-    static func fusedArgmax(_ calls: ArraySlice<VulkanExecutor.PlannedCall>) -> Set<Int> {
-        guard !offList.contains("fuse") else { return [] }
-        var out: Set<Int> = []
-        for i in calls.indices.dropLast() {
-            let m = calls[i].call, a = calls[i + 1].call
-            guard let k = stageKind(m.kernel), k.kind == 0, stageKind(a.kernel)?.kind == 5,
-                  m.push.count >= 7, a.push.count >= 3, a.buffers.count == 2 else { continue }
-            let y = k.norm == 2 ? 4 : (k.norm == 1 ? 3 : 2)
-            guard m.buffers.count > y, a.buffers[0] == m.buffers[y], m.push[0] == 1, m.push[1] == 0,
-                  a.push[0] == 1, a.push[1] == 0, m.push[3] == a.push[2], m.push[5] == a.push[2], m.push[6] == 0 else { continue }
-            out.insert(i)
-        }
-        return out
-    }
+    static var runFlags: UInt32 { offList.contains("lastskip") ? 1 : 0 }
 
     /// The stage words of one call: kind, norm, barrier flag, push constants, operand
     /// addresses in canonical slots.
@@ -175,11 +131,6 @@ enum Persistent {
         if k.kind == 4 {
             guard b.count == 6 else { throw BackendError.unsupported("kernel \(c.kernel) binds \(b.count) buffers, its stage expects 6") }
             for (i, a) in b.enumerated() { slots[i] = a }
-        } else if k.kind == 5 {
-            // Slot 5, the stage's scratch, is filled in by makeStageTable.
-            guard b.count == 2 else { throw BackendError.unsupported("kernel \(c.kernel) binds \(b.count) buffers, its stage expects 2") }
-            slots[0] = b[0]
-            slots[4] = b[1]
         } else {
             let prefix = k.norm == 2 ? 3 : (k.norm == 1 ? 2 : 1)
             let own = k.kind == 3 ? 3 : 1
@@ -206,36 +157,15 @@ extension VulkanExecutor {
     /// Writes the stage table of one persistent run and makes its arrival counter.
     func makeStageTable(_ calls: ArraySlice<PlannedCall>) throws {
         var words: [UInt32] = []
-        let users = graph.users, outputs = Set(graph.outputs)
-        let merged = Persistent.mergedAttention(calls) { (users[$0]?.count ?? 0) + (outputs.contains($0) ? 1 : 0) }
-        let fused = Persistent.fusedArgmax(calls)
-        var barriers: [Bool] = []
-        for (i, pc) in zip(calls.indices, calls) {
-            var w = try Persistent.stage(pc, first: i == calls.startIndex) { name in
+        for (i, pc) in calls.enumerated() {
+            words += try Persistent.stage(pc, first: i == 0) { name in
                 let loc = plan.locations[name]!
                 return buffers[loc.root]!.address + UInt64(loc.offset)
             }
-            if merged.contains(i) { w[1] = 1; mergedAttentionStages += 1 }
-            if merged.contains(i - 1) { w[1] = 3 }
-            if fused.contains(i) { w[3] |= 2 }
-            if fused.contains(i - 1) { w[1] = 1; w[2] = 0 }
-            barriers.append(w[2] != 0)
-            if w[0] == 5 {
-                // The argmax stage's count and a (value, index) pair per row and workgroup.
-                let rows = Int(w[4] &+ w[5] &* UInt32(maxBindings["T"] ?? 1))
-                let scratch = try GPUBuffer(device: device, size: 4 + 8 * max(rows, 1) * persistent.groups, use: .deviceLocal,
-                                            label: "persistent argmax scratch")
-                try scratch.zero()
-                argmaxScratch.append(scratch)
-                w[30] = UInt32(truncatingIfNeeded: scratch.address)
-                w[31] = UInt32(truncatingIfNeeded: scratch.address >> 32)
-            }
-            words += w
         }
         let table = try GPUBuffer(device: device, size: words.count * 4, use: .deviceLocal, label: "persistent stage table")
         try words.withUnsafeBytes { try table.upload($0) }
         stageTables.append(table)
-        stageBarriers.append(barriers)
         syncBuffers.append(try GPUBuffer(device: device, size: 16, use: .deviceLocal, label: "persistent arrival counter"))
     }
 
@@ -269,9 +199,11 @@ extension VulkanExecutor {
         releaseDescriptors()
         freeCommandBuffers()
         let was = persistent.groups
-        if let sms = device.info.multiprocessors, was > sms {
-            persistent.groups = sms
-            fallbackNote = "using \(sms), one per multiprocessor"
+        fallbacks += 1
+        if let fewer = persistent.retryGroups, fewer < was {
+            persistent.groups = fewer
+            persistent.retryGroups = nil
+            fallbackNote = "using \(fewer)"
         } else {
             persistent.enabled = false
             fallbackNote = "using ordinary dispatches"

@@ -13,10 +13,8 @@
 // Before including: WG, MAXD, CH, shared float qsh[MAXD] and sc[CH], reduce.glsl, and the
 // cache reads KC(i), KC4(i) (four floats at float index 4i) and VC(i).
 shared float vsum[WG];
-// Output dims per invocation: d = t + WG·k for k < DPI.
-const uint DPI = (MAXD + WG - 1u) / WG;
 
-void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout float l, inout float acc[DPI]) {
+void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout float l, inout float acc[MAXD / WG]) {
     uint t = gl_LocalInvocationID.x;
     bool quads = (D & 3u) == 0u && (kw & 3u) == 0u && (koff & 3u) == 0u;
     for (uint j0 = lo; j0 < hi; j0 += CH) {
@@ -67,7 +65,7 @@ void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout f
                 acc[0] = acc[0] * corr + tot;
             }
         } else {
-            [[unroll]] for (uint k = 0u; k < DPI; k++) {
+            [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
                 uint d = t + WG * k;
                 if (d < D) {
                     float a = 0.0;

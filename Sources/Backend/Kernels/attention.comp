@@ -35,10 +35,10 @@ void main() {
             for (uint d = t; d < D; d += WG) qsh[d] = qs[r * qw + h * D + d] * pc.scale;
             barrier();
             float m = -3.4e38, l = 0.0;
-            float acc[DPI];
-            [[unroll]] for (uint k = 0u; k < DPI; k++) acc[k] = 0.0;
+            float acc[MAXD / WG];
+            [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) acc[k] = 0.0;
             attend(first, p + 1u, kw, g * D, D, m, l, acc);
-            [[unroll]] for (uint k = 0u; k < DPI; k++) {
+            [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
                 uint d = t + WG * k;
                 if (d < D) ys[r * qw + h * D + d] = acc[k] / l;
             }

@@ -6,12 +6,9 @@
 #extension GL_KHR_memory_scope_semantics : require
 #define RED_SUBGROUP 1
 // Big workgroups: the grid barrier's cost grows with the number of workgroups, the
-// matrix stages' speed with the number of subgroups in flight. 512 invocations, one
-// workgroup per multiprocessor: the driver must then fit the kernel in the registers of
-// 512 invocations (128 each on NVIDIA GPUs), where with two workgroups of 256 it was free
-// to take more and leave room for only one.
-#define WG 512u
-layout(local_size_x = 512) in;
+// matrix stages' speed with the number of subgroups in flight.
+#define WG 256u
+layout(local_size_x = 256) in;
 #include "common.glsl"
 #include "reduce.glsl"
 #include "kvcache.glsl"
@@ -28,11 +25,11 @@ layout(buffer_reference, std430, buffer_reference_align = 8) coherent buffer Cac
 layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer Words { uint d[]; };
 layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer Consts { float d[]; };
 
-const uint K_MATMUL = 0u, K_SWIGLU = 1u, K_GEGLU = 2u, K_QKV = 3u, K_ATTENTION = 4u, K_ARGMAX = 5u;
+const uint K_MATMUL = 0u, K_SWIGLU = 1u, K_GEGLU = 2u, K_QKV = 3u, K_ATTENTION = 4u;
 // One stage: its kind, the norm prologue (0 none, 1 rms, 2 add + rms), whether a grid
 // barrier precedes it, the push constants of its own kernel, and its operands in canonical
 // slots (matrix kinds: x, x2, norm weight, weight, out0, out1, out2, sums; attention: q, k,
-// v, counters, y, partials; argmax: x in 0, the indices in 4, its scratch in 5).
+// v, counters, y, partials).
 struct Stage { uint kind; uint norm; uint barrierBefore; uint pad; uint push[16]; uvec2 ptr[8]; };
 layout(std430, binding = 1) readonly buffer Stages { Stage stages[]; };
 layout(std430, binding = 2) coherent buffer Sync { uint arrived; uint failed; uint sink; uint pad; } sync;
@@ -84,8 +81,6 @@ Cache kc_, vc_;
 #define kc kc_.d
 #define vc vc_.d
 #include "qkvpairs.glsl"
-#include "best.glsl"
-#include "persistent_argmax.glsl"
 
 // The norm prologue of row r when the row is not staged (every invocation calls it; it
 // synchronizes): 1/rms of x (or x + x2, whose sum workgroup 0 writes out).
@@ -102,10 +97,6 @@ void rowNorm(uint r, uint K, float eps) {
     barrier();
 }
 
-// Defined with the attention stage (persistent_attention.glsl).
-void stageMerged(uint si, uint r, uint K);
-uint curStage;
-
 // Row r as the matrix product sees it (normalized when the stage has a prologue), staged
 // in shared memory when it fits, in one pass over memory: each invocation issues the loads
 // of eight of its values (and their norm weights) before using any, so a row of up to
@@ -115,8 +106,6 @@ uint curStage;
 void stageRow(uint r, uint K, float eps) {
     uint t = gl_LocalInvocationID.x;
     xStaged = K <= XMAX;
-    // Mode 3 (the executor checks that the row fits): merged from attention partials.
-    if (normMode == 3u) { stageMerged(curStage, r, K); return; }
     if (!xStaged) {
         if (normMode != 0u) rowNorm(r, K, eps);
         return;
@@ -218,11 +207,6 @@ void matrixStage(uint kind, uint si) {
     } else {
         eps = uintBitsToFloat(stages[si].push[4]); erf = stages[si].push[5];
     }
-    // The argmax of a one-row product fused (stage flags bit 1: the next stage is the argmax
-    // of Y): each subgroup keeps the best of its columns in shared memory (amv, ami at its
-    // subgroup index), which costs the stage's loop no registers.
-    bool fusedArgmax = kind == K_MATMUL && (stages[si].pad & 2u) != 0u;
-    if (fusedArgmax && subgroupElect()) { amv[gl_SubgroupID] = -3.4e38; ami[gl_SubgroupID] = NONE; }
     // Plain products take two columns (n and n + stride) per pass.
     uint step = kind == K_MATMUL ? 2u * stride : stride;
     uint lane = gl_SubgroupInvocationID, lanes = gl_SubgroupSize, pieces = K / 8u;
@@ -281,11 +265,6 @@ void matrixStage(uint kind, uint si) {
                     Y.d[r * Nstride + nOff + n] = ab.x;
                     if (n + stride < N) Y.d[r * Nstride + nOff + cb] = ab.y;
                 }
-                if (fusedArgmax && subgroupElect()) {
-                    uint g = gl_SubgroupID;
-                    if (better(ab.x, n, amv[g], ami[g])) { amv[g] = ab.x; ami[g] = n; }
-                    if (n + stride < N && better(ab.y, cb, amv[g], ami[g])) { amv[g] = ab.y; ami[g] = cb; }
-                }
             } else if (kind == K_QKV) {
                 uint fi; bool rotate;
                 qkvPair(n, qd, kvd, D, pc.dims, mode, ca, cb, fi, rotate);
@@ -299,15 +278,6 @@ void matrixStage(uint kind, uint si) {
         // The next row's prologue reuses invs.
         barrier();
     }
-    if (fusedArgmax) {
-        // (The loop's last barrier makes the subgroups' bests visible; every invocation
-        // offers its subgroup's.)
-        float v = amv[gl_SubgroupID];
-        uint i = ami[gl_SubgroupID];
-        barrier();
-        argmaxPair(si + 1u, 0u, v, i);
-        argmaxPick(si + 1u, 1u);
-    }
 }
 
 const uint MAXD = 256u;
@@ -316,7 +286,7 @@ shared float qsh[MAXD];
 shared float sc[CH];
 shared uint isLast;
 Cache kc_a, vc_a;
-Cache4 kc4_a, vc4_a;
+Cache4 kc4_a;
 #define KC(i) float(kc_a.d[i])
 #define KC4(i) vec4(kc4_a.d[i])
 #define VC(i) float(vc_a.d[i])
@@ -330,8 +300,7 @@ Uints counters_a;
 #define COUNTER(i) counters_a.d[i]
 #include "split_slice.glsl"
 
-// attention_split.comp's work, (row, head, slice) units spread over the workgroups, each
-// head's last slice to finish merging (partials-only attention: persistent_attention.glsl).
+// attention_split.comp's work, (row, head, slice) units spread over the workgroups.
 void attentionStage(uint si) {
     uint rows = affine(uvec2(stages[si].push[0], stages[si].push[1]));
     uint heads = stages[si].push[2], S = stages[si].push[7];
@@ -379,9 +348,8 @@ void prefetch(uint si) {
 // invocation's fence makes its writes visible on the device before the workgroup barrier;
 // the one arrival per workgroup is relaxed, and so is the polling (the data that follows
 // is read through coherent references). Between arriving and waiting, the workgroup
-// starts loading the next stage's weights (the attention stage its cached rows: see
-// attentionPartials).
-void arrive(uint epoch, uint next) {
+// starts loading the next stage's weights.
+void gridBarrier(uint epoch, uint next) {
     memoryBarrierBuffer();
     barrier();
     MARK(next, 2u)
@@ -390,9 +358,6 @@ void arrive(uint epoch, uint next) {
     if (gl_LocalInvocationID.x == 0u) lastIn = atomicAdd(sync.arrived, 1u) + 1u == epoch * run.groups ? 1u : 0u;
     barrier();
     if (lastIn == 0u || (run.flags & 1u) != 0u) prefetch(next);
-}
-
-void await(uint epoch, uint next) {
     MARK(next, 3u)
     if (gl_LocalInvocationID.x == 0u) {
         uint target = epoch * run.groups;
@@ -417,38 +382,22 @@ void await(uint epoch, uint next) {
     barrier();
 }
 
-void gridBarrier(uint epoch, uint next) {
-    arrive(epoch, next);
-    await(epoch, next);
-}
-
-#include "persistent_attention.glsl"
-
 void main() {
     uint epoch = 0u;
     for (uint si = 0u; si < run.count; si++) {
-        bool gate = si > 0u && stages[si].barrierBefore != 0u;
-        if (gate) epoch++;
-        uint kind = stages[si].kind;
-        // Partials-only attention waits at its grid barrier itself (it loads rows meanwhile).
-        if (kind == K_ATTENTION && stages[si].norm == 1u) {
-            if (!attentionPartials(si, epoch, gate)) return;
-            continue;
-        }
-        if (gate) {
+        if (si > 0u && stages[si].barrierBefore != 0u) {
+            epoch++;
             gridBarrier(epoch, si);
             if (gaveUp != 0u) return;
         }
         MARK(si, 0u)
+        uint kind = stages[si].kind;
         if (kind == K_ATTENTION) {
             attentionStage(si);
-        } else if (kind == K_ARGMAX) {
-            argmaxStage(si);
         } else if (kind <= K_QKV) {
             normMode = stages[si].norm;
             X = Floats(stages[si].ptr[0]); X2 = Floats(stages[si].ptr[1]); NW = Consts(stages[si].ptr[2]);
             wref = Words(stages[si].ptr[3]); SUMS = Floats(stages[si].ptr[7]);
-            curStage = si;
             matrixStage(kind, si);
         }
     }

@@ -6,39 +6,30 @@
 // the others done merges the slices into the output and resets the counter.
 // Before including: attend.glsl (and what it needs), shared uint isLast, and the operands
 // QIN(i) (queries), YOUT(i) (output), PART(i) (partials), COUNTER(i) (counters).
-// The keys [lo, hi) of slice s of query row r (at position P + r) and the slices in use:
-// SplitAttention.slice.
-void sliceKeys(uint r, uint s, uint window, uint S, out uint lo, out uint hi, out uint used) {
-    uint p = stepv.P + r, first = firstKey(p, window);
-    uint n = p + 1u - first, per;
-    used = min(S, (n + 63u) / 64u);
-    per = (n + used - 1u) / used;
-    lo = min(first + s * per, p + 1u);
-    hi = min(lo + per, p + 1u);
-}
-
 void splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, float scale, uint S) {
     uint t = gl_LocalInvocationID.x;
     uint h = hs / S, s = hs % S, g = h / (heads / kvHeads);
     uint qw = heads * D, kw = kvHeads * D, pw = heads * S * (D + 2u);
-    uint lo, hi, used;
-    sliceKeys(r, s, window, S, lo, hi, used);
+    uint p = stepv.P + r;
+    uint first = firstKey(p, window);
+    uint n = p + 1u - first, used = min(S, (n + 63u) / 64u), per = (n + used - 1u) / used;
+    uint lo = min(first + s * per, p + 1u), hi = min(lo + per, p + 1u);
     for (uint d = t; d < D; d += WG) qsh[d] = QIN(r * qw + h * D + d) * scale;
     barrier();
     float m = -3.4e38, l = 0.0;
-    float acc[DPI];
-    [[unroll]] for (uint k = 0u; k < DPI; k++) acc[k] = 0.0;
+    float acc[MAXD / WG];
+    [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) acc[k] = 0.0;
     attend(lo, hi, kw, g * D, D, m, l, acc);
     uint o = r * pw + hs * (D + 2u);
     if (t == 0u) { PART(o) = m; PART(o + 1u) = l; }
-    [[unroll]] for (uint k = 0u; k < DPI; k++) {
+    [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
         uint d = t + WG * k;
         if (d < D) PART(o + 2u + d) = acc[k];
     }
     // One slice in use: it is the output. Empty slices (past the ones in use) are not counted.
     if (used == 1u || s >= used) {
         if (s == 0u) {
-            [[unroll]] for (uint k = 0u; k < DPI; k++) {
+            [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
                 uint d = t + WG * k;
                 if (d < D) YOUT(r * qw + h * D + d) = acc[k] / l;
             }
