@@ -195,6 +195,12 @@ enum StandardKernels {
                                   grid: (c.groups(cols, per: glu ? 32 : 64), c.groups(c.maximum(rows), per: 64)), windows: windows(r))
             }
         }
+        // One row of a very wide product (an LM head) on a GPU: matmul_wide.comp.
+        if base == "matmul", chunks.count == 1, c.wideMatmul(columns: n, k: k, rows: rows) {
+            let perGroup = (256 / max(c.device.subgroupSize, 1)) * 16   // subgroups × CPS × PASSES
+            return [KernelCall(kernel: "matmul_wide_\(v)_\(norm)", buffers: buffers, writes: writes, push: push + tail(0..<n),
+                               grid: (c.groups(n, per: perGroup), 1))]
+        }
         // The texel variant's rows per tile (matvec.glsl): 8 when the plan has several rows.
         let tile = variant == "texel" && c.maximum(rows) > 1 ? 8 : 1
         return chunks.map { r in

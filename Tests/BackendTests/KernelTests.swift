@@ -31,6 +31,30 @@ final class KernelTests: BackendTestCase {
         }
     }
 
+    /// matmul_wide.comp (an LM head's kernel on GPUs), forced with SLUICE_MATMUL_VARIANT=wide
+    /// for one-row products: every weight type, column counts that leave a subgroup's last
+    /// group of four partly empty, and the norm prologues (the residual sum written out).
+    func testWideMatmul() throws {
+        let info = try device.info
+        try XCTSkipUnless(info.subgroupArithmetic, "\(info.name): no subgroup arithmetic")
+        setenv("SLUICE_MATMUL_VARIANT", "wide", 1)
+        defer { unsetenv("SLUICE_MATMUL_VARIANT") }
+        for dt in ["f32", "f16", "bf16", "q4_0", "q4_1", "q8_0"] {
+            for (k, n) in [(32, 7), (96, 301), (576, 130)] {
+                try checkGraph("graph @mm(%x: f32[T,\(k)], %w: weight \(dt)[\(n),\(k)]) {\n  %y = matmul(%x, %w) : f32[T,\(n)]\n  return %y\n}", ["T": 1], seed: UInt64(k + n))
+            }
+        }
+        for dt in ["q8_0", "f16"] {
+            try checkGraph("""
+            graph @p(%a: f32[T,64], %b: f32[T,64], %nw: weight f32[64], %w: weight \(dt)[77,64]) {
+              %s, %y = add_rms_matmul(%a, %b, %nw, %w) {eps = 1e-05} : f32[T,64], f32[T,77]
+              %y2 = rms_matmul(%s, %nw, %w) {eps = 1e-05} : f32[T,77]
+              return %s, %y, %y2
+            }
+            """, ["T": 1])
+        }
+    }
+
     func testEmbeddingEveryTableType() throws {
         for dt in ["f32", "f16", "bf16", "q4_0", "q4_1", "q8_0"] {
             for t in [1, 5] {
