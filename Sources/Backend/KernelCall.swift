@@ -76,7 +76,8 @@ public struct LoweringContext {
     /// whose weight binding spans `weightBytes` (nil: the weight is bound in row windows that
     /// rowChunks(texel:) sizes). A very wide product (an LM head) on a GPU gets one
     /// invocation per column, which beats subgroups splitting K there (H200, 49,152 × 576
-    /// head: 47 µs against 105). SLUICE_MATMUL_VARIANT still overrides.
+    /// head: 47 µs against 105); one row of it takes matmul_wide.comp instead (`wideMatmul`,
+    /// 40 µs). SLUICE_MATMUL_VARIANT still overrides.
     public func matmulVariant(columns: Int, k: Int, rows: Affine, weightBytes: Int?) -> String {
         let v = ProcessInfo.processInfo.environment["SLUICE_MATMUL_VARIANT"] == nil && columns >= 16384 && device.kind != .cpu
             ? "shared" : matmulVariant
