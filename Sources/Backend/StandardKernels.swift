@@ -197,7 +197,8 @@ enum StandardKernels {
         }
         // One row of a very wide product (an LM head) on a GPU: matmul_wide.comp.
         if base == "matmul", chunks.count == 1, c.wideMatmul(columns: n, k: k, rows: rows) {
-            let perGroup = (256 / max(c.device.subgroupSize, 1)) * 16   // subgroups × CPS × PASSES
+            // About four groups of four columns per subgroup (the kernel strides over them).
+            let perGroup = (256 / max(c.device.subgroupSize, 1)) * 16
             return [KernelCall(kernel: "matmul_wide_\(v)_\(norm)", buffers: buffers, writes: writes, push: push + tail(0..<n),
                                grid: (c.groups(n, per: perGroup), 1))]
         }

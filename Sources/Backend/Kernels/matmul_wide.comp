@@ -4,8 +4,9 @@
 // and push constants: 256 invocations a workgroup stage the row (normalized, with the
 // prologue's residual sum written out by workgroup 0) in shared memory once, eight loads in
 // flight per invocation; then each subgroup takes CPS columns at a time, its lanes splitting
-// K in 8-value pieces, every weight load of a step issued before any is used, and walks
-// PASSES such column groups. K must be a multiple of 32 and at most XMAX (StandardKernels).
+// K in 8-value pieces, every weight load of a step issued before any is used, striding over
+// the groups of CPS columns by the grid's subgroup count (the host sizes the grid for about
+// four groups a subgroup). K must be a multiple of 32 and at most XMAX (wideMatmul).
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #extension GL_KHR_shader_subgroup_basic : require
 #define WG 256u
@@ -31,9 +32,8 @@ layout(push_constant) uniform PC { uvec2 rows; uint K; uint N; float eps; uint N
 #include "weights.glsl"
 
 const uint XMAX = 8192u;
-// Columns a subgroup computes at a time, and column groups per subgroup (the host sizes
-// the grid with both).
-const uint CPS = 4u, PASSES = 4u;
+// Columns a subgroup computes at a time.
+const uint CPS = 4u;
 shared float xsh[XMAX];
 
 void main() {
@@ -66,10 +66,8 @@ void main() {
 #endif
     barrier();
     uint lane = gl_SubgroupInvocationID, lanes = gl_SubgroupSize, pieces = K / 8u;
-    uint group = (gl_WorkGroupID.x * gl_NumSubgroups + gl_SubgroupID) * PASSES;
-    for (uint p = 0u; p < PASSES; p++) {
-        uint n0 = (group + p) * CPS;
-        if (n0 >= N) break;
+    uint stride = gl_NumWorkGroups.x * gl_NumSubgroups * CPS;
+    for (uint n0 = (gl_WorkGroupID.x * gl_NumSubgroups + gl_SubgroupID) * CPS; n0 < N; n0 += stride) {
         float acc[CPS];
         [[unroll]] for (uint j = 0u; j < CPS; j++) acc[j] = 0.0;
         for (uint base = 0u; base < pieces; base += 4u * lanes) {
