@@ -90,11 +90,11 @@ public struct LoweringContext {
     }
 
     /// Whether a product runs as matmul_wide.comp: one row at most, K a multiple of 32 within
-    /// its staged row (8192), on a GPU with subgroup arithmetic, at least 16384 columns (an
+    /// its staged row (4096 floats: 16 KiB of the 32 KiB of shared memory Vulkan guarantees), on a GPU with subgroup arithmetic, at least 16384 columns (an
     /// LM head) — or any such product under SLUICE_MATMUL_VARIANT=wide (tests).
     public func wideMatmul(columns: Int, k: Int, rows: Affine) -> Bool {
         let env = ProcessInfo.processInfo.environment["SLUICE_MATMUL_VARIANT"]
-        guard maximum(rows) == 1, k % 32 == 0, k <= 8192, device.subgroupArithmetic, device.subgroupSize >= 4,
+        guard maximum(rows) == 1, k % 32 == 0, k <= 4096, device.subgroupArithmetic, device.subgroupSize >= 4,
               SPIRV.all["matmul_wide_f32_none"] != nil else { return false }
         return env == "wide" || (env == nil && columns >= 16384 && device.kind != .cpu)
     }

@@ -31,7 +31,7 @@ layout(std430, binding = B0 + 1) writeonly buffer Y { float ys[]; };
 layout(push_constant) uniform PC { uvec2 rows; uint K; uint N; float eps; uint Nstride; uint nOff; } pc;
 #include "weights.glsl"
 
-const uint XMAX = 8192u;
+const uint XMAX = 4096u;
 // Columns a subgroup computes at a time.
 const uint CPS = 4u;
 shared float xsh[XMAX];
