@@ -39,10 +39,8 @@ public final class VulkanExecutor {
     /// for the host.
     var stageTables: [GPUBuffer] = []
     var syncBuffers: [GPUBuffer] = []
-    /// Per stage table, the kernel variant; those whose grid barrier gave up (the fallback's note).
+    /// Per stage table, the kernel variant (the fallback's note names those that gave up).
     var stageVariants: [String] = []
-    var failedVariants: [String] = []
-    var fallbackNote = ""
     /// Times the persistent kernel gave up (tests).
     var fallbacks = 0
     var syncFlags: GPUBuffer?

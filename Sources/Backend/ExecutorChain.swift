@@ -26,7 +26,6 @@ extension VulkanExecutor {
         let cb = try chainCommandBuffer(steps, input: input, output: output)
         try submitChain(cb, first: first, past: past, input: input)
         while try persistentFailed() {
-            warnFallback()
             try submitChain(try chainCommandBuffer(steps, input: input, output: output), first: first, past: past, input: input)
         }
         let bytes = try chainIDs!.download(offset: 0, count: 4 * steps)

@@ -41,9 +41,8 @@ extension VulkanExecutor {
         try device.submit(commandBuffer, fence: fence)
         try fence.wait(spin: true)
         while try persistentFailed() {
-            // Said at most twice per executor: decode goes on, slower, with fewer workgroups
-            // or ordinary dispatches.
-            warnFallback()
+            // At most twice per executor: decode goes on, slower, with fewer workgroups or
+            // ordinary dispatches.
             try device.submit(commandBuffer, fence: fence)
             try fence.wait(spin: true)
         }

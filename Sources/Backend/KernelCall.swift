@@ -94,8 +94,7 @@ public struct LoweringContext {
     /// LM head) — or any such product under SLUICE_MATMUL_VARIANT=wide (tests).
     public func wideMatmul(columns: Int, k: Int, rows: Affine) -> Bool {
         let env = ProcessInfo.processInfo.environment["SLUICE_MATMUL_VARIANT"]
-        guard maximum(rows) == 1, k % 32 == 0, k <= 4096, device.subgroupArithmetic, device.subgroupSize >= 4,
-              SPIRV.all["matmul_wide_f32_none"] != nil else { return false }
+        guard maximum(rows) == 1, k % 32 == 0, k <= 4096, device.subgroupArithmetic, device.subgroupSize >= 4 else { return false }
         return env == "wide" || (env == nil && columns >= 16384 && device.kind != .cpu)
     }
 

@@ -187,38 +187,34 @@ extension VulkanExecutor {
     /// After a run: whether a persistent dispatch gave up at a grid barrier (its workgroups
     /// were not all resident at once). Then the executor records the step again — with one
     /// workgroup per multiprocessor when it had more, else with the plain dispatches —, clears
-    /// the split-attention counters the abandoned run left behind, and the caller runs the
-    /// step again (every write of a step depends only on its inputs) until this says false.
+    /// the split-attention counters the abandoned run left behind, says so on stderr (naming
+    /// the dispatches that gave up), and the caller runs the step again (every write of a step
+    /// depends only on its inputs) until this says false.
     func persistentFailed() throws -> Bool {
         guard persistent.enabled, let flags = syncFlags else { return false }
         let bytes = try flags.download(offset: 0, count: 4 * syncBuffers.count)
         let failed = stageVariants.indices.filter { i in bytes[(4 * i)..<(4 * i + 4)].contains { $0 != 0 } }
         guard !failed.isEmpty else { return false }
-        failedVariants = failed.map { stageVariants[$0] }
         vkDeviceWaitIdle(device.handle)
         releaseDescriptors()
         freeCommandBuffers()
-        let was = persistent.groups
+        let was = persistent.groups, names = failed.map { "persistent_" + stageVariants[$0] }.joined(separator: ", ")
         fallbacks += 1
+        let next: String
         if let fewer = persistent.retryGroups, fewer < was {
             persistent.groups = fewer
             persistent.retryGroups = nil
-            fallbackNote = "using \(fewer)"
+            next = "using \(fewer)"
         } else {
             persistent.enabled = false
-            fallbackNote = "using ordinary dispatches"
+            next = "using ordinary dispatches"
         }
-        fallbackNote = "sluice: the persistent decode kernel's workgroups were not all resident at once (\(was) workgroups, persistent_\(failedVariants.joined(separator: ", persistent_"))); \(fallbackNote) (SLUICE_PERSISTENT_GROUPS sets fewer)\n"
+        FileHandle.standardError.write(Data("sluice: the persistent decode kernel's workgroups were not all resident at once (\(was) workgroups, \(names)); \(next) (SLUICE_PERSISTENT_GROUPS sets fewer)\n".utf8))
         try record(plannedCalls, profile: profiler != nil)
         for node in graph.nodes where node.op == "attention_split" {
             try buffers[plan.locations[node.inputs[3]]!.root]!.zero()
         }
         return true
-    }
-
-    /// Said when the persistent kernel falls back to fewer workgroups or ordinary dispatches.
-    func warnFallback() {
-        FileHandle.standardError.write(Data(fallbackNote.utf8))
     }
 
     /// Whether the step runs through the persistent kernel (false after a fallback).
