@@ -39,9 +39,6 @@ public final class VulkanExecutor {
     /// for the host.
     var stageTables: [GPUBuffer] = []
     var syncBuffers: [GPUBuffer] = []
-    /// The per-head partial products of attention stages that took over their output
-    /// projection (PersistentFusion.swift).
-    var stagePartials: [GPUBuffer] = []
     /// Per stage table, the kernel variant (the fallback's note names those that gave up).
     var stageVariants: [String] = []
     /// Times the persistent kernel gave up (tests).
@@ -180,9 +177,8 @@ public final class VulkanExecutor {
         let segments = persistent.enabled ? Persistent.segments(calls) : calls.indices.map { ($0..<($0 + 1), nil) }
         profiler = profile ? try Profiler(device: device, count: segments.count) : nil
         try makeDescriptorPool(calls)
-        stageTables = []; syncBuffers = []; stagePartials = []; dispatches = []; stepDispatches = []; stageVariants = []
-        var stageCalls: [[Int]] = []
-        for seg in segments where seg.variant != nil { stageCalls.append(try makeStageTable(calls, seg.range)) }
+        stageTables = []; syncBuffers = []; dispatches = []; stepDispatches = []; stageVariants = []
+        for seg in segments where seg.variant != nil { try makeStageTable(calls[seg.range]) }
         syncFlags = syncBuffers.isEmpty ? nil : try GPUBuffer(device: device, size: 4 * syncBuffers.count, use: .readback, label: "persistent failure flags")
         // Under --profile, the persistent kernel's trace variant where the device has a clock.
         tracer = profile && device.info.shaderDeviceClock && syncBuffers.count > 0 ? PersistentTracer(groups: persistent.groups) : nil
@@ -190,11 +186,10 @@ public final class VulkanExecutor {
         for seg in segments {
             let pc = calls[seg.range.lowerBound]
             if let w = seg.variant {
-                let stages = stageCalls[persistentIndex]
-                let trace = try tracer?.add(device: device, ops: stages.map { calls[$0].op },
-                                            barrier: stages.enumerated().map { $0.offset > 0 && calls[$0.element].barrier },
-                                            staged: stages.map { Persistent.stageKind(calls[$0].call.kernel)?.kind != 4 })
-                stepDispatches.append(try persistentDispatch(variant: w, table: persistentIndex, stages: stages.count, barrier: pc.barrier,
+                let trace = try tracer?.add(device: device, ops: calls[seg.range].map(\.op),
+                                            barrier: calls[seg.range].enumerated().map { $0.offset > 0 && $0.element.barrier },
+                                            staged: calls[seg.range].map { Persistent.stageKind($0.call.kernel)?.kind != 4 })
+                stepDispatches.append(try persistentDispatch(variant: w, table: persistentIndex, stages: seg.range.count, barrier: pc.barrier,
                                                              trace: trace?.address ?? 0))
                 persistentIndex += 1
                 dispatches.append(("persistent", "persistent_\(w)", pc.barrier))

@@ -154,34 +154,19 @@ enum Persistent {
 }
 
 extension VulkanExecutor {
-    /// Writes the stage table of one persistent run over `calls[range]` (with the output
-    /// fusions of PersistentFusion.swift and their partials' buffers) and makes its arrival
-    /// counter. Returns the indices of the calls that are stages.
-    func makeStageTable(_ calls: [PlannedCall], _ range: Range<Int>) throws -> [Int] {
-        let address = { (name: String) -> UInt64 in
-            let loc = self.plan.locations[name]!
-            return self.buffers[loc.root]!.address + UInt64(loc.offset)
+    /// Writes the stage table of one persistent run and makes its arrival counter.
+    func makeStageTable(_ calls: ArraySlice<PlannedCall>) throws {
+        var words: [UInt32] = []
+        for (i, pc) in calls.enumerated() {
+            words += try Persistent.stage(pc, first: i == 0) { name in
+                let loc = plan.locations[name]!
+                return buffers[loc.root]!.address + UInt64(loc.offset)
+            }
         }
-        let fusions = Persistent.outputFusions(calls, in: range, keep: Set(graph.outputs)) { plan.locations[$0]!.size }
-        var perCall: [Int: [UInt32]] = [:]
-        for i in range { perCall[i] = try Persistent.stage(calls[i], first: i == range.lowerBound, address: address) }
-        for f in fusions {
-            let partials = try GPUBuffer(device: device, size: f.heads * f.stride * 4, use: .deviceLocal, label: "persistent output partials")
-            stagePartials.append(partials)
-            var attention = perCall[f.attention]!, consumer = perCall[f.consumer]!
-            Persistent.applyFusion(f, attention: &attention, consumer: &consumer,
-                                   projection: calls[f.projection], address: address, partials: partials.address)
-            perCall[f.attention] = attention
-            perCall[f.consumer] = consumer
-            perCall[f.projection] = nil
-        }
-        let stages = range.filter { perCall[$0] != nil }
-        let words = stages.flatMap { perCall[$0]! }
         let table = try GPUBuffer(device: device, size: words.count * 4, use: .deviceLocal, label: "persistent stage table")
         try words.withUnsafeBytes { try table.upload($0) }
         stageTables.append(table)
         syncBuffers.append(try GPUBuffer(device: device, size: 16, use: .deviceLocal, label: "persistent arrival counter"))
-        return stages
     }
 
     /// The dispatch of the persistent kernel over stage table `table`.
@@ -231,9 +216,6 @@ extension VulkanExecutor {
         }
         return true
     }
-
-    /// The stage count of each persistent dispatch.
-    var persistentStageCounts: [Int] { stageTables.map { $0.size / 4 / Persistent.stageWords } }
 
     /// Whether the step runs through the persistent kernel (false after a fallback).
     public var usesPersistentKernel: Bool { persistent.enabled && !stageTables.isEmpty }

@@ -49,10 +49,7 @@ layout(buffer_reference, std430, buffer_reference_align = 8) buffer Stamps { uve
 Words wref;
 Floats X, X2, SUMS;
 Consts NW;
-// The norm prologue: 0 none, 1 rms, 2 add + rms (x + x2), 3 add + rms of x and `parts`
-// per-head partial products at x2 + h·pstride (an attention stage that took over the output
-// projection wrote them).
-uint normMode, parts, pstride;
+uint normMode;
 shared float invs[1];
 // The stage's input row, normalized, staged once per workgroup (when it fits).
 const uint XMAX = 4096u;
@@ -61,21 +58,10 @@ bool xStaged;
 
 #define WBUF wref.d
 #include "weights.glsl"
-// x, or x + x2 with the add prologue (norm modes 0-2).
-float xpair(uint idx) {
+// x, or x + x2 with the add prologue.
+float xraw(uint idx) {
     float v = X.d[idx];
     if (normMode == 2u) v += X2.d[idx];
-    return v;
-}
-// The prologue's input value: xpair, or x plus the partials (sixteen loads in flight).
-float xraw(uint idx) {
-    if (normMode != 3u) return xpair(idx);
-    float v = X.d[idx];
-    for (uint h0 = 0u; h0 < parts; h0 += 16u) {
-        float p[16];
-        [[unroll]] for (uint i = 0u; i < 16u; i++) p[i] = h0 + i < parts ? X2.d[(h0 + i) * pstride + idx] : 0.0;
-        [[unroll]] for (uint i = 0u; i < 16u; i++) v += p[i];
-    }
     return v;
 }
 float xv(uint idx, uint k) {
@@ -103,7 +89,7 @@ void rowNorm(uint r, uint K, float eps) {
     float s = 0.0;
     for (uint k = t; k < K; k += WG) {
         float v = xraw(r * K + k);
-        if (normMode >= 2u && gl_WorkGroupID.x == 0u) SUMS.d[r * K + k] = v;
+        if (normMode == 2u && gl_WorkGroupID.x == 0u) SUMS.d[r * K + k] = v;
         s += v * v;
     }
     float tot = wgSum(s);
@@ -125,24 +111,17 @@ void stageRow(uint r, uint K, float eps) {
         return;
     }
     float s = 0.0;
-    // With partials to add, one value at a time (its partials' loads are in flight together).
-    uint ahead = normMode == 3u ? 1u : 8u;
-    for (uint k0 = t; k0 < K; k0 += ahead * WG) {
+    for (uint k0 = t; k0 < K; k0 += 8u * WG) {
         float v[8], nw[8];
-        if (normMode == 3u) {
-            v[0] = xraw(r * K + k0);
-            nw[0] = NW.d[k0];
-        } else {
-            [[unroll]] for (uint i = 0u; i < 8u; i++) {
-                uint k = k0 + i * WG;
-                v[i] = k < K ? xpair(r * K + min(k, K - 1u)) : 0.0;
-                nw[i] = k < K && normMode != 0u ? NW.d[min(k, K - 1u)] : 1.0;
-            }
+        [[unroll]] for (uint i = 0u; i < 8u; i++) {
+            uint k = k0 + i * WG;
+            v[i] = k < K ? xraw(r * K + min(k, K - 1u)) : 0.0;
+            nw[i] = k < K && normMode != 0u ? NW.d[min(k, K - 1u)] : 1.0;
         }
         [[unroll]] for (uint i = 0u; i < 8u; i++) {
             uint k = k0 + i * WG;
-            if (i < ahead && k < K) {
-                if (normMode >= 2u && gl_WorkGroupID.x == 0u) SUMS.d[r * K + k] = v[i];
+            if (k < K) {
+                if (normMode == 2u && gl_WorkGroupID.x == 0u) SUMS.d[r * K + k] = v[i];
                 xsh[k] = v[i] * nw[i];
                 s += v[i] * v[i];
             }
@@ -315,102 +294,30 @@ Cache4 kc4_a;
 
 Floats q_a, y_a, part_a;
 Uints counters_a;
-// With the output projection taken over (push[11] != 0), a head's output goes to shared
-// memory (yBase: its first index in the output) instead of y.
-bool oFused;
-uint yBase;
-shared float ysh[MAXD];
 #define QIN(i) q_a.d[i]
-#define SLICE_OUT(i, v) { if (oFused) ysh[(i) - yBase] = (v); else y_a.d[i] = (v); }
+#define YOUT(i) y_a.d[i]
 #define PART(i) part_a.d[i]
 #define COUNTER(i) counters_a.d[i]
 #include "split_slice.glsl"
 
-// Head h's share of the output projection for row r: column n of the partial is the dot
-// product of ysh (the head's D outputs) with values h·D … h·D+D-1 of the projection's column
-// n (push[8] columns of push[9] values, at ptr[6]); written to ptr[7] at h·push[10] + r·N + n.
-// One column per invocation, eight pieces' weight loads in flight at a time.
-void outputPartial(uint si, uint r, uint h, uint D) {
-    uint N = stages[si].push[8], KO = stages[si].push[9], pieces = D / 8u;
-    wref = Words(stages[si].ptr[6]);
-    Floats P = Floats(stages[si].ptr[7]);
-    for (uint n = gl_LocalInvocationID.x; n < N; n += WG) {
-        float a = 0.0;
-        for (uint c0 = 0u; c0 < pieces; c0 += 8u) {
-#if !defined(W_F32)
-            uvec4 raw[8];
-            [[unroll]] for (uint i = 0u; i < 8u; i++) {
-                uint c = c0 + i;
-                if (c < pieces) raw[i] = raw8(n * KO + h * D + (c >> 2) * 32u, c & 3u);
-            }
-#endif
-            [[unroll]] for (uint i = 0u; i < 8u; i++) {
-                uint c = c0 + i;
-                if (c < pieces) {
-                    float w[8];
-#if !defined(W_F32)
-                    decode8(raw[i], n * KO + h * D + (c >> 2) * 32u, c & 3u, w);
-#else
-                    dequant8(n * KO + h * D + (c >> 2) * 32u, c & 3u, w);
-#endif
-                    [[unroll]] for (uint j = 0u; j < 8u; j++) a += w[j] * ysh[8u * c + j];
-                }
-            }
-        }
-        P.d[h * stages[si].push[10] + r * N + n] = a;
-    }
-}
-
-// attention_split.comp's work, (row, head, slice) units spread over the workgroups; with the
-// output projection taken over, the workgroup that writes a head's output then multiplies it
-// by the head's columns of the projection.
+// attention_split.comp's work, (row, head, slice) units spread over the workgroups.
 void attentionStage(uint si) {
     uint rows = affine(uvec2(stages[si].push[0], stages[si].push[1]));
-    uint heads = stages[si].push[2], D = stages[si].push[4], S = stages[si].push[7];
+    uint heads = stages[si].push[2], S = stages[si].push[7];
     q_a = Floats(stages[si].ptr[0]);
     kc_a = Cache(stages[si].ptr[1]); kc4_a = Cache4(stages[si].ptr[1]); vc_a = Cache(stages[si].ptr[2]);
     counters_a = Uints(stages[si].ptr[3]); y_a = Floats(stages[si].ptr[4]); part_a = Floats(stages[si].ptr[5]);
-    oFused = stages[si].push[11] != 0u;
     for (uint u = gl_WorkGroupID.x; u < rows * heads * S; u += run.groups) {
-        uint r = u / (heads * S), h = (u % (heads * S)) / S;
-        yBase = (r * heads + h) * D;
-        bool wrote = splitSlice(r, u % (heads * S), heads, stages[si].push[3], D, stages[si].push[5],
-                                uintBitsToFloat(stages[si].push[6]), S);
-        if (oFused && wrote) outputPartial(si, r, h, D);
+        splitSlice(u / (heads * S), u % (heads * S), heads, stages[si].push[3], stages[si].push[4], stages[si].push[5],
+                   uintBitsToFloat(stages[si].push[6]), S);
     }
 }
 
 shared uint gaveUp, lastIn;
 
-// Touches the output projection's columns of the heads of this workgroup's units in
-// attention stage si (outputPartial's weights).
-void prefetchOutput(uint si) {
-    uint rows = affine(uvec2(stages[si].push[0], stages[si].push[1]));
-    uint heads = stages[si].push[2], D = stages[si].push[4], S = stages[si].push[7];
-    uint N = stages[si].push[8], KO = stages[si].push[9];
-    wref = Words(stages[si].ptr[6]);
-    float sum = 0.0;
-    for (uint u = gl_WorkGroupID.x; u < rows * heads * S; u += run.groups) {
-        uint h = (u % (heads * S)) / S;
-        for (uint n = gl_LocalInvocationID.x; n < N; n += WG) {
-            for (uint b = 0u; b < D / 32u; b++) {
-                float w[8], w2[8];
-                dequant8(n * KO + h * D + b * 32u, 0u, w);
-                dequant8(n * KO + h * D + b * 32u, 1u, w2);
-                sum += w[0] + w2[0];
-            }
-        }
-    }
-    if (sum == 1.0e38) sync.sink = 1u;
-}
-
 // Touches the weights this subgroup will read in matrix stage si, so that they are on
 // their way into the caches while the workgroup waits at the grid barrier before it.
 void prefetch(uint si) {
-    if (si < run.count && stages[si].kind == K_ATTENTION && stages[si].push[11] != 0u) {
-        prefetchOutput(si);
-        return;
-    }
     if (si >= run.count || stages[si].kind > K_QKV) return;
     uint kind = stages[si].kind, K = stages[si].push[2], N;
     if ((K & 31u) != 0u) return;
@@ -489,7 +396,6 @@ void main() {
             attentionStage(si);
         } else if (kind <= K_QKV) {
             normMode = stages[si].norm;
-            parts = stages[si].push[12]; pstride = stages[si].push[13];
             X = Floats(stages[si].ptr[0]); X2 = Floats(stages[si].ptr[1]); NW = Consts(stages[si].ptr[2]);
             wref = Words(stages[si].ptr[3]); SUMS = Floats(stages[si].ptr[7]);
             matrixStage(kind, si);

@@ -4,11 +4,9 @@
 // (SplitAttention.keysPerSlice: one slice per 64 keys, at most S) writes the output directly.
 // Otherwise the slice is counted in the (row, head) counter, and the workgroup that finds
 // the others done merges the slices into the output and resets the counter.
-// Returns whether this workgroup wrote the head's output (uniform over the workgroup).
 // Before including: attend.glsl (and what it needs), shared uint isLast, and the operands
-// QIN(i) (queries), SLICE_OUT(i, v) (writes v to output i), PART(i) (partials), COUNTER(i)
-// (counters).
-bool splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, float scale, uint S) {
+// QIN(i) (queries), YOUT(i) (output), PART(i) (partials), COUNTER(i) (counters).
+void splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, float scale, uint S) {
     uint t = gl_LocalInvocationID.x;
     uint h = hs / S, s = hs % S, g = h / (heads / kvHeads);
     uint qw = heads * D, kw = kvHeads * D, pw = heads * S * (D + 2u);
@@ -33,11 +31,11 @@ bool splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, 
         if (s == 0u) {
             [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
                 uint d = t + WG * k;
-                if (d < D) SLICE_OUT(r * qw + h * D + d, acc[k] / l)
+                if (d < D) YOUT(r * qw + h * D + d) = acc[k] / l;
             }
         }
         barrier();
-        return s == 0u;
+        return;
     }
     // Publish the slice, then count it; the last of the (row, head) merges.
     memoryBarrierBuffer();
@@ -57,10 +55,9 @@ bool splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, 
         for (uint d = t; d < D; d += WG) {
             float a = 0.0;
             for (uint s2 = 0u; s2 < used; s2++) a += exp(PART(base + s2 * (D + 2u)) - big) * PART(base + s2 * (D + 2u) + 2u + d);
-            SLICE_OUT(r * qw + h * D + d, a / tot)
+            YOUT(r * qw + h * D + d) = a / tot;
         }
         if (t == 0u) COUNTER(r * heads + h) = 0u;
     }
     barrier();
-    return isLast != 0u;
 }
