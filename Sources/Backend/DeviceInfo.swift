@@ -36,6 +36,9 @@ public struct DeviceInfo: Sendable {
     public var coopMatF16: Bool = false
     /// 16-bit storage buffers (storageBuffer16BitAccess): float16 K/V caches.
     public var storage16: Bool = false
+    /// 64-bit integers with atomic loads and stores on buffers (shaderInt64,
+    /// shaderBufferInt64Atomics): the persistent kernel's tagged values.
+    public var int64Atomics: Bool = false
     /// Texels one uniform texel buffer may span, and the alignment of its offset (the
     /// matrix kernels' texel variant for CPU drivers).
     public var maxTexelBufferElements: UInt64 = 0
@@ -129,7 +132,7 @@ public struct DeviceInfo: Sendable {
             maxWorkGroupCount: l.maxComputeWorkGroupCount, maxSharedMemory: l.maxComputeSharedMemorySize,
             maxPushConstants: l.maxPushConstantsSize, timestampPeriodNs: l.timestampPeriod,
             shaderFloat16: features.float16, bufferDeviceAddress: features.deviceAddress,
-            multiprocessors: smCount, coopMatF16: coopMat, storage16: features.storage16,
+            multiprocessors: smCount, coopMatF16: coopMat, storage16: features.storage16, int64Atomics: features.int64Atomics,
             maxTexelBufferElements: UInt64(l.maxTexelBufferElements),
             minTexelBufferOffsetAlignment: l.minTexelBufferOffsetAlignment,
             shaderDeviceClock: hasDeviceClock(pd),
@@ -150,7 +153,7 @@ public struct DeviceInfo: Sendable {
         return clock.shaderDeviceClock != 0
     }
 
-    struct Features { var float16 = false, deviceAddress = false, memoryModel = false, coopMat = false, storage16 = false }
+    struct Features { var float16 = false, deviceAddress = false, memoryModel = false, coopMat = false, storage16 = false, int64Atomics = false }
 
     /// The optional features Sluice uses: through VkPhysicalDeviceVulkan12Features on
     /// Vulkan 1.2 devices (plus VK_KHR_cooperative_matrix's where listed), else float16 only.
@@ -181,6 +184,7 @@ public struct DeviceInfo: Sendable {
             f.memoryModel = v12.vulkanMemoryModel != 0
             f.coopMat = hasCoopMat && cm.cooperativeMatrix != 0
             f.storage16 = v11.storageBuffer16BitAccess != 0
+            f.int64Atomics = f2.features.shaderInt64 != 0 && v12.shaderBufferInt64Atomics != 0
         } else {
             var f16 = VkPhysicalDeviceShaderFloat16Int8Features()
             f16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES

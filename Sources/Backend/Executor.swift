@@ -39,6 +39,10 @@ public final class VulkanExecutor {
     /// for the host.
     var stageTables: [GPUBuffer] = []
     var syncBuffers: [GPUBuffer] = []
+    /// The persistent runs' tagged copies in dataflow mode (PersistentFlow.swift).
+    var stageCopies: [GPUBuffer] = []
+    /// Each persistent run's dataflow plan (nil: grid barriers).
+    var stageFlows: [Persistent.FlowPlan?] = []
     /// Per stage table, the kernel variant (the fallback's note names those that gave up).
     var stageVariants: [String] = []
     /// Times the persistent kernel gave up (tests).
@@ -177,8 +181,8 @@ public final class VulkanExecutor {
         let segments = persistent.enabled ? Persistent.segments(calls) : calls.indices.map { ($0..<($0 + 1), nil) }
         profiler = profile ? try Profiler(device: device, count: segments.count) : nil
         try makeDescriptorPool(calls)
-        stageTables = []; syncBuffers = []; dispatches = []; stepDispatches = []; stageVariants = []
-        for seg in segments where seg.variant != nil { try makeStageTable(calls[seg.range]) }
+        stageTables = []; syncBuffers = []; stageCopies = []; stageFlows = []; dispatches = []; stepDispatches = []; stageVariants = []
+        for seg in segments where seg.variant != nil { try makeStageTable(calls, seg.range) }
         syncFlags = syncBuffers.isEmpty ? nil : try GPUBuffer(device: device, size: 4 * syncBuffers.count, use: .readback, label: "persistent failure flags")
         // Under --profile, the persistent kernel's trace variant where the device has a clock.
         tracer = profile && device.info.shaderDeviceClock && syncBuffers.count > 0 ? PersistentTracer(groups: persistent.groups) : nil
@@ -224,7 +228,7 @@ public final class VulkanExecutor {
     /// zero (the barrier after the fill orders it before the kernels); with `counterOnly` the
     /// failure flags are left as they are (a chain of steps keeps them for the host).
     func recordStep(_ cb: VkCommandBuffer, counterOnly: Bool) {
-        for sync in syncBuffers { vkCmdFillBuffer(cb, sync.handle, 0, VkDeviceSize(counterOnly ? 4 : sync.size), 0) }
+        for sync in syncBuffers { vkCmdFillBuffer(cb, sync.handle, 0, VkDeviceSize(counterOnly ? 4 : 16), 0) }
         memoryBarrier(cb, src: VK_PIPELINE_STAGE_HOST_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
                       dst: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
                       srcAccess: VK_ACCESS_HOST_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue,

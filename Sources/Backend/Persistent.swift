@@ -7,8 +7,8 @@ import Foundation
 /// model is a chain of ~150 tiny dependent dispatches, and on a big GPU each costs more to
 /// drain and relaunch than to compute; one dispatch for the chain removes that cost.
 enum Persistent {
-    /// Words per stage in the table (struct Stage of persistent.comp: 4 + 16 + 8·2).
-    static let stageWords = 36
+    /// Words per stage in the table (struct Stage of persistent.glsl: 4 + 16 + 12·2).
+    static let stageWords = 44
 
     struct Settings {
         var enabled: Bool
@@ -32,7 +32,7 @@ enum Persistent {
     /// the workgroup count.
     static func settings(_ info: DeviceInfo, plannedRows: Int) -> Settings {
         let env = ProcessInfo.processInfo.environment
-        let capable = info.bufferDeviceAddress && info.subgroupArithmetic
+        let capable = info.bufferDeviceAddress && info.subgroupArithmetic && info.int64Atomics
         if var o = override { o.enabled = o.enabled && capable; return o }
         var on = capable && info.kind != .cpu && info.multiprocessors != nil && plannedRows <= 4
         switch env["SLUICE_PERSISTENT"] {
@@ -126,7 +126,7 @@ enum Persistent {
         guard let k = stageKind(c.kernel), c.push.count <= 16 else {
             throw BackendError.unsupported("kernel \(c.kernel) has no stage in the persistent kernel")
         }
-        var slots = [UInt64](repeating: 0, count: 8)
+        var slots = [UInt64](repeating: 0, count: 12)
         let b = c.buffers.map(address)
         if k.kind == 4 {
             guard b.count == 6 else { throw BackendError.unsupported("kernel \(c.kernel) binds \(b.count) buffers, its stage expects 6") }
@@ -154,19 +154,41 @@ enum Persistent {
 }
 
 extension VulkanExecutor {
-    /// Writes the stage table of one persistent run and makes its arrival counter.
-    func makeStageTable(_ calls: ArraySlice<PlannedCall>) throws {
-        var words: [UInt32] = []
-        for (i, pc) in calls.enumerated() {
-            words += try Persistent.stage(pc, first: i == 0) { name in
-                let loc = plan.locations[name]!
-                return buffers[loc.root]!.address + UInt64(loc.offset)
-            }
+    /// Writes the stage table of one persistent run over `calls[range]` (in dataflow mode
+    /// where it applies, with its tagged copies: PersistentFlow.swift) and makes its
+    /// arrival counter.
+    func makeStageTable(_ calls: [PlannedCall], _ range: Range<Int>) throws {
+        let address = { (name: String) -> UInt64 in
+            let loc = self.plan.locations[name]!
+            return self.buffers[loc.root]!.address + UInt64(loc.offset)
         }
+        var perCall: [Int: [UInt32]] = [:]
+        for i in range { perCall[i] = try Persistent.stage(calls[i], first: i == range.lowerBound, address: address) }
+        var flow = Persistent.flowPlan(calls, in: range, size: { plan.locations[$0]!.size }, address: address)
+        if var flow {
+            var copies: [String: GPUBuffer] = [:], newKeys: [UInt64: GPUBuffer] = [:]
+            for (name, count) in flow.copies {
+                copies[name] = try GPUBuffer(device: device, size: max(count, 1) * 8, use: .deviceLocal, label: "tagged copy of \(name)")
+            }
+            for (name, count) in flow.newKeys {
+                newKeys[name] = try GPUBuffer(device: device, size: max(count, 1) * 8, use: .deviceLocal, label: "new keys' tags")
+            }
+            for b in Array(copies.values) + Array(newKeys.values) { try b.zero(); stageCopies.append(b) }
+            Persistent.applyFlow(&flow, calls, in: range, keep: Set(graph.outputs), words: &perCall, address: address,
+                                 copy: { copies[$0]!.address }, newKeys: { newKeys[$0]!.address })
+            stageFlows.append(flow)
+        } else {
+            stageFlows.append(nil)
+        }
+        let words = range.flatMap { perCall[$0]! }
         let table = try GPUBuffer(device: device, size: words.count * 4, use: .deviceLocal, label: "persistent stage table")
         try words.withUnsafeBytes { try table.upload($0) }
         stageTables.append(table)
-        syncBuffers.append(try GPUBuffer(device: device, size: 16, use: .deviceLocal, label: "persistent arrival counter"))
+        // The arrival counter and give-up flag (cleared every step), the tag generation and
+        // exit count (kept).
+        let sync = try GPUBuffer(device: device, size: 32, use: .deviceLocal, label: "persistent arrival counter")
+        try sync.zero()
+        syncBuffers.append(sync)
     }
 
     /// The dispatch of the persistent kernel over stage table `table`.
@@ -175,7 +197,7 @@ extension VulkanExecutor {
         let set = try descriptorSet(pipeline, [
             VkDescriptorBufferInfo(buffer: stepBuffer.handle, offset: 0, range: 16),
             VkDescriptorBufferInfo(buffer: stageTables[table].handle, offset: 0, range: VkDeviceSize(stageTables[table].size)),
-            VkDescriptorBufferInfo(buffer: syncBuffers[table].handle, offset: 0, range: 16),
+            VkDescriptorBufferInfo(buffer: syncBuffers[table].handle, offset: 0, range: 32),
         ])
         stageVariants.append(variant)
         let push = [UInt32(stages), persistent.spinLimit, UInt32(persistent.groups), Persistent.runFlags,

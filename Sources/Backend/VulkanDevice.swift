@@ -67,6 +67,10 @@ public final class VulkanDevice: @unchecked Sendable {
             v12.bufferDeviceAddress = VkBool32(info.bufferDeviceAddress ? VK_TRUE : VK_FALSE)
             v12.shaderFloat16 = VkBool32(info.coopMatF16 ? VK_TRUE : VK_FALSE)
             v12.vulkanMemoryModel = VkBool32(info.coopMatF16 ? VK_TRUE : VK_FALSE)
+            // 64-bit atomics: the persistent kernel's tagged values.
+            v12.shaderBufferInt64Atomics = VkBool32(info.int64Atomics ? VK_TRUE : VK_FALSE)
+            var core = VkPhysicalDeviceFeatures()
+            core.shaderInt64 = VkBool32(info.int64Atomics ? VK_TRUE : VK_FALSE)
             var cm = SluiceCoopMatFeatures()
             cm.sType = VkStructureType(rawValue: 1000506000)
             cm.cooperativeMatrix = VkBool32(VK_TRUE)
@@ -99,6 +103,7 @@ public final class VulkanDevice: @unchecked Sendable {
                             }
                             d.queueCreateInfoCount = 1
                             d.pQueueCreateInfos = qp
+                            d.pEnabledFeatures = withUnsafePointer(to: &core) { $0 }
                             d.enabledExtensionCount = UInt32(extensions.count)
                             d.ppEnabledExtensionNames = names
                             return withUnsafeMutablePointer(to: &exec) { ep in

@@ -98,8 +98,22 @@ final class PersistentKernelTests: XCTestCase {
             XCTAssertLessThanOrEqual(decode.dispatches.count, 5, "\(layer): \(decode.dispatches.map(\.kernel))")
             // The LM head (another weight type) and its argmax stay plain dispatches.
             XCTAssertEqual(decode.dispatches.last?.kernel, "argmax", "\(layer)")
+            // Dataflow mode: every layer's attention waits for the new keys its QKV stage
+            // wrote; the activations between stages go through tagged copies. A row longer
+            // than the kernel stages (the down projection's 4160) keeps the grid barriers.
+            if ffn > 4096 {
+                XCTAssertEqual(decode.stageFlows.count, 1, "\(layer)")
+                XCTAssertNil(decode.stageFlows.first ?? nil, "\(layer)")
+            } else {
+                let flow = try XCTUnwrap(decode.stageFlows.first ?? nil, "\(layer): no dataflow plan")
+                XCTAssertEqual(flow.newKeys.count, config.layers, "\(layer)")
+                XCTAssertEqual(flow.waitingAttention, config.layers, "\(layer)")
+                XCTAssertGreaterThanOrEqual(flow.copies.count, 5 * config.layers - 1, "\(layer): \(flow.copies.keys.sorted())")
+            }
             XCTAssertFalse(try plain.executor(.decode).usesPersistentKernel)
             try compareGreedy(plain, fused, prompt: [3, 141, 59, 26, 5], steps: 8, label: "\(layer)")
+            // No wait for a tagged value or barrier gave up.
+            XCTAssertEqual(decode.fallbacks, 0, "\(layer)")
             // Past 64 keys split attention uses two slices, merged by the second to finish.
             let long = (0..<70).map { Int32(($0 * 37 + 11) % 320) }
             try compareGreedy(try runner(m, device, persistent: false, halfCache: half), try runner(m, device, persistent: true, halfCache: half),

@@ -27,7 +27,7 @@ shared float sc[CH];
 shared uint isLast;
 
 #define QIN(i) qs[i]
-#define YOUT(i) ys[i]
+#define SLICE_OUT(i, v) ys[i] = (v);
 #define PART(i) ps[i]
 #define COUNTER(i) counters[i]
 #include "split_slice.glsl"

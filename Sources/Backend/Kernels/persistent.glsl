@@ -30,9 +30,14 @@ const uint K_MATMUL = 0u, K_SWIGLU = 1u, K_GEGLU = 2u, K_QKV = 3u, K_ATTENTION =
 // barrier precedes it, the push constants of its own kernel, and its operands in canonical
 // slots (matrix kinds: x, x2, norm weight, weight, out0, out1, out2, sums; attention: q, k,
 // v, counters, y, partials).
-struct Stage { uint kind; uint norm; uint barrierBefore; uint pad; uint push[16]; uvec2 ptr[8]; };
+// In dataflow mode (flag 8 of stage 0's flags) slots 8-10 are the tagged copies
+// (persistent_flow.glsl) of out0 and the sums and the new keys and values; flags 2 and 4
+// say that x and x2 are read from tagged copies. Stage flag 1 turns off the early loads.
+struct Stage { uint kind; uint norm; uint barrierBefore; uint flags; uint push[16]; uvec2 ptr[12]; };
 layout(std430, binding = 1) readonly buffer Stages { Stage stages[]; };
-layout(std430, binding = 2) coherent buffer Sync { uint arrived; uint failed; uint sink; uint pad; } sync;
+// The arrival counter, the give-up flag, a sink for prefetched values, and (not cleared
+// between runs) the run's tag generation and the count of workgroups that finished it.
+layout(std430, binding = 2) coherent buffer Sync { uint arrived; uint failed; uint sink; uint pad; uint gen; uint exits; } sync;
 layout(push_constant) uniform Run { uint count; uint spinLimit; uint groups; uint flags; uvec2 trace; } run;
 
 #if defined(TRACE)
@@ -81,6 +86,7 @@ Cache kc_, vc_;
 #define kc kc_.d
 #define vc vc_.d
 #include "qkvpairs.glsl"
+#include "persistent_flow.glsl"
 
 // The norm prologue of row r when the row is not staged (every invocation calls it; it
 // synchronizes): 1/rms of x (or x + x2, whose sum workgroup 0 writes out).
@@ -194,7 +200,10 @@ const uint PMAX = 6u;
 void matrixStage(uint kind, uint si) {
     uint rows = affine(uvec2(stages[si].push[0], stages[si].push[1])), K = stages[si].push[2];
     uint N, first = stageColumns(si, kind, N), stride = run.groups * gl_NumSubgroups;
+    // In dataflow mode a workgroup with no columns goes on to the next stage.
+    if (flow && gl_WorkGroupID.x * gl_NumSubgroups >= N) { MARK(si, 1u) return; }
     Floats Y = Floats(stages[si].ptr[4]);
+    flowOutputs(si);
     float eps;
     uint Nstride = 0u, nOff = 0u, erf = 0u;
     uint D = stages[si].push[5], qd = stages[si].push[3] * D, kvd = stages[si].push[4] * D, mode = stages[si].push[7];
@@ -215,7 +224,7 @@ void matrixStage(uint kind, uint si) {
     // pieces per lane: the subgroup's weight loads go out before the input row is staged,
     // so the stage waits on memory for both at once.
     bool early = rows == 1u && first + step >= N && (K & 31u) == 0u && K <= XMAX
-        && pieces <= PMAX * lanes && (stages[si].pad & 1u) == 0u;
+        && pieces <= PMAX * lanes && (stages[si].flags & 1u) == 0u;
     uvec4 ra[PMAX], rb[PMAX];
     uint ea = 0u, eb = 0u;
     if (early && first < N) {
@@ -233,7 +242,7 @@ void matrixStage(uint kind, uint si) {
     bool early = false;
 #endif
     for (uint r = 0u; r < rows; r++) {
-        stageRow(r, K, eps);
+        if (flow) stageRowFlow(r, K, eps); else stageRow(r, K, eps);
         if (r == 0u) { MARK(si, 1u) }
         for (uint n = first; n < N; n += step) {
             vec2 ab;
@@ -262,17 +271,27 @@ void matrixStage(uint kind, uint si) {
             ab = dot2(ca, cb, r, K);
             if (kind == K_MATMUL) {
                 if (subgroupElect()) {
-                    Y.d[r * Nstride + nOff + n] = ab.x;
-                    if (n + stride < N) Y.d[r * Nstride + nOff + cb] = ab.y;
+                    if (flow) {
+                        outStore(r * Nstride + nOff + n, ab.x);
+                        if (n + stride < N) outStore(r * Nstride + nOff + cb, ab.y);
+                    } else {
+                        Y.d[r * Nstride + nOff + n] = ab.x;
+                        if (n + stride < N) Y.d[r * Nstride + nOff + cb] = ab.y;
+                    }
                 }
             } else if (kind == K_QKV) {
                 uint fi; bool rotate;
                 qkvPair(n, qd, kvd, D, pc.dims, mode, ca, cb, fi, rotate);
-                if (subgroupElect()) QKV_STORE(r, ab.x, ab.y)
+                if (subgroupElect()) {
+                    if (flow) qkvStoreFlow(r, ab.x, ab.y, ca, cb, fi, rotate, qd, kvd);
+                    else QKV_STORE(r, ab.x, ab.y)
+                }
             } else {
                 float g = ab.x, u = ab.y;
                 float act = kind == K_SWIGLU ? g / (1.0 + exp(-g)) : (erf != 0u ? geluErf(g) : geluTanh(g));
-                if (subgroupElect()) Y.d[r * N + n] = act * u;
+                if (subgroupElect()) {
+                    if (flow) outStore(r * N + n, act * u); else Y.d[r * N + n] = act * u;
+                }
             }
         }
         // The next row's prologue reuses invs.
@@ -294,8 +313,8 @@ Cache4 kc4_a;
 
 Floats q_a, y_a, part_a;
 Uints counters_a;
-#define QIN(i) q_a.d[i]
-#define YOUT(i) y_a.d[i]
+#define QIN(i) (flow && (stages[curStage].flags & 2u) != 0u ? tagged(Tagged(stages[curStage].ptr[0]), i) : q_a.d[i])
+#define SLICE_OUT(i, v) { if (flow) outStore(i, v); else y_a.d[i] = (v); }
 #define PART(i) part_a.d[i]
 #define COUNTER(i) counters_a.d[i]
 #include "split_slice.glsl"
@@ -307,13 +326,14 @@ void attentionStage(uint si) {
     q_a = Floats(stages[si].ptr[0]);
     kc_a = Cache(stages[si].ptr[1]); kc4_a = Cache4(stages[si].ptr[1]); vc_a = Cache(stages[si].ptr[2]);
     counters_a = Uints(stages[si].ptr[3]); y_a = Floats(stages[si].ptr[4]); part_a = Floats(stages[si].ptr[5]);
+    if (flow) flowOutputs(si);
     for (uint u = gl_WorkGroupID.x; u < rows * heads * S; u += run.groups) {
-        splitSlice(u / (heads * S), u % (heads * S), heads, stages[si].push[3], stages[si].push[4], stages[si].push[5],
+        uint r = u / (heads * S), g = (u % (heads * S)) / S / (heads / stages[si].push[3]);
+        if (flow) waitNewKeys(si, r, g);
+        splitSlice(r, u % (heads * S), heads, stages[si].push[3], stages[si].push[4], stages[si].push[5],
                    uintBitsToFloat(stages[si].push[6]), S);
     }
 }
-
-shared uint gaveUp, lastIn;
 
 // Touches the weights this subgroup will read in matrix stage si, so that they are on
 // their way into the caches while the workgroup waits at the grid barrier before it.
@@ -384,11 +404,19 @@ void gridBarrier(uint epoch, uint next) {
 
 void main() {
     uint epoch = 0u;
+    flowBegin();
     for (uint si = 0u; si < run.count; si++) {
-        if (si > 0u && stages[si].barrierBefore != 0u) {
+        curStage = si;
+        if (flow) {
+            if (si > 0u && stages[si].barrierBefore != 0u) { MARK(si, 2u) MARK(si, 3u) }
+            // A workgroup whose wait for a tagged value gave up stops (all of its invocations).
+            if (flowGaveUp) gaveUp = 1u;
+            barrier();
+            if (gaveUp != 0u) break;
+        } else if (si > 0u && stages[si].barrierBefore != 0u) {
             epoch++;
             gridBarrier(epoch, si);
-            if (gaveUp != 0u) return;
+            if (gaveUp != 0u) break;
         }
         MARK(si, 0u)
         uint kind = stages[si].kind;
@@ -406,4 +434,5 @@ void main() {
     barrier();
     MARK(run.count, 2u)
 #endif
+    flowEnd();
 }

@@ -21,14 +21,19 @@ void qkvPair(uint p, uint qd, uint kvd, uint D, uint dims, uint mode, out uint c
     }
 }
 
+// Rotates pair (va, vb) of frequency index fi at position pos (RoPE base, rotated dims).
+void ropeRotate(uint pos, uint fi, float base, uint dims, inout float va, inout float vb) {
+    float th = float(pos) * pow(base, -2.0 * float(fi) / float(dims)), c = cos(th), s = sin(th);
+    float ra = va * c - vb * s;
+    vb = va * s + vb * c;
+    va = ra;
+}
+
 // Rotates (when a RoPE pair) and stores one row's pair: q into qs, k and v into the caches
 // (elements of type KVT, kvcache.glsl).
 #define QKV_STORE(t, va0, vb0) { \
     uint pos_ = stepv.P + (t); float va_ = (va0), vb_ = (vb0); \
-    if (rotate) { \
-        float th_ = float(pos_) * pow(pc.base, -2.0 * float(fi) / float(pc.dims)), c_ = cos(th_), s_ = sin(th_); \
-        float ra_ = va_ * c_ - vb_ * s_; vb_ = va_ * s_ + vb_ * c_; va_ = ra_; \
-    } \
+    if (rotate) ropeRotate(pos_, fi, pc.base, pc.dims, va_, vb_); \
     if (ca < qd) { qs[(t) * qd + ca] = va_; qs[(t) * qd + cb] = vb_; } \
     else if (pos_ < pc.capacity) { \
         if (ca < qd + kvd) { kc[pos_ * kvd + ca - qd] = KVT(va_); kc[pos_ * kvd + cb - qd] = KVT(vb_); } \

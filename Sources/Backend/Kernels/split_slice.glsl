@@ -5,7 +5,8 @@
 // Otherwise the slice is counted in the (row, head) counter, and the workgroup that finds
 // the others done merges the slices into the output and resets the counter.
 // Before including: attend.glsl (and what it needs), shared uint isLast, and the operands
-// QIN(i) (queries), YOUT(i) (output), PART(i) (partials), COUNTER(i) (counters).
+// QIN(i) (queries), SLICE_OUT(i, v) (writes v to output i), PART(i) (partials), COUNTER(i)
+// (counters).
 void splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, float scale, uint S) {
     uint t = gl_LocalInvocationID.x;
     uint h = hs / S, s = hs % S, g = h / (heads / kvHeads);
@@ -31,7 +32,7 @@ void splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, 
         if (s == 0u) {
             [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
                 uint d = t + WG * k;
-                if (d < D) YOUT(r * qw + h * D + d) = acc[k] / l;
+                if (d < D) SLICE_OUT(r * qw + h * D + d, acc[k] / l)
             }
         }
         barrier();
@@ -55,7 +56,7 @@ void splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, 
         for (uint d = t; d < D; d += WG) {
             float a = 0.0;
             for (uint s2 = 0u; s2 < used; s2++) a += exp(PART(base + s2 * (D + 2u)) - big) * PART(base + s2 * (D + 2u) + 2u + d);
-            YOUT(r * qw + h * D + d) = a / tot;
+            SLICE_OUT(r * qw + h * D + d, a / tot)
         }
         if (t == 0u) COUNTER(r * heads + h) = 0u;
     }

@@ -1,0 +1,158 @@
+// The persistent kernel's dataflow mode (flag 8 of stage 0's flags): no grid barriers. A
+// value that one stage writes and a later stage of the same run reads goes through a tagged
+// copy, each element a pair (float bits, tag) written in one 8-byte store with this run's
+// tag (sync.gen + 1). A reader waits until an element carries the run's tag, so a stage
+// starts as soon as its own inputs are there, and a workgroup with no share of a stage goes
+// straight on to the next one (issuing that one's weight loads). What plain dispatches or
+// the host read after the run is also written plainly. New keys and values go to the caches
+// and, after a fence, their tags to a tagged array the attention stage waits on.
+// Included by persistent.glsl after its operands, the row staging and qkvpairs.glsl.
+#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
+#extension GL_EXT_shader_atomic_int64 : require
+layout(buffer_reference, std430, buffer_reference_align = 8) coherent buffer Tagged { uint64_t d[]; };
+
+// A tagged element (bits, tag): one 64-bit atomic load or store, so a reader that sees the
+// tag sees the value written with it.
+uvec2 tload(Tagged b, uint i) { return unpackUint2x32(atomicLoad(b.d[i], gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsRelaxed)); }
+void tstore(Tagged b, uint i, float v, uint tag) {
+    atomicStore(b.d[i], packUint2x32(uvec2(floatBitsToUint(v), tag)), gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsRelaxed);
+}
+
+bool flow, flowGaveUp;
+uint tagNow, curStage;
+shared uint gaveUp, lastIn;
+// The current stage's output: plainly (ptr 4, when not 0) and tagged (ptr 8, when not 0).
+Floats outPlain;
+Tagged outTagged;
+bool hasPlain, hasTagged;
+
+void flowBegin() {
+    flow = (stages[0].flags & 8u) != 0u;
+    flowGaveUp = false;
+    tagNow = atomicLoad(sync.gen, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsRelaxed) + 1u;
+    // A spin limit of 0 gives up at once (the executor's fallback is tested that way).
+    if (flow && run.spinLimit == 0u) {
+        atomicExchange(sync.failed, 1u);
+        flowGaveUp = true;
+    }
+    if (gl_LocalInvocationID.x == 0u) gaveUp = 0u;
+    barrier();
+}
+
+// Every workgroup counts itself out; the last advances the generation for the next run
+// (every workgroup has read it by then).
+void flowEnd() {
+    barrier();
+    if (gl_LocalInvocationID.x == 0u && atomicAdd(sync.exits, 1u) == run.groups - 1u) {
+        atomicExchange(sync.exits, 0u);
+        atomicExchange(sync.gen, tagNow);
+    }
+}
+
+// One more poll of a tagged value; past the spin limit, or once another workgroup gave up,
+// this invocation gives up (its workgroup stops at the next stage).
+void spinWait(inout uint spins) {
+    spins++;
+    if ((spins & 63u) == 0u && (spins > run.spinLimit
+        || atomicLoad(sync.failed, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsRelaxed) != 0u)) {
+        atomicExchange(sync.failed, 1u);
+        flowGaveUp = true;
+    }
+}
+
+float tagged(Tagged b, uint i) {
+    uvec2 v = tload(b, i);
+    uint spins = 0u;
+    while (v.y != tagNow && !flowGaveUp) { spinWait(spins); v = tload(b, i); }
+    return uintBitsToFloat(v.x);
+}
+
+void flowOutputs(uint si) {
+    outPlain = Floats(stages[si].ptr[4]);
+    outTagged = Tagged(stages[si].ptr[8]);
+    hasPlain = stages[si].ptr[4] != uvec2(0u);
+    hasTagged = stages[si].ptr[8] != uvec2(0u);
+}
+
+void outStore(uint i, float v) {
+    if (hasPlain) outPlain.d[i] = v;
+    if (hasTagged) tstore(outTagged, i, v, tagNow);
+}
+
+// stageRow in dataflow mode (K ≤ XMAX): six values per invocation in flight, each waited
+// for until tagged; workgroup 0 writes the sums of the add prologue (plainly and tagged).
+void stageRowFlow(uint r, uint K, float eps) {
+    uint t = gl_LocalInvocationID.x, si = curStage;
+    bool xt = (stages[si].flags & 2u) != 0u, x2t = (stages[si].flags & 4u) != 0u;
+    Tagged XT = Tagged(stages[si].ptr[0]), X2T = Tagged(stages[si].ptr[1]), ST = Tagged(stages[si].ptr[9]);
+    bool sumsPlain = stages[si].ptr[7] != uvec2(0u), sumsTagged = stages[si].ptr[9] != uvec2(0u);
+    xStaged = true;
+    float s = 0.0;
+    for (uint k0 = t; k0 < K; k0 += 6u * WG) {
+        uvec2 a[6], b[6];
+        float nw[6];
+        [[unroll]] for (uint i = 0u; i < 6u; i++) {
+            uint k = min(k0 + i * WG, K - 1u), idx = r * K + k;
+            a[i] = xt ? tload(XT, idx) : uvec2(floatBitsToUint(X.d[idx]), tagNow);
+            b[i] = normMode != 2u ? uvec2(0u, tagNow) : (x2t ? tload(X2T, idx) : uvec2(floatBitsToUint(X2.d[idx]), tagNow));
+            nw[i] = normMode != 0u ? NW.d[k] : 1.0;
+        }
+        [[unroll]] for (uint i = 0u; i < 6u; i++) {
+            uint k = k0 + i * WG, idx = r * K + k;
+            if (k < K) {
+                uint spins = 0u;
+                while (a[i].y != tagNow && !flowGaveUp) { spinWait(spins); a[i] = tload(XT, idx); }
+                while (b[i].y != tagNow && !flowGaveUp) { spinWait(spins); b[i] = tload(X2T, idx); }
+                float v = uintBitsToFloat(a[i].x) + uintBitsToFloat(b[i].x);
+                if (normMode == 2u && gl_WorkGroupID.x == 0u) {
+                    if (sumsPlain) SUMS.d[idx] = v;
+                    if (sumsTagged) tstore(ST, idx, v, tagNow);
+                }
+                xsh[k] = v * nw[i];
+                s += v * v;
+            }
+        }
+    }
+    if (normMode != 0u) {
+        float inv = inversesqrt(wgSum(s) / float(K) + eps);
+        for (uint k = t; k < K; k += WG) xsh[k] *= inv;
+    }
+    barrier();
+}
+
+// QKV_STORE in dataflow mode: q plainly and/or tagged; keys and values into the caches,
+// then (after a fence) their tags at ptr 10 (row t: 2·kvd entries, keys then values).
+void qkvStoreFlow(uint t, float va, float vb, uint ca, uint cb, uint fi, bool rotate, uint qd, uint kvd) {
+    uint pos = stepv.P + t;
+    if (rotate) ropeRotate(pos, fi, pc.base, pc.dims, va, vb);
+    if (ca < qd) {
+        outStore(t * qd + ca, va);
+        outStore(t * qd + cb, vb);
+        return;
+    }
+    if (pos < pc.capacity) {
+        if (ca < qd + kvd) { kc[pos * kvd + ca - qd] = KVT(va); kc[pos * kvd + cb - qd] = KVT(vb); }
+        else { vc[pos * kvd + ca - qd - kvd] = KVT(va); vc[pos * kvd + cb - qd - kvd] = KVT(vb); }
+    }
+    memoryBarrierBuffer();
+    Tagged kn = Tagged(stages[curStage].ptr[10]);
+    tstore(kn, t * 2u * kvd + ca - qd, 0.0, tagNow);
+    tstore(kn, t * 2u * kvd + cb - qd, 0.0, tagNow);
+}
+
+// Before an attention unit of row r and kv head g: waits for the tags of the new keys and
+// values of rows 0 … r of this run (when the stage has them), then reads the caches.
+void waitNewKeys(uint si, uint r, uint g) {
+    if (stages[si].ptr[10] != uvec2(0u)) {
+        Tagged kn = Tagged(stages[si].ptr[10]);
+        uint D = stages[si].push[4], kvd = stages[si].push[3] * D;
+        for (uint r2 = 0u; r2 <= r; r2++) {
+            for (uint d = gl_LocalInvocationID.x; d < D; d += WG) {
+                tagged(kn, r2 * 2u * kvd + g * D + d);
+                tagged(kn, r2 * 2u * kvd + kvd + g * D + d);
+            }
+        }
+        memoryBarrier(gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsAcquire);
+    }
+    barrier();
+}
