@@ -5,7 +5,8 @@ import Foundation
 /// (Kernels/persistent_trace.comp) writes under `--profile` on devices with a device clock:
 /// per stretch between two grid barriers, how long the workgroups work, how long the
 /// slowest one takes, and how long after the last arrival the workgroups start the next
-/// stretch (the grid barrier's own cost).
+/// stretch (the grid barrier's own cost). In dataflow mode (no grid barriers) a stretch's
+/// times include waiting for its inputs, stretches overlap, and there is no barrier cost.
 public struct PersistentStageProfile: Sendable {
     /// The operators of the stretch's stages, joined by " + ".
     public var stages: String
@@ -15,7 +16,7 @@ public struct PersistentStageProfile: Sendable {
     /// Means over runs and stretches, in microseconds: a workgroup from the stretch's start
     /// to its arrival at the next barrier (mean over workgroups, and the slowest), to its
     /// input row being staged (matrix stages), and from the last arrival to the mean start
-    /// of the next stretch.
+    /// of the next stretch (nil in dataflow mode).
     public var workMicros: Double
     public var slowestMicros: Double
     public var stagedMicros: Double?
@@ -28,7 +29,7 @@ final class PersistentTracer {
     var buffers: [GPUBuffer] = []
     /// Per dispatch: the stage operators, whether a grid barrier precedes each stage, and
     /// whether it stages an input row (the matrix stages).
-    var tables: [(ops: [String], barrier: [Bool], staged: [Bool])] = []
+    var tables: [(ops: [String], barrier: [Bool], staged: [Bool], flow: Bool)] = []
     var order: [String] = []
     var totals: [String: Totals] = [:]
     var runs = 0
@@ -36,10 +37,10 @@ final class PersistentTracer {
 
     init(groups: Int) { self.groups = groups }
 
-    func add(device: VulkanDevice, ops: [String], barrier: [Bool], staged: [Bool]) throws -> GPUBuffer {
+    func add(device: VulkanDevice, ops: [String], barrier: [Bool], staged: [Bool], flow: Bool) throws -> GPUBuffer {
         let b = try GPUBuffer(device: device, size: (ops.count + 1) * groups * 32, use: .deviceLocal, label: "persistent kernel timestamps")
         buffers.append(b)
-        tables.append((ops, barrier, staged))
+        tables.append((ops, barrier, staged, flow))
         return b
     }
 
@@ -73,7 +74,7 @@ final class PersistentTracer {
                     x.staged += staged / Double(groups)
                     x.stagedCount += 1
                 }
-                if end < n {
+                if end < n && !table.flow {
                     x.barrier += nextStart / Double(groups) - lastArrival
                     x.barrierCount += 1
                 }

@@ -119,5 +119,9 @@ func printStageProfile(_ table: [PersistentStageProfile]) {
     }
     let work = table.reduce(0.0) { $0 + Double($1.perRun) * $1.slowestMicros }
     let barrier = table.reduce(0.0) { $0 + Double($1.perRun) * ($1.barrierMicros ?? 0) }
-    print(String(format: "per run: %.1f µs to the slowest workgroup's arrivals, %.1f µs from last arrivals to the next starts", work, barrier))
+    if table.allSatisfy({ $0.barrierMicros == nil }) {
+        print("dataflow mode: no grid barriers; a stretch's times include waiting for its inputs, and stretches overlap")
+    } else {
+        print(String(format: "per run: %.1f µs to the slowest workgroup's arrivals, %.1f µs from last arrivals to the next starts", work, barrier))
+    }
 }

@@ -34,6 +34,7 @@ final class PersistentKernelTests: XCTestCase {
         let traced = try runner(m, device, persistent: true, profile: true)
         try compareGreedy(try runner(m, device, persistent: false), traced, prompt: [3, 141, 59], steps: 3, label: "traced")
         let decode = try traced.executor(.decode)
+        XCTAssertEqual(decode.fallbacks, 0)
         let table = try XCTUnwrap(decode.persistentStageTable())
         let barriers = decode.stageTablesBarriers
         // One stretch more than grid barriers per persistent dispatch.

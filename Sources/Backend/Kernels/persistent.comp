@@ -11,7 +11,10 @@
 // the input row is staged in shared memory once per workgroup, two columns share a pass).
 // Between arriving at a barrier and waiting, each workgroup starts loading its share of
 // the next stage's weights.
-// The grid barrier needs every workgroup of the dispatch resident at once; a barrier that
-// waits longer than `spinLimit` polls sets `sync.failed` and every later one gives up at
-// once, and the host then reruns the step with ordinary dispatches.
+// In dataflow mode (persistent_flow.glsl; where every matrix stage stages its row) there are
+// no grid barriers: the values passed between stages carry this run's tag, and each stage
+// waits for its own inputs' tags.
+// Both modes need every workgroup of the dispatch resident at once; a wait longer than
+// `spinLimit` polls sets `sync.failed` and every later one gives up at once, and the host
+// then reruns the step with fewer workgroups or ordinary dispatches.
 #include "persistent.glsl"

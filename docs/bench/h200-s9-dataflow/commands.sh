@@ -1,0 +1,24 @@
+#!/bin/bash
+# Session 9: dataflow mode with 64-bit atomic tagged values — same binary with
+# SLUICE_PERSISTENT_OFF=dataflow (grid barriers) against on, and session 7's build (prev,
+# d122bb1); checksums of every step's logits compared across runs.
+for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
+export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+mkdir -p /tmp/sl; for b in sluice prev; do python3 -c "import lzma,shutil; shutil.copyfileobj(lzma.open('.dev/$b.xz'), open('/tmp/sl/$b','wb'))"; chmod +x /tmp/sl/$b; done
+S="--synthetic smollm2-135m"
+SLUICE_PIPELINE_STATS=persistent timeout 60 /tmp/sl/sluice bench $S -p 0 -n 16 -r 1 2>&1 | grep -E "pipeline|resident"
+timeout 60 /tmp/sl/sluice bench $S -p 512 -n 32 -r 2 > /dev/null 2>&1
+summ() { python3 -c "
+import json,sys,hashlib
+d=json.load(sys.stdin)
+for t in d['tests']: print(t['test'], round(t['tokens_per_second'],1), round(t['sd'],1), t.get('ids',[])[:4], 'checksums', hashlib.md5(repr([round(x,4) for x in t.get('logit_checksums',[])]).encode()).hexdigest()[:8], len(t.get('logit_checksums',[])))"; }
+for round in 1 2 3; do
+  echo "== prev"; timeout 60 /tmp/sl/prev bench $S -p 0 -n 128 -r 5 --json 2>/dev/null | summ
+  echo "== barriers"; SLUICE_PERSISTENT_OFF=dataflow timeout 60 /tmp/sl/sluice bench $S -p 0 -n 128 -r 5 --json 2>/dev/null | summ
+  echo "== dataflow"; timeout 60 /tmp/sl/sluice bench $S -p 0 -n 128 -r 5 --json 2>/dev/null | summ
+done
+for i in 1 2 3 4; do echo "== dataflow repeat $i"; timeout 60 /tmp/sl/sluice bench $S -p 0 -n 128 -r 2 --json 2>/dev/null | summ; done
+echo "== prev"; timeout 100 /tmp/sl/prev bench $S -p 0 -n 64 -d 2048 -r 3 2>&1 | grep -E "resident|tg64"
+echo "== barriers"; SLUICE_PERSISTENT_OFF=dataflow timeout 100 /tmp/sl/sluice bench $S -p 0 -n 64 -d 2048 -r 3 2>&1 | grep -E "resident|tg64"
+echo "== dataflow"; timeout 100 /tmp/sl/sluice bench $S -p 0 -n 64 -d 2048 -r 3 2>&1 | grep -E "resident|tg64"
+echo "== dataflow profile"; timeout 100 /tmp/sl/sluice bench $S -p 0 -n 64 -r 1 --profile 2>&1 | sed -n '/^decode/,/^total/p'
