@@ -178,7 +178,7 @@ public final class VulkanExecutor {
     }
 
     func record(_ calls: [PlannedCall], profile: Bool) throws {
-        let segments = persistent.enabled ? Persistent.segments(calls) : calls.indices.map { ($0..<($0 + 1), nil) }
+        let segments = persistent.enabled ? Persistent.segments(calls, maxStages: persistent.maxStages ?? .max) : calls.indices.map { ($0..<($0 + 1), nil) }
         profiler = profile ? try Profiler(device: device, count: segments.count) : nil
         try makeDescriptorPool(calls)
         stageTables = []; syncBuffers = []; stageCopies = []; stageFlows = []; dispatches = []; stepDispatches = []; stageVariants = []

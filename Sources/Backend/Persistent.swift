@@ -19,6 +19,11 @@ enum Persistent {
         /// Workgroups to try once more with when `groups` were not all resident (one per
         /// multiprocessor), before ordinary dispatches.
         var retryGroups: Int? = nil
+        /// Stages per persistent dispatch at most (nil: any number). On CPU drivers 20: on
+        /// lavapipe a one-workgroup dispatch of the real model's 150 stages stopped after
+        /// about 0.6 s of kernel time (its stage timestamps end there, in both modes) and
+        /// the step's logits came out wrong; runs of 20 or 40 stages were right.
+        var maxStages: Int? = nil
     }
 
     /// On by default for decode plans (at most 4 rows) on GPUs with buffer device addresses
@@ -47,7 +52,8 @@ enum Persistent {
         if info.kind == .cpu { groups = 1 }
         groups = min(groups, Int(info.maxWorkGroupCount.0))
         return Settings(enabled: on, groups: groups, spinLimit: 1 << 22,
-                        retryGroups: info.multiprocessors.flatMap { groups > $0 ? $0 : nil })
+                        retryGroups: info.multiprocessors.flatMap { groups > $0 ? $0 : nil },
+                        maxStages: info.kind == .cpu ? 20 : nil)
     }
 
     /// Settings for every executor created while set (tests).
@@ -80,13 +86,13 @@ enum Persistent {
     /// Splits the recorded calls into runs: indices of single calls, or of ≥ 2 consecutive
     /// calls that one persistent dispatch covers, with its variant ("<weight type>_<cache
     /// type>": one of each per dispatch).
-    static func segments(_ calls: [VulkanExecutor.PlannedCall]) -> [(range: Range<Int>, variant: String?)] {
+    static func segments(_ calls: [VulkanExecutor.PlannedCall], maxStages: Int = .max) -> [(range: Range<Int>, variant: String?)] {
         var out: [(range: Range<Int>, variant: String?)] = []
         var i = 0
         while i < calls.count {
             var j = i, weight: String?, cache: String?
             // A call joins when it has a stage form with the operands that form expects.
-            while j < calls.count, calls[j].call.windows.isEmpty, let k = stageKind(calls[j].call.kernel),
+            while j < calls.count, j - i < maxStages, calls[j].call.windows.isEmpty, let k = stageKind(calls[j].call.kernel),
                   (try? stage(calls[j], first: false, address: { _ in 0 })) != nil {
                 if let w = k.weight {
                     if let have = weight, have != w { break }
@@ -164,9 +170,9 @@ extension VulkanExecutor {
         }
         var perCall: [Int: [UInt32]] = [:]
         for i in range { perCall[i] = try Persistent.stage(calls[i], first: i == range.lowerBound, address: address) }
-        var flow = Persistent.flowPlan(calls, in: range, size: { plan.locations[$0]!.size }, address: address)
+        var flow = Persistent.flowPlan(calls, in: range, keep: Set(graph.outputs)) { plan.locations[$0]! }
         if var flow {
-            var copies: [String: GPUBuffer] = [:], newKeys: [UInt64: GPUBuffer] = [:]
+            var copies: [String: GPUBuffer] = [:], newKeys: [String: GPUBuffer] = [:]
             for (name, count) in flow.copies {
                 copies[name] = try GPUBuffer(device: device, size: max(count, 1) * 8, use: .deviceLocal, label: "tagged copy of \(name)")
             }
@@ -174,7 +180,7 @@ extension VulkanExecutor {
                 newKeys[name] = try GPUBuffer(device: device, size: max(count, 1) * 8, use: .deviceLocal, label: "new keys' tags")
             }
             for b in Array(copies.values) + Array(newKeys.values) { try b.zero(); stageCopies.append(b) }
-            Persistent.applyFlow(&flow, calls, in: range, keep: Set(graph.outputs), words: &perCall, address: address,
+            Persistent.applyFlow(&flow, calls, in: range, words: &perCall, location: { plan.locations[$0]! },
                                  copy: { copies[$0]!.address }, newKeys: { newKeys[$0]!.address })
             stageFlows.append(flow)
         } else {
@@ -237,6 +243,14 @@ extension VulkanExecutor {
             try buffers[plan.locations[node.inputs[3]]!.root]!.zero()
         }
         return true
+    }
+
+    /// The stage count of each persistent run.
+    var persistentStageCounts: [Int] { stageTables.map { $0.size / 4 / Persistent.stageWords } }
+
+    /// Each persistent run's stage count and whether it runs in dataflow mode (--profile).
+    public var persistentModes: [(stages: Int, dataflow: Bool)] {
+        usesPersistentKernel ? zip(persistentStageCounts, stageFlows).map { ($0, $1 != nil) } : []
     }
 
     /// Whether the step runs through the persistent kernel (false after a fallback).

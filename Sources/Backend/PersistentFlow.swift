@@ -1,3 +1,5 @@
+import SluicePasses
+
 /// The persistent kernel's dataflow mode (Kernels/persistent_flow.glsl): no grid barriers;
 /// a value that a stage writes and a later stage of the same run reads goes through a tagged
 /// copy, and a stage waits only for its own inputs' tags. This file decides, per run of
@@ -6,11 +8,13 @@
 extension Persistent {
     struct FlowPlan {
         /// Tagged copies (8 bytes per float of the value's size in the plan) by value name,
-        /// and those of the new keys and values (2·kvd per row) by the K cache's address (the
+        /// and those of the new keys and values (2·kvd per row) by the K cache's place (the
         /// QKV stage and the attention stage may name the cache differently: the state and
         /// the value that writes it in place).
         var copies: [String: Int] = [:]
-        var newKeys: [UInt64: Int] = [:]
+        var newKeys: [String: Int] = [:]
+        /// Outputs written only to their tagged copies (nothing reads them after the run).
+        var dropPlain: Set<String> = []
         /// Attention stages that wait for new keys (set by applyFlow).
         var waitingAttention = 0
     }
@@ -42,56 +46,103 @@ extension Persistent {
     }
 
     /// The plan for `calls[range]`, or nil when the mode does not apply: switched off, a
-    /// matrix stage whose row is longer than the kernel stages (4096), or a value written
-    /// in the run that a stage reads other than through a tagged input.
-    static func flowPlan(_ calls: [VulkanExecutor.PlannedCall], in range: Range<Int>, size: (String) -> Int,
-                         address: (String) -> UInt64) -> FlowPlan? {
+    /// matrix stage whose row is longer than the kernel stages (4096), a value written in the
+    /// run that a later stage reads other than through a tagged input (the caches excepted:
+    /// attention waits for the new keys' tags), or a write that could land before an earlier
+    /// stage's workgroups are done with the memory. Without barriers, stage i's workgroups
+    /// are only known to be past it when a stage waited for every element they wrote —
+    /// directly (a matrix stage stages its whole input row; the units of an attention stage
+    /// together wait for all of the QKV stage's outputs) or through the waits of the stages
+    /// it waited for (`done` and `after` below); a write that overlaps what stage i reads or
+    /// writes plainly must come from a stage that has i done. `keep` are the values read
+    /// after the run (graph outputs); `location` places a value in memory.
+    static func flowPlan(_ calls: [VulkanExecutor.PlannedCall], in range: Range<Int>, keep: Set<String>,
+                         location: (String) -> MemoryPlan.Location) -> FlowPlan? {
         guard !offList.contains("dataflow") else { return nil }
         var plan = FlowPlan()
-        // What earlier stages of the run wrote: value names, and memory (names may alias).
-        var written: Set<UInt64> = [], writtenNames: Set<String> = []
+        var ops: [Int: FlowOperands] = [:]
+        // Writers of each value, and whether every workgroup taking part in the stage writes
+        // some of it (a stage's output; workgroup 0 alone writes the sums).
+        var producer: [String: [(stage: Int, all: Bool)]] = [:]
         for i in range {
             let c = calls[i].call
             guard let k = stageKind(c.kernel), let f = flowOperands(calls[i]) else { return nil }
             if k.kind != 4, c.push[2] > 4096 { return nil }
-            // Every read of a value written earlier in the run is a tagged input.
-            let tagged = Set(f.inputs.map(\.name))
-            for (j, name) in c.buffers.enumerated() where !c.writes.contains(j) && written.contains(address(name)) && !tagged.contains(name) {
-                // The attention stage reads the caches the QKV stage wrote (new keys waited on).
-                if k.kind == 4, j == 1 || j == 2 { continue }
-                return nil
-            }
-            for input in f.inputs where written.contains(address(input.name)) {
-                // The writer must have written it under this name (its tagged copy's key).
-                guard writtenNames.contains(input.name) else { return nil }
-                plan.copies[input.name] = size(input.name) / 4
-            }
+            ops[i] = f
+            for input in f.inputs where producer[input.name] != nil { plan.copies[input.name] = location(input.name).size / 4 }
             if let kc = f.cacheWritten {
                 let heads = Int(c.push[3]), kvHeads = Int(c.push[4]), d = Int(c.push[5])
-                let rows = size(f.outputs[0].name) / 4 / max(heads * d, 1)
-                plan.newKeys[address(kc)] = rows * 2 * kvHeads * d
+                let rows = location(f.outputs[0].name).size / 4 / max(heads * d, 1)
+                plan.newKeys[key(location(kc))] = rows * 2 * kvHeads * d
             }
-            for o in f.outputs { written.insert(address(o.name)); writtenNames.insert(o.name) }
-            if let kc = f.cacheWritten {
-                written.insert(address(kc))
-                written.insert(address(c.buffers[c.buffers.count - (k.norm == 2 ? 2 : 1)]))
+            for o in f.outputs { producer[o.name, default: []].append((i, o.plain == 4)) }
+        }
+        var readOutside = keep
+        for (j, pc) in calls.enumerated() where !range.contains(j) { readOutside.formUnion(pc.call.buffers) }
+        plan.dropPlain = Set(plan.copies.keys).subtracting(readOutside)
+        // Plain reads and writes per stage (tagged inputs and dropped outputs excluded), and
+        // the stages each stage has done before it writes.
+        var reads: [Int: [(index: Int, name: String)]] = [:], writes: [Int: [String]] = [:]
+        var done: [Int: Set<Int>] = [:], after: [Int: Set<Int>] = [:]
+        for i in range {
+            let c = calls[i].call, f = ops[i]!
+            let tagged = Set(f.inputs.map(\.name)).intersection(plan.copies.keys)
+            reads[i] = c.buffers.enumerated().filter { !c.writes.contains($0.offset) && !tagged.contains($0.element) }
+                .map { ($0.offset, $0.element) }
+            writes[i] = c.buffers.enumerated().filter { c.writes.contains($0.offset) && !plan.dropPlain.contains($0.element) }.map(\.element)
+            // `done`: complete when any workgroup of the stage writes; `after`: complete once
+            // all its workgroups are (a matrix stage: itself too; an attention stage: also the
+            // stages whose outputs its units wait on, which together they wait on whole).
+            let attention = stageKind(c.kernel)!.kind == 4
+            var d: Set<Int> = [], whole: Set<Int> = []
+            for input in f.inputs where plan.copies[input.name] != nil {
+                for p in producer[input.name]! where p.stage < i {
+                    // A matrix stage waits for every element of its input row: when all of the
+                    // writer's workgroups write some, they are all past that stage.
+                    d.formUnion(!attention && p.all ? after[p.stage]! : done[p.stage]!)
+                    if p.all { whole.formUnion(after[p.stage]!) }
+                }
+            }
+            done[i] = d
+            after[i] = d.union([i]).union(attention ? whole : [])
+        }
+        for j in range {
+            let isAttention = ops[j]!.cacheRead != nil
+            for i in range where i < j {
+                // Read after a plain write: never waited for, except the caches.
+                for r in reads[j]! {
+                    for w in writes[i]! where location(w).overlaps(location(r.name)) {
+                        let cache = isAttention && (r.index == 1 || r.index == 2) && ops[i]!.cacheWritten != nil
+                            && plan.newKeys[key(location(calls[j].call.buffers[1]))] != nil
+                        if !cache { return nil }
+                    }
+                }
+                // Writes over what stage i reads or writes plainly.
+                guard !done[j]!.contains(i) else { continue }
+                for w in writes[j]! {
+                    let m = location(w)
+                    if reads[i]!.contains(where: { location($0.name).overlaps(m) }) || writes[i]!.contains(where: { location($0).overlaps(m) }) {
+                        return nil
+                    }
+                }
             }
         }
         return plan
     }
 
+    /// A buffer's identity for the new keys' tags: where it starts.
+    static func key(_ l: MemoryPlan.Location) -> String { "\(l.root)@\(l.offset)" }
+
     /// Patches the stage words of `calls[range]` (in `words`, by call index) for the mode:
-    /// tagged inputs and outputs, plain outputs dropped where nothing else reads them (not a
-    /// graph output, no call outside the run), the new keys' tags, the mode flag.
-    static func applyFlow(_ plan: inout FlowPlan, _ calls: [VulkanExecutor.PlannedCall], in range: Range<Int>, keep: Set<String>,
-                          words: inout [Int: [UInt32]], address: (String) -> UInt64, copy: (String) -> UInt64,
-                          newKeys: (UInt64) -> UInt64) {
+    /// tagged inputs and outputs, plain outputs dropped where nothing reads them after the
+    /// run, the new keys' tags, the mode flag.
+    static func applyFlow(_ plan: inout FlowPlan, _ calls: [VulkanExecutor.PlannedCall], in range: Range<Int>,
+                          words: inout [Int: [UInt32]], location: (String) -> MemoryPlan.Location,
+                          copy: (String) -> UInt64, newKeys: (String) -> UInt64) {
         func setSlot(_ w: inout [UInt32], _ s: Int, _ a: UInt64) {
             w[20 + 2 * s] = UInt32(truncatingIfNeeded: a)
             w[21 + 2 * s] = UInt32(truncatingIfNeeded: a >> 32)
         }
-        var readOutside: Set<String> = keep
-        for (j, pc) in calls.enumerated() where !range.contains(j) { readOutside.formUnion(pc.call.buffers) }
         for i in range {
             guard var w = words[i], let f = flowOperands(calls[i]) else { continue }
             for input in f.inputs where plan.copies[input.name] != nil {
@@ -100,9 +151,9 @@ extension Persistent {
             }
             for o in f.outputs {
                 if plan.copies[o.name] != nil { setSlot(&w, o.tagged, copy(o.name)) }
-                if plan.copies[o.name] != nil && !readOutside.contains(o.name) { setSlot(&w, o.plain, 0) }
+                if plan.dropPlain.contains(o.name) { setSlot(&w, o.plain, 0) }
             }
-            if let kc = (f.cacheWritten ?? f.cacheRead).map(address), plan.newKeys[kc] != nil {
+            if let kc = (f.cacheWritten ?? f.cacheRead).map({ key(location($0)) }), plan.newKeys[kc] != nil {
                 setSlot(&w, 10, newKeys(kc))
                 if f.cacheRead != nil { plan.waitingAttention += 1 }
             }

@@ -98,7 +98,9 @@ extension VulkanRunner {
     func printProfiles() {
         for stage in GraphStage.allCases {
             if let e = executors[stage], let t = e.profileTable(), !t.isEmpty {
-                print("\n\(stage.rawValue) (\(e.dispatches.count) dispatches, \(e.barrierCount) barriers per run):")
+                let modes = e.persistentModes.map { "persistent kernel in \($0.stages) stages, \($0.dataflow ? "dataflow" : "grid barriers")" }
+                print("\n\(stage.rawValue) (\(e.dispatches.count) dispatches, \(e.barrierCount) barriers per run"
+                      + modes.map { "; " + $0 }.joined() + "):")
                 printProfile(t)
             }
             if let e = executors[stage], let t = e.persistentStageTable(), !t.isEmpty {

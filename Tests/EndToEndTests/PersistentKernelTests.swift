@@ -159,6 +159,47 @@ final class PersistentKernelTests: XCTestCase {
         }
     }
 
+    /// The real model (30 layers, its own memory plan): its decode step is one persistent run
+    /// of 150 stages planned in dataflow mode (PersistentFlow.swift finds no write that could
+    /// overtake a read of the same memory), every layer's attention waiting for its new keys.
+    /// Decoded with the runs cut to 20 stages (what CPU drivers get: Persistent.Settings),
+    /// the greedy ids are numpy's.
+    func testRealModelDecodesInDataflowMode() throws {
+        let device = try VulkanDevice()
+        try XCTSkipUnless(device.info.subgroupArithmetic && device.info.bufferDeviceAddress && device.info.int64Atomics,
+                          "\(device.info.name): no subgroup arithmetic, buffer device addresses or 64-bit atomics")
+        let m = try ModelLoader.load(path: try SmolLM2Tests.modelPath())
+        defer { Persistent.override = nil }
+        // The GPU pass pipeline (norm prologues, split attention), as on the GPUs that use it.
+        func runner(maxStages: Int?) throws -> VulkanRunner {
+            Persistent.override = Persistent.Settings(enabled: true, groups: 1, spinLimit: 1 << 22, maxStages: maxStages)
+            return try VulkanRunner(device: device, model: m, contextLength: 64, maxChunk: 16, passes: .standard)
+        }
+        let whole = try runner(maxStages: nil).executor(.decode)
+        XCTAssertEqual(whole.persistentModes.map(\.stages), [5 * m.config.layers])
+        let flow = try XCTUnwrap(whole.stageFlows.first ?? nil, "no dataflow plan: \(whole.dispatches.map(\.kernel))")
+        XCTAssertEqual(flow.waitingAttention, m.config.layers)
+        XCTAssertEqual(flow.newKeys.count, m.config.layers)
+
+        let r = try runner(maxStages: 20)
+        let decode = try r.executor(.decode)
+        XCTAssertEqual(decode.persistentModes.map(\.stages).reduce(0, +), 5 * m.config.layers)
+        // The first run starts from the embedding; the later ones start at a QKV stage that
+        // reads the previous run's outputs plainly, which the attention partials may overwrite
+        // (the arena reuses that memory) before every QKV workgroup has read them: those runs
+        // keep their grid barriers.
+        XCTAssertEqual(decode.persistentModes.map(\.dataflow), [true] + Array(repeating: false, count: decode.persistentModes.count - 1))
+        XCTAssertTrue(decode.persistentModes.allSatisfy { $0.stages <= 20 }, "\(decode.persistentModes)")
+        let p = try XCTUnwrap(try JSONDecoder().decode(SmolLM2Tests.Prompts.self, from: Data(contentsOf: SmolLM2Tests.fixtures.appendingPathComponent("prompts.json"))).prompts.first)
+        let gen = Generator(runner: r)
+        try gen.reset()
+        var ids: [Int32] = []
+        let n = min(5, p.greedy_ids.count)
+        _ = try gen.generate(prompt: p.ids, maxTokens: n, sampling: SamplingParameters()) { ids.append($0); return true }
+        XCTAssertEqual(ids, Array(p.greedy_ids.prefix(n)), p.text)
+        XCTAssertEqual(decode.fallbacks, 0)
+    }
+
     /// A grid barrier that gives up (here: at once, spin limit 0) makes the executor record
     /// the plain dispatches and run the step again: the results are still right, and later
     /// steps no longer use the persistent kernel.
