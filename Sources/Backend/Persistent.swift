@@ -118,7 +118,8 @@ enum Persistent {
     /// Parts of the kernel to leave out, for A/B runs (SLUICE_PERSISTENT_OFF, a comma-separated
     /// list): "early" (weight loads before the input row is staged) in the stage flags,
     /// "lastskip" (the last workgroup at a grid barrier skips its prefetch; it never polls) in
-    /// the run flags.
+    /// the run flags; "dataflow" (grid barriers instead) and "rotate" (every stage from
+    /// workgroup 0) in the stage table.
     static var offList: Set<Substring> {
         Set((ProcessInfo.processInfo.environment["SLUICE_PERSISTENT_OFF"] ?? "").split(separator: ","))
     }
@@ -183,6 +184,10 @@ extension VulkanExecutor {
             Persistent.applyFlow(&flow, calls, in: range, words: &perCall, location: { plan.locations[$0]! },
                                  copy: { copies[$0]!.address }, newKeys: { newKeys[$0]!.address })
             stageFlows.append(flow)
+            if !Persistent.offList.contains("rotate") {
+                Persistent.rotate(calls, in: range, words: &perCall, groups: persistent.groups,
+                                  subgroupsPerGroup: max(1, 256 / max(device.info.subgroupSize, 1)))
+            }
         } else {
             stageFlows.append(nil)
         }

@@ -130,6 +130,28 @@ extension Persistent {
         return plan
     }
 
+    /// Dataflow mode: gives each stage a workgroup offset (flags >> 16; the kernel's `wgId`)
+    /// that starts it where the stage before it stopped, so that consecutive stages run on
+    /// different workgroups (as far as there are enough) and a stage's workgroups load its
+    /// weights while the stage before it still runs. Any offset computes the same.
+    static func rotate(_ calls: [VulkanExecutor.PlannedCall], in range: Range<Int>, words: inout [Int: [UInt32]],
+                       groups: Int, subgroupsPerGroup: Int) {
+        var offset = 0
+        for i in range {
+            guard var w = words[i], let k = stageKind(calls[i].call.kernel) else { continue }
+            let p = calls[i].call.push.map(Int.init)
+            let used: Int
+            switch k.kind {
+            case 4: used = p[2] * p[7]                                               // heads × slices
+            case 3: used = (p[3] * p[5] + 2 * p[4] * p[5]) / 2 / subgroupsPerGroup + 1 // QKV pairs
+            default: used = p[3] / subgroupsPerGroup + 1                              // columns (pairs)
+            }
+            w[3] = (w[3] & 0xFFFF) | UInt32(offset) << 16
+            words[i] = w
+            offset = (offset + min(used, groups)) % groups
+        }
+    }
+
     /// A buffer's identity for the new keys' tags: where it starts.
     static func key(_ l: MemoryPlan.Location) -> String { "\(l.root)@\(l.offset)" }
 

@@ -95,7 +95,7 @@ void rowNorm(uint r, uint K, float eps) {
     float s = 0.0;
     for (uint k = t; k < K; k += WG) {
         float v = xraw(r * K + k);
-        if (normMode == 2u && gl_WorkGroupID.x == 0u) SUMS.d[r * K + k] = v;
+        if (normMode == 2u && wgId == 0u) SUMS.d[r * K + k] = v;
         s += v * v;
     }
     float tot = wgSum(s);
@@ -127,7 +127,7 @@ void stageRow(uint r, uint K, float eps) {
         [[unroll]] for (uint i = 0u; i < 8u; i++) {
             uint k = k0 + i * WG;
             if (k < K) {
-                if (normMode == 2u && gl_WorkGroupID.x == 0u) SUMS.d[r * K + k] = v[i];
+                if (normMode == 2u && wgId == 0u) SUMS.d[r * K + k] = v[i];
                 xsh[k] = v[i] * nw[i];
                 s += v[i] * v[i];
             }
@@ -180,7 +180,7 @@ uint stageColumns(uint si, uint kind, out uint N) {
     uint D = stages[si].push[5];
     if (kind == K_QKV) N = (stages[si].push[3] * D + 2u * stages[si].push[4] * D) / 2u;
     else N = stages[si].push[3];
-    return gl_WorkGroupID.x * gl_NumSubgroups + gl_SubgroupID;
+    return wgId * gl_NumSubgroups + gl_SubgroupID;
 }
 
 // The columns (ca, cb) that pass n of a matrix stage multiplies.
@@ -201,7 +201,7 @@ void matrixStage(uint kind, uint si) {
     uint rows = affine(uvec2(stages[si].push[0], stages[si].push[1])), K = stages[si].push[2];
     uint N, first = stageColumns(si, kind, N), stride = run.groups * gl_NumSubgroups;
     // In dataflow mode a workgroup with no columns goes on to the next stage.
-    if (flow && gl_WorkGroupID.x * gl_NumSubgroups >= N) { MARK(si, 1u) return; }
+    if (flow && wgId * gl_NumSubgroups >= N) { MARK(si, 1u) return; }
     Floats Y = Floats(stages[si].ptr[4]);
     flowOutputs(si);
     float eps;
@@ -327,7 +327,7 @@ void attentionStage(uint si) {
     kc_a = Cache(stages[si].ptr[1]); kc4_a = Cache4(stages[si].ptr[1]); vc_a = Cache(stages[si].ptr[2]);
     counters_a = Uints(stages[si].ptr[3]); y_a = Floats(stages[si].ptr[4]); part_a = Floats(stages[si].ptr[5]);
     if (flow) flowOutputs(si);
-    for (uint u = gl_WorkGroupID.x; u < rows * heads * S; u += run.groups) {
+    for (uint u = wgId; u < rows * heads * S; u += run.groups) {
         uint r = u / (heads * S), g = (u % (heads * S)) / S / (heads / stages[si].push[3]);
         if (flow) waitNewKeys(si, r, g);
         splitSlice(r, u % (heads * S), heads, stages[si].push[3], stages[si].push[4], stages[si].push[5],
@@ -407,6 +407,7 @@ void main() {
     flowBegin();
     for (uint si = 0u; si < run.count; si++) {
         curStage = si;
+        wgId = flow ? (gl_WorkGroupID.x + (stages[si].flags >> 16)) % run.groups : gl_WorkGroupID.x;
         if (flow) {
             if (si > 0u && stages[si].barrierBefore != 0u) { MARK(si, 2u) MARK(si, 3u) }
             // A workgroup whose wait for a tagged value gave up stops (all of its invocations).

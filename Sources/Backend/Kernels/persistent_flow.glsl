@@ -20,6 +20,10 @@ void tstore(Tagged b, uint i, float v, uint tag) {
 
 bool flow, flowGaveUp;
 uint tagNow, curStage;
+// The workgroup's index within the current stage: in dataflow mode rotated by the stage's
+// offset (flags >> 16), so that consecutive stages use different workgroups and a stage's
+// workgroups issue its weight loads while the stage before it still runs.
+uint wgId;
 shared uint gaveUp, lastIn;
 // The current stage's output: plainly (ptr 4, when not 0) and tagged (ptr 8, when not 0).
 Floats outPlain;
@@ -104,7 +108,7 @@ void stageRowFlow(uint r, uint K, float eps) {
                 while (a[i].y != tagNow && !flowGaveUp) { spinWait(spins); a[i] = tload(XT, idx); }
                 while (b[i].y != tagNow && !flowGaveUp) { spinWait(spins); b[i] = tload(X2T, idx); }
                 float v = uintBitsToFloat(a[i].x) + uintBitsToFloat(b[i].x);
-                if (normMode == 2u && gl_WorkGroupID.x == 0u) {
+                if (normMode == 2u && wgId == 0u) {
                     if (sumsPlain) SUMS.d[idx] = v;
                     if (sumsTagged) tstore(ST, idx, v, tagNow);
                 }
