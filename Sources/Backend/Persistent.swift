@@ -83,6 +83,10 @@ enum Persistent {
         return nil
     }
 
+    /// How many operands of a matrix kernel come before its weight: x, then x2 with the add
+    /// prologue, then the norm weight with any norm.
+    static func prologueOperands(_ norm: UInt32) -> Int { norm == 2 ? 3 : (norm == 1 ? 2 : 1) }
+
     /// Splits the recorded calls into runs: indices of single calls, or of ≥ 2 consecutive
     /// calls that one persistent dispatch covers, with its variant ("<weight type>_<cache
     /// type>": one of each per dispatch).
@@ -139,7 +143,7 @@ enum Persistent {
             guard b.count == 6 else { throw BackendError.unsupported("kernel \(c.kernel) binds \(b.count) buffers, its stage expects 6") }
             for (i, a) in b.enumerated() { slots[i] = a }
         } else {
-            let prefix = k.norm == 2 ? 3 : (k.norm == 1 ? 2 : 1)
+            let prefix = prologueOperands(k.norm)
             let own = k.kind == 3 ? 3 : 1
             guard b.count == prefix + 1 + own + (k.norm == 2 ? 1 : 0) else {
                 throw BackendError.unsupported("kernel \(c.kernel) binds \(b.count) buffers, its stage expects \(prefix + 1 + own + (k.norm == 2 ? 1 : 0))")

@@ -38,7 +38,7 @@ extension Persistent {
             f.cacheRead = b[1]
             return f
         }
-        let prefix = k.norm == 2 ? 3 : (k.norm == 1 ? 2 : 1)
+        let prefix = prologueOperands(k.norm)
         f.inputs = [(0, b[0])] + (k.norm == 2 ? [(1, b[1])] : [])
         f.outputs = [(4, 8, b[prefix + 1])] + (k.norm == 2 ? [(7, 9, b[b.count - 1])] : [])
         if k.kind == 3 { f.cacheWritten = b[prefix + 2] }
@@ -82,14 +82,15 @@ extension Persistent {
         plan.dropPlain = Set(plan.copies.keys).subtracting(readOutside)
         // Plain reads and writes per stage (tagged inputs and dropped outputs excluded), and
         // the stages each stage has done before it writes.
-        var reads: [Int: [(index: Int, name: String)]] = [:], writes: [Int: [String]] = [:]
+        var reads: [Int: [(index: Int, at: MemoryPlan.Location)]] = [:], writes: [Int: [MemoryPlan.Location]] = [:]
         var done: [Int: Set<Int>] = [:], after: [Int: Set<Int>] = [:]
         for i in range {
             let c = calls[i].call, f = ops[i]!
             let tagged = Set(f.inputs.map(\.name)).intersection(plan.copies.keys)
             reads[i] = c.buffers.enumerated().filter { !c.writes.contains($0.offset) && !tagged.contains($0.element) }
-                .map { ($0.offset, $0.element) }
-            writes[i] = c.buffers.enumerated().filter { c.writes.contains($0.offset) && !plan.dropPlain.contains($0.element) }.map(\.element)
+                .map { ($0.offset, location($0.element)) }
+            writes[i] = c.buffers.enumerated().filter { c.writes.contains($0.offset) && !plan.dropPlain.contains($0.element) }
+                .map { location($0.element) }
             // `done`: complete when any workgroup of the stage writes; `after`: complete once
             // all its workgroups are (a matrix stage: itself too; an attention stage: also the
             // stages whose outputs its units wait on, which together they wait on whole).
@@ -111,7 +112,7 @@ extension Persistent {
             for i in range where i < j {
                 // Read after a plain write: never waited for, except the caches.
                 for r in reads[j]! {
-                    for w in writes[i]! where location(w).overlaps(location(r.name)) {
+                    for w in writes[i]! where w.overlaps(r.at) {
                         let cache = isAttention && (r.index == 1 || r.index == 2) && ops[i]!.cacheWritten != nil
                             && plan.newKeys[key(location(calls[j].call.buffers[1]))] != nil
                         if !cache { return nil }
@@ -119,11 +120,8 @@ extension Persistent {
                 }
                 // Writes over what stage i reads or writes plainly.
                 guard !done[j]!.contains(i) else { continue }
-                for w in writes[j]! {
-                    let m = location(w)
-                    if reads[i]!.contains(where: { location($0.name).overlaps(m) }) || writes[i]!.contains(where: { location($0).overlaps(m) }) {
-                        return nil
-                    }
+                for w in writes[j]! where reads[i]!.contains(where: { $0.at.overlaps(w) }) || writes[i]!.contains(where: { $0.overlaps(w) }) {
+                    return nil
                 }
             }
         }

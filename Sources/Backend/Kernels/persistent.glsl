@@ -203,7 +203,7 @@ void matrixStage(uint kind, uint si) {
     // In dataflow mode a workgroup with no columns goes on to the next stage.
     if (flow && wgId * gl_NumSubgroups >= N) { MARK(si, 1u) return; }
     Floats Y = Floats(stages[si].ptr[4]);
-    flowOutputs(si);
+    if (flow) flowOutputs(si);
     float eps;
     uint Nstride = 0u, nOff = 0u, erf = 0u;
     uint D = stages[si].push[5], qd = stages[si].push[3] * D, kvd = stages[si].push[4] * D, mode = stages[si].push[7];
