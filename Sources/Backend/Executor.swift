@@ -211,7 +211,7 @@ public final class VulkanExecutor {
         begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO
         try check(vkBeginCommandBuffer(cb, &begin), "vkBeginCommandBuffer")
         profiler?.reset(cb)
-        recordStep(cb, counterOnly: false)
+        recordStep(cb, clear: true)
         memoryBarrier(cb, src: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, dst: VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue,
                       srcAccess: VK_ACCESS_SHADER_WRITE_BIT.rawValue, dstAccess: VK_ACCESS_TRANSFER_READ_BIT.rawValue)
         copyFailureFlags(cb)
@@ -225,15 +225,20 @@ public final class VulkanExecutor {
         try check(vkEndCommandBuffer(cb), "vkEndCommandBuffer")
     }
 
-    /// The dispatches of one step. The grid barriers' arrival counters start every step at
-    /// zero (the barrier after the fill orders it before the kernels); with `counterOnly` the
-    /// failure flags are left as they are (a chain of steps keeps them for the host).
-    func recordStep(_ cb: VkCommandBuffer, counterOnly: Bool) {
-        for sync in syncBuffers { vkCmdFillBuffer(cb, sync.handle, 0, VkDeviceSize(counterOnly ? 4 : 16), 0) }
-        memoryBarrier(cb, src: VK_PIPELINE_STAGE_HOST_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
-                      dst: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
-                      srcAccess: VK_ACCESS_HOST_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue,
-                      dstAccess: VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue)
+    /// The dispatches of one step. With `clear`, the persistent runs' arrival counters and
+    /// failure flags start at zero (the barrier after the fill orders it before the kernels);
+    /// a chain clears them before its first step only: each run's last workgroup to finish
+    /// resets its counter, and the failure flags stay for the host (SLUICE_CHAIN_FILL=1
+    /// clears the counters before every step, as before: A/B).
+    func recordStep(_ cb: VkCommandBuffer, clear: Bool) {
+        let counterOnly = !clear && ProcessInfo.processInfo.environment["SLUICE_CHAIN_FILL"] == "1"
+        if clear || counterOnly {
+            for sync in syncBuffers { vkCmdFillBuffer(cb, sync.handle, 0, VkDeviceSize(counterOnly ? 4 : 16), 0) }
+            memoryBarrier(cb, src: VK_PIPELINE_STAGE_HOST_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
+                          dst: VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,
+                          srcAccess: VK_ACCESS_HOST_WRITE_BIT.rawValue | VK_ACCESS_TRANSFER_WRITE_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue,
+                          dstAccess: VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue)
+        }
         profiler?.stamp(cb, 0)
         for (i, d) in stepDispatches.enumerated() {
             if d.barrier { computeBarrier(cb) }

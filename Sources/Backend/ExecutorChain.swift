@@ -85,11 +85,11 @@ extension VulkanExecutor {
         let compute = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, transfer = VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue
         for i in 0..<n {
             if i > 0 {
-                // The previous step is done with the arrival counters before they are cleared.
+                // The previous step (and its advance) before this one.
                 memoryBarrier(cb, src: compute, dst: transfer | compute, srcAccess: VK_ACCESS_SHADER_WRITE_BIT.rawValue,
                               dstAccess: VK_ACCESS_TRANSFER_WRITE_BIT.rawValue | VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue)
             }
-            recordStep(cb, counterOnly: i > 0)
+            recordStep(cb, clear: i == 0)
             computeBarrier(cb)
             var advance = chainAdvance!
             advance.push = [UInt32(i)]

@@ -21,10 +21,15 @@ public struct PersistentStageProfile: Sendable {
     public var slowestMicros: Double
     public var stagedMicros: Double?
     public var barrierMicros: Double?
+    /// Mean time from the previous stretch's last workgroup finishing (or the run's first
+    /// start) to this stretch's last workgroup finishing: the stretch's share of the run's
+    /// critical path (in dataflow mode the one number that does not overlap; they add up to
+    /// the run).
+    public var pathMicros: Double
 }
 
 final class PersistentTracer {
-    struct Totals { var count = 0, work = 0.0, slowest = 0.0, staged = 0.0, stagedCount = 0, barrier = 0.0, barrierCount = 0 }
+    struct Totals { var count = 0, work = 0.0, slowest = 0.0, staged = 0.0, stagedCount = 0, barrier = 0.0, barrierCount = 0, path = 0.0 }
     /// One buffer per persistent dispatch: (stages + 1) × groups × 4 stamps of 8 bytes.
     var buffers: [GPUBuffer] = []
     /// Per dispatch: the stage operators, whether a grid barrier precedes each stage, and
@@ -53,6 +58,7 @@ final class PersistentTracer {
             func stamp(_ si: Int, _ g: Int, _ slot: Int) -> Double { Double(t[(si * groups + g) * 4 + slot]) }
             let n = table.ops.count
             var start = 0
+            var done = (0..<groups).map { stamp(0, $0, 0) }.min() ?? 0
             while start < n {
                 var end = start + 1
                 while end < n && !table.barrier[end] { end += 1 }
@@ -68,6 +74,8 @@ final class PersistentTracer {
                     if end < n { nextStart += stamp(end, g, 0) }
                 }
                 x.count += 1
+                x.path += lastArrival - done
+                done = lastArrival
                 x.work += work / Double(groups)
                 x.slowest += slowest
                 if table.staged[start] {
@@ -91,7 +99,8 @@ final class PersistentTracer {
                 stages: label, perRun: runs > 0 ? x.count / runs : 0, runs: runs,
                 workMicros: x.work / Double(x.count) / 1000, slowestMicros: x.slowest / Double(x.count) / 1000,
                 stagedMicros: x.stagedCount > 0 ? x.staged / Double(x.stagedCount) / 1000 : nil,
-                barrierMicros: x.barrierCount > 0 ? x.barrier / Double(x.barrierCount) / 1000 : nil)
+                barrierMicros: x.barrierCount > 0 ? x.barrier / Double(x.barrierCount) / 1000 : nil,
+                pathMicros: x.path / Double(x.count) / 1000)
         }
     }
 }

@@ -59,6 +59,13 @@ enum StandardKernels {
                 return [KernelCall(kernel: "argmax", buffers: [c.node.inputs[0], c.node.outputs[0].name], writes: [1],
                                    push: rows.words + [UInt32(d)], grid: (c.groups(c.maximum(rows)), 1))]
             },
+            "argmax_split": { c in
+                let rows = try c.rows(c.inputTypes[0]), d = try c.fixed(c.inputTypes[0].shape.last, "the row size")
+                // x, counters, y, partials; the counters are updated in place.
+                return [KernelCall(kernel: "argmax_split", buffers: Array(c.node.inputs) + [c.node.outputs[0].name, c.node.outputs[1].name],
+                                   writes: [1, 2, 3], push: rows.words + [UInt32(d), UInt32(c.int("slices"))],
+                                   grid: (UInt32(c.int("slices")), c.groups(c.maximum(rows))))]
+            },
             "rope": { c in
                 let x = c.inputTypes[0]
                 let rows = try c.affine([x.shape[0]])
@@ -197,10 +204,9 @@ enum StandardKernels {
         }
         // One row of a very wide product (an LM head) on a GPU: matmul_wide.comp.
         if base == "matmul", chunks.count == 1, c.wideMatmul(columns: n, k: k, rows: rows) {
-            // About four groups of four columns per subgroup (the kernel strides over them).
-            let perGroup = (256 / max(c.device.subgroupSize, 1)) * 16
+            let (groups, constants) = c.wideMatmulGrid(columns: n)
             return [KernelCall(kernel: "matmul_wide_\(v)_\(norm)", buffers: buffers, writes: writes, push: push + tail(0..<n),
-                               grid: (c.groups(n, per: perGroup), 1))]
+                               grid: (groups, 1), constants: constants)]
         }
         // The texel variant's rows per tile (matvec.glsl): 8 when the plan has several rows.
         let tile = variant == "texel" && c.maximum(rows) > 1 ? 8 : 1

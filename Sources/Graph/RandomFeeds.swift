@@ -29,7 +29,8 @@ public struct RandomFeeds {
             switch p.type.dtype {
             case .i32:
                 let range = idRange[p.name] ?? 16
-                t = HostTensor(i32: (0..<count).map { _ in Int32(rng.next() % UInt64(max(range, 1))) }, shape: dims)
+                // A state (a kernel's counters) starts zeroed.
+                t = HostTensor(i32: (0..<count).map { _ in p.kind == .state ? 0 : Int32(rng.next() % UInt64(max(range, 1))) }, shape: dims)
             case .f32 where p.kind != .weight:
                 t = HostTensor(f32: (0..<count).map { _ in p.kind == .state ? 0 : rng.nextSignedUnit() }, shape: dims)
             default:

@@ -154,7 +154,9 @@ public final class ReferenceRunner: ModelRunner {
     public func reset() throws {
         for p in try prepare(.decode).graph.params where p.kind == .state {
             let dims = p.type.resolve(["C": contextLength])!
-            state[p.name] = HostTensor(f32: [Float](repeating: 0, count: Shape.product(dims)!), shape: dims)
+            let n = Shape.product(dims)!
+            state[p.name] = p.type.dtype == .i32 ? HostTensor(i32: [Int32](repeating: 0, count: n), shape: dims)
+                                                 : HostTensor(f32: [Float](repeating: 0, count: n), shape: dims)
         }
     }
 }

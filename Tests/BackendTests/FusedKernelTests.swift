@@ -75,6 +75,46 @@ final class FusedKernelTests: BackendTestCase {
         }
     }
 
+    /// The split argmax: rows whose best value lies in the first, a middle and the last
+    /// slice, ties between slices (the lowest index wins, as in the reference), a row length
+    /// that the slices do not divide, up to 64 slices and 3 rows; the indices and the slices'
+    /// partials equal the reference interpreter's, and the counters (zeroed state) end at
+    /// zero, so a second run of the same executor on other values agrees too.
+    func testSplitArgmax() throws {
+        for (rows, d) in [(1, 49_152), (3, 10_007), (2, 70_000), (1, 8192)] {
+            let s = SplitArgmax.slices(d)
+            let g = try GraphParser.parse("""
+            graph @am(%x: f32[\(rows),\(d)], %cnt: state i32[4]) {
+              %y, %part, %cnt2 = argmax_split(%x, %cnt) {slices = \(s)} : i32[\(rows)], f32[\(rows),\(2 * s)], i32[4]
+              return %y, %part, %cnt2
+            }
+            """)
+            try Verifier.verify(g)
+            let exec = try VulkanExecutor(device: device, graph: g, bindings: [:], weights: [:])
+            try exec.setState("cnt", HostTensor(i32: [0, 0, 0, 0], shape: [4]))
+            let per = (d + s - 1) / s
+            for run in 0..<2 {
+                var rng = SplitMix64(seed: UInt64(d + run))
+                var x = (0..<(rows * d)).map { _ in rng.nextSignedUnit() }
+                for r in 0..<rows {
+                    // The best value in slice 0, a middle slice or the last; in row 1 also tied
+                    // with a later slice's value, in row 2 with a value of the same slice.
+                    let at = [3, per * (s / 2) + 17, d - 2][(r + run) % 3]
+                    x[r * d + at] = 7.5
+                    if r == 1 { x[r * d + min(at + per + 5, d - 1)] = 7.5 }
+                    if r == 2 { x[r * d + at + 1] = 7.5 }
+                }
+                let feed = HostTensor(f32: x, shape: [rows, d])
+                var state: [String: HostTensor] = ["cnt": HostTensor(i32: [0, 0, 0, 0], shape: [4])]
+                let want = try ReferenceInterpreter(graph: g).run(feeds: ["x": feed], state: &state, bindings: [:])
+                let got = try exec.run(inputs: ["x": feed], fetch: ["y", "part", "cnt2"])
+                XCTAssertEqual(got["y"]!.ints(), want["y"]!.ints(), "\(rows)×\(d) run \(run)")
+                XCTAssertEqual(got["part"]!.floats(), want["part"]!.floats(), "\(rows)×\(d) run \(run): partials")
+                XCTAssertEqual(got["cnt2"]!.ints(), [0, 0, 0, 0], "\(rows)×\(d) run \(run): counters")
+            }
+        }
+    }
+
     func testSwiGLUAndAddNorm() throws {
         for dt in ["f32", "f16", "bf16", "q4_0", "q4_1", "q8_0"] {
             for t in [1, 5] {

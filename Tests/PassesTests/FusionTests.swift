@@ -16,6 +16,17 @@ final class FusionTests: XCTestCase {
         try GraphParser.parse(String(contentsOf: Self.graphsDir.appendingPathComponent(file), encoding: .utf8))
     }
 
+    /// The argmax of a few long rows (decode logits) is split over slices; short rows, many
+    /// rows and unknown row counts keep the plain argmax. The result is unchanged.
+    func testSplitArgmaxPass() throws {
+        for (shape, split) in [("1,9000", true), ("3,20000", true), ("1,100", false), ("8,9000", false), ("T,9000", false)] {
+            let g = try GraphParser.parse("graph @a(%x: f32[\(shape)]) {\n  %y = argmax(%x) : i32[\(shape.split(separator: ",")[0])]\n  return %y\n}")
+            let opt = try checkSemantics(g, bindings: ["T": 2])
+            XCTAssertEqual(opt.opCounts["argmax_split"], split ? 1 : nil, shape)
+            XCTAssertEqual(opt.opCounts["argmax"], split ? nil : 1, shape)
+        }
+    }
+
     func testLlamaBlockFusesOnceEachAndKeepsSemantics() throws {
         var fired: [String: Int] = [:]
         _ = try PassManager.standard.run(try graph("llama_block.graph")) { fired[$0.pass, default: 0] += $0.changes }

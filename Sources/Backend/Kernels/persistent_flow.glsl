@@ -44,10 +44,12 @@ void flowBegin() {
 }
 
 // Every workgroup counts itself out; the last advances the generation for the next run
-// (every workgroup has read it by then).
+// (every workgroup has read it by then) and resets the grid barriers' arrival counter (every
+// workgroup is past its last barrier), so a chain's next step need not clear it.
 void flowEnd() {
     barrier();
     if (gl_LocalInvocationID.x == 0u && atomicAdd(sync.exits, 1u) == run.groups - 1u) {
+        atomicExchange(sync.arrived, 0u);
         atomicExchange(sync.exits, 0u);
         atomicExchange(sync.gen, tagNow);
     }
