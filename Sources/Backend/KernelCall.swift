@@ -98,17 +98,6 @@ public struct LoweringContext {
         return env == "wide" || (env == nil && columns >= 16384 && device.kind != .cpu)
     }
 
-    /// matmul_wide.comp's workgroups for `columns` (about four groups of four columns per
-    /// subgroup; the kernel strides over them) and its specialization constants (ROLL).
-    /// SLUICE_WIDE_COLUMNS sets the columns per workgroup, SLUICE_WIDE_OFF=roll turns off the
-    /// rolling loads (A/B on a GPU).
-    public func wideMatmulGrid(columns: Int) -> (UInt32, [UInt32]) {
-        let env = ProcessInfo.processInfo.environment
-        let perGroup = env["SLUICE_WIDE_COLUMNS"].flatMap { Int($0) }.map { max($0, 1) } ?? (256 / max(device.subgroupSize, 1)) * 16
-        let roll: UInt32 = (env["SLUICE_WIDE_OFF"] ?? "").split(separator: ",").contains("roll") ? 0 : 1
-        return (groups(columns, per: perGroup), [roll])
-    }
-
     /// The head-size variant of attention_lanes.comp (one invocation per row and head, for
     /// CPU drivers), or nil for the workgroup kernels: where the matrix kernels take the texel
     /// shape (so SLUICE_MATMUL_VARIANT=shared tests the others on a CPU driver too), for a

@@ -128,7 +128,11 @@ enum Persistent {
         Set((ProcessInfo.processInfo.environment["SLUICE_PERSISTENT_OFF"] ?? "").split(separator: ","))
     }
     static var stageFlags: UInt32 { offList.contains("early") ? 1 : 0 }
-    static var runFlags: UInt32 { offList.contains("lastskip") ? 1 : 0 }
+    /// Run flags (A/B switches): 1 the last workgroup at a grid barrier prefetches too, 4 the
+    /// attention stage waits for the new keys, then for the query (one after the other).
+    static var runFlags: UInt32 {
+        (offList.contains("lastskip") ? 1 : 0) | (offList.contains("inputs") ? 4 : 0)
+    }
 
     /// The stage words of one call: kind, norm, barrier flag, push constants, operand
     /// addresses in canonical slots.

@@ -204,9 +204,10 @@ enum StandardKernels {
         }
         // One row of a very wide product (an LM head) on a GPU: matmul_wide.comp.
         if base == "matmul", chunks.count == 1, c.wideMatmul(columns: n, k: k, rows: rows) {
-            let (groups, constants) = c.wideMatmulGrid(columns: n)
+            // About four groups of four columns per subgroup (the kernel strides over them).
+            let perGroup = (256 / max(c.device.subgroupSize, 1)) * 16
             return [KernelCall(kernel: "matmul_wide_\(v)_\(norm)", buffers: buffers, writes: writes, push: push + tail(0..<n),
-                               grid: (groups, 1), constants: constants)]
+                               grid: (c.groups(n, per: perGroup), 1))]
         }
         // The texel variant's rows per tile (matvec.glsl): 8 when the plan has several rows.
         let tile = variant == "texel" && c.maximum(rows) > 1 ? 8 : 1

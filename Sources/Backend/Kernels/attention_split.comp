@@ -30,6 +30,7 @@ shared uint isLast;
 #define SLICE_OUT(i, v) ys[i] = (v);
 #define PART(i) ps[i]
 #define COUNTER(i) counters[i]
+#define Q_STAGED false
 #include "split_slice.glsl"
 
 void main() {

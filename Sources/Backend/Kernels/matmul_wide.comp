@@ -36,34 +36,8 @@ const uint XMAX = 4096u;
 const uint CPS = 4u;
 shared float xsh[XMAX];
 
-#if !defined(W_F32)
-// Pieces per lane of one batch of loads (a step): K up to PW·8·lanes (768 with 32 lanes) is one step a group.
-const uint PW = 3u;
-// The raw weight words of one step: PW pieces of each of the CPS columns.
-uvec4 raw[PW][CPS];
-uint lane, lanes, pieces;
-// Issue the loads of step (group n0, pieces base …).
-void loadStep(uint n0, uint base, uint N, uint K) {
-    [[unroll]] for (uint i = 0u; i < PW; i++) {
-        uint c = base + lane + i * lanes;
-        [[unroll]] for (uint j = 0u; j < CPS; j++)
-            if (c < pieces && n0 + j < N) raw[i][j] = raw8((n0 + j) * K + (c >> 2) * 32u, c & 3u);
-    }
-}
-#endif
-// 0 turns off the rolling loads (A/B: SLUICE_WIDE_OFF=roll).
-layout(constant_id = 0) const uint ROLL = 1u;
-
 void main() {
     uint t = gl_LocalInvocationID.x, K = pc.K, N = pc.N;
-#if !defined(W_F32)
-    lane = gl_SubgroupInvocationID; lanes = gl_SubgroupSize; pieces = K / 8u;
-    uint stride0 = gl_NumWorkGroups.x * gl_NumSubgroups * CPS;
-    // The position (group ln, pieces from lb) whose loads are in `raw`: the first goes out
-    // before the row is staged, so the wait on memory covers both.
-    uint ln = (gl_WorkGroupID.x * gl_NumSubgroups + gl_SubgroupID) * CPS, lb = 0u;
-    if (ROLL != 0u && ln < N) loadStep(ln, 0u, N, K);
-#endif
     float s = 0.0;
     for (uint k0 = t; k0 < K; k0 += 8u * WG) {
         float v[8];
@@ -91,43 +65,7 @@ void main() {
     for (uint k = t; k < K; k += WG) xsh[k] *= inv * nws[k];
 #endif
     barrier();
-#if !defined(W_F32)
-    if (ROLL != 0u) {
-        // Rolling loads: as each slot of a step is used, the same slot of the next step (the
-        // next pieces of the group, or the next group) is loaded, so a subgroup always has a
-        // step's loads in flight, also across its sums and stores.
-        float acc[CPS];
-        while (ln < N) {
-            uint cn = ln, cb = lb;
-            lb += PW * lanes;
-            if (lb >= pieces) { lb = 0u; ln += stride0; }
-            if (cb == 0u) { [[unroll]] for (uint j = 0u; j < CPS; j++) acc[j] = 0.0; }
-            [[unroll]] for (uint i = 0u; i < PW; i++) {
-                uint c = cb + lane + i * lanes;
-                uint kb = (c >> 2) * 32u, q = c & 3u;
-                uint nc = lb + lane + i * lanes;
-                [[unroll]] for (uint j = 0u; j < CPS; j++) {
-                    if (c < pieces && cn + j < N) {
-                        float w[8];
-                        decode8(raw[i][j], (cn + j) * K + kb, q, w);
-                        [[unroll]] for (uint e = 0u; e < 8u; e++) acc[j] += w[e] * xsh[kb + 8u * q + e];
-                    }
-                    if (nc < pieces && ln + j < N) raw[i][j] = raw8((ln + j) * K + (nc >> 2) * 32u, nc & 3u);
-                }
-            }
-            if (cb + PW * lanes >= pieces) {
-                [[unroll]] for (uint j = 0u; j < CPS; j++) {
-                    float a = subgroupAdd(acc[j]);
-                    if (subgroupElect() && cn + j < N) ys[pc.nOff + cn + j] = a;
-                }
-            }
-        }
-        return;
-    }
-#endif
-#if defined(W_F32)
     uint lane = gl_SubgroupInvocationID, lanes = gl_SubgroupSize, pieces = K / 8u;
-#endif
     uint stride = gl_NumWorkGroups.x * gl_NumSubgroups * CPS;
     for (uint n0 = (gl_WorkGroupID.x * gl_NumSubgroups + gl_SubgroupID) * CPS; n0 < N; n0 += stride) {
         float acc[CPS];

@@ -317,7 +317,41 @@ Uints counters_a;
 #define SLICE_OUT(i, v) { if (flow) outStore(i, v); else y_a.d[i] = (v); }
 #define PART(i) part_a.d[i]
 #define COUNTER(i) counters_a.d[i]
+bool qStaged;
+#define Q_STAGED qStaged
 #include "split_slice.glsl"
+
+// Before attention unit (row r, head h of kv head g) in dataflow mode: waits for the tags of
+// the new keys and values of rows 0 … r (when the stage has them) and, when q is tagged,
+// stages the scaled query row in qsh (qStaged) — each invocation issues all of its loads
+// before it waits on any, so the unit waits on memory once, not once per kind of input.
+void flowAttentionInputs(uint si, uint r, uint h, uint g, float scale) {
+    uint t = gl_LocalInvocationID.x;
+    bool keys = stages[si].ptr[10] != uvec2(0u), qt = (stages[si].flags & 2u) != 0u;
+    Tagged kn = Tagged(stages[si].ptr[10]), QT = Tagged(stages[si].ptr[0]);
+    uint D = stages[si].push[4], kvd = stages[si].push[3] * D, qw = stages[si].push[2] * D;
+    for (uint r2 = 0u; r2 <= r; r2++) {
+        for (uint d = t; d < D; d += WG) {
+            uint ik = r2 * 2u * kvd + g * D + d, iq = r2 * qw + h * D + d;
+            bool wantQ = qt && r2 == r && (run.flags & 4u) == 0u;
+            uvec2 a = keys ? tload(kn, ik) : uvec2(0u, tagNow);
+            if ((run.flags & 4u) != 0u) { uint spins = 0u; while (a.y != tagNow && !flowGaveUp) { spinWait(spins); a = tload(kn, ik); } }
+            uvec2 b = keys ? tload(kn, ik + kvd) : uvec2(0u, tagNow);
+            uvec2 q = wantQ ? tload(QT, iq) : uvec2(0u, tagNow);
+            uint spins = 0u;
+            while ((a.y != tagNow || b.y != tagNow || q.y != tagNow) && !flowGaveUp) {
+                spinWait(spins);
+                if (a.y != tagNow) a = tload(kn, ik);
+                if (b.y != tagNow) b = tload(kn, ik + kvd);
+                if (q.y != tagNow) q = tload(QT, iq);
+            }
+            if (wantQ) qsh[d] = uintBitsToFloat(q.x) * scale;
+        }
+    }
+    if (keys) memoryBarrier(gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsAcquire);
+    qStaged = qt && (run.flags & 4u) == 0u;
+    barrier();
+}
 
 // attention_split.comp's work, (row, head, slice) units spread over the workgroups.
 void attentionStage(uint si) {
@@ -328,8 +362,9 @@ void attentionStage(uint si) {
     counters_a = Uints(stages[si].ptr[3]); y_a = Floats(stages[si].ptr[4]); part_a = Floats(stages[si].ptr[5]);
     if (flow) flowOutputs(si);
     for (uint u = wgId; u < rows * heads * S; u += run.groups) {
-        uint r = u / (heads * S), g = (u % (heads * S)) / S / (heads / stages[si].push[3]);
-        if (flow) waitNewKeys(si, r, g);
+        uint r = u / (heads * S), h = (u % (heads * S)) / S, g = h / (heads / stages[si].push[3]);
+        qStaged = false;
+        if (flow) flowAttentionInputs(si, r, h, g, uintBitsToFloat(stages[si].push[6]));
         splitSlice(r, u % (heads * S), heads, stages[si].push[3], stages[si].push[4], stages[si].push[5],
                    uintBitsToFloat(stages[si].push[6]), S);
     }

@@ -145,20 +145,3 @@ void qkvStoreFlow(uint t, float va, float vb, uint ca, uint cb, uint fi, bool ro
     tstore(kn, t * 2u * kvd + ca - qd, 0.0, tagNow);
     tstore(kn, t * 2u * kvd + cb - qd, 0.0, tagNow);
 }
-
-// Before an attention unit of row r and kv head g: waits for the tags of the new keys and
-// values of rows 0 … r of this run (when the stage has them), then reads the caches.
-void waitNewKeys(uint si, uint r, uint g) {
-    if (stages[si].ptr[10] != uvec2(0u)) {
-        Tagged kn = Tagged(stages[si].ptr[10]);
-        uint D = stages[si].push[4], kvd = stages[si].push[3] * D;
-        for (uint r2 = 0u; r2 <= r; r2++) {
-            for (uint d = gl_LocalInvocationID.x; d < D; d += WG) {
-                tagged(kn, r2 * 2u * kvd + g * D + d);
-                tagged(kn, r2 * 2u * kvd + kvd + g * D + d);
-            }
-        }
-        memoryBarrier(gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsAcquire);
-    }
-    barrier();
-}

@@ -5,7 +5,7 @@
 // Otherwise the slice is counted in the (row, head) counter, and the workgroup that finds
 // the others done merges the slices into the output and resets the counter.
 // Before including: attend.glsl (and what it needs), shared uint isLast, and the operands
-// QIN(i) (queries), SLICE_OUT(i, v) (writes v to output i), PART(i) (partials), COUNTER(i)
+// QIN(i) (queries; not read when Q_STAGED: the caller staged them in qsh), SLICE_OUT(i, v) (writes v to output i), PART(i) (partials), COUNTER(i)
 // (counters).
 void splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, float scale, uint S) {
     uint t = gl_LocalInvocationID.x;
@@ -15,7 +15,7 @@ void splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, 
     uint first = firstKey(p, window);
     uint n = p + 1u - first, used = min(S, (n + 63u) / 64u), per = (n + used - 1u) / used;
     uint lo = min(first + s * per, p + 1u), hi = min(lo + per, p + 1u);
-    for (uint d = t; d < D; d += WG) qsh[d] = QIN(r * qw + h * D + d) * scale;
+    if (!Q_STAGED) for (uint d = t; d < D; d += WG) qsh[d] = QIN(r * qw + h * D + d) * scale;
     barrier();
     float m = -3.4e38, l = 0.0;
     float acc[MAXD / WG];
