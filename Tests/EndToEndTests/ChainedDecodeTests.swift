@@ -62,6 +62,40 @@ final class ChainedDecodeTests: XCTestCase {
         }
     }
 
+    /// A chain clears the persistent runs' arrival counters before its first step only; each
+    /// run's last workgroup to finish resets its counter. With grid barriers (one workgroup,
+    /// so a stale count could not show up as a wrong token) every counter must read zero
+    /// after the chain, and the ids must be those of the steps run one by one.
+    func testChainLeavesArrivalCountersZeroed() throws {
+        let device = try VulkanDevice()
+        guard device.info.subgroupArithmetic && device.info.bufferDeviceAddress && device.info.int64Atomics else {
+            throw XCTSkip("no persistent kernel on \(device.info.name)")
+        }
+        let m = try SyntheticSource.model(config: config, layerType: .q4_1, embeddingType: .q8_0)
+        setenv("SLUICE_PERSISTENT_OFF", "dataflow", 1)
+        defer { unsetenv("SLUICE_PERSISTENT_OFF") }
+        let s = Persistent.Settings(enabled: true, groups: 1, spinLimit: 1 << 22)
+        let steps = try runner(m, device, persistent: s), chained = try runner(m, device, persistent: s)
+        let prompt: [Int32] = [7, 88, 19]
+        let first = try steps.run(.prefill, tokens: prompt, past: 0, logits: false).next
+        _ = try chained.run(.prefill, tokens: prompt, past: 0, logits: false)
+        var expected: [Int32] = [], id = first
+        for i in 0..<4 {
+            id = try steps.run(.decode, tokens: [id], past: prompt.count + i, logits: false).next
+            expected.append(id)
+        }
+        let e = try chained.executor(.decode)
+        XCTAssertTrue(e.usesPersistentKernel)
+        XCTAssertTrue(e.persistentModes.allSatisfy { !$0.dataflow }, "grid barriers asked for")
+        XCTAssertEqual(try chained.runGreedy(first: first, past: prompt.count, steps: 4), expected)
+        XCTAssertFalse(e.syncBuffers.isEmpty)
+        for (i, sync) in e.syncBuffers.enumerated() {
+            let words = try sync.download(offset: 0, count: 8)
+            XCTAssertEqual(words[0..<4].map { $0 }, [0, 0, 0, 0], "run \(i)'s arrival counter")
+            XCTAssertEqual(words[4..<8].map { $0 }, [0, 0, 0, 0], "run \(i)'s failure flag")
+        }
+    }
+
     func testChainRejectsWhatItCannotRun() throws {
         let device = try VulkanDevice()
         let m = try SyntheticSource.model(config: config, layerType: .q8_0, embeddingType: .q8_0)
