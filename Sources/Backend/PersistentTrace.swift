@@ -26,10 +26,15 @@ public struct PersistentStageProfile: Sendable {
     /// critical path (in dataflow mode the one number that does not overlap; they add up to
     /// the run).
     public var pathMicros: Double
+    /// Of the path, matrix stages only: from the stretch before finishing to the last
+    /// workgroup having its input row staged (the hand-over: the producer's stores reaching
+    /// the consumers' polls, and the staging); the rest of the path is the product and its
+    /// stores.
+    public var handoffMicros: Double?
 }
 
 final class PersistentTracer {
-    struct Totals { var count = 0, work = 0.0, slowest = 0.0, staged = 0.0, stagedCount = 0, barrier = 0.0, barrierCount = 0, path = 0.0 }
+    struct Totals { var count = 0, work = 0.0, slowest = 0.0, staged = 0.0, stagedCount = 0, barrier = 0.0, barrierCount = 0, path = 0.0, handoff = 0.0 }
     /// One buffer per persistent dispatch: (stages + 1) × groups × 4 stamps of 8 bytes.
     var buffers: [GPUBuffer] = []
     /// Per dispatch: the stage operators, whether a grid barrier precedes each stage, and
@@ -64,17 +69,19 @@ final class PersistentTracer {
                 while end < n && !table.barrier[end] { end += 1 }
                 let label = table.ops[start..<end].joined(separator: " + ")
                 var x = totals[label] ?? { order.append(label); return Totals() }()
-                var work = 0.0, slowest = 0.0, staged = 0.0, lastArrival = 0.0, nextStart = 0.0
+                var work = 0.0, slowest = 0.0, staged = 0.0, lastArrival = 0.0, nextStart = 0.0, lastStaged = 0.0
                 for g in 0..<groups {
                     let w = stamp(end, g, 2) - stamp(start, g, 0)
                     work += w
                     slowest = max(slowest, w)
                     staged += stamp(start, g, 1) - stamp(start, g, 0)
                     lastArrival = max(lastArrival, stamp(end, g, 2))
+                    lastStaged = max(lastStaged, stamp(start, g, 1))
                     if end < n { nextStart += stamp(end, g, 0) }
                 }
                 x.count += 1
                 x.path += lastArrival - done
+                if table.staged[start] { x.handoff += lastStaged - done }
                 done = lastArrival
                 x.work += work / Double(groups)
                 x.slowest += slowest
@@ -100,7 +107,8 @@ final class PersistentTracer {
                 workMicros: x.work / Double(x.count) / 1000, slowestMicros: x.slowest / Double(x.count) / 1000,
                 stagedMicros: x.stagedCount > 0 ? x.staged / Double(x.stagedCount) / 1000 : nil,
                 barrierMicros: x.barrierCount > 0 ? x.barrier / Double(x.barrierCount) / 1000 : nil,
-                pathMicros: x.path / Double(x.count) / 1000)
+                pathMicros: x.path / Double(x.count) / 1000,
+                handoffMicros: x.stagedCount > 0 ? x.handoff / Double(x.stagedCount) / 1000 : nil)
         }
     }
 }

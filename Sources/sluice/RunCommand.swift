@@ -113,17 +113,17 @@ extension VulkanRunner {
 /// Inside the persistent kernel: per stretch between grid barriers (device clock).
 func printStageProfile(_ table: [PersistentStageProfile]) {
     print("\npersistent kernel, per stretch between grid barriers (µs, device clock, \(table.first?.runs ?? 0) runs):")
-    print("per run   work  slowest   staged  barrier     path  stages")
+    print("per run   work  slowest   staged  barrier     path  handoff  stages")
     func f(_ v: Double?) -> String { v.map { String(format: "%8.2f", $0) } ?? "       -" }
     for row in table {
         print(String(format: "%7d", row.perRun) + f(row.workMicros) + " " + f(row.slowestMicros) + " " + f(row.stagedMicros)
-              + " " + f(row.barrierMicros) + " " + f(row.pathMicros) + "  " + row.stages)
+              + " " + f(row.barrierMicros) + " " + f(row.pathMicros) + " " + f(row.handoffMicros) + "  " + row.stages)
     }
     let work = table.reduce(0.0) { $0 + Double($1.perRun) * $1.slowestMicros }
     let barrier = table.reduce(0.0) { $0 + Double($1.perRun) * ($1.barrierMicros ?? 0) }
     if table.allSatisfy({ $0.barrierMicros == nil }) {
         print("dataflow mode: no grid barriers; a stretch's times include waiting for its inputs, and stretches overlap")
-        print(String(format: "path: from the stretch before finishing to this one finishing (%.1f µs per run in all)",
+        print(String(format: "path: from the stretch before finishing to this one finishing (%.1f µs per run in all); handoff: of it, until the last input row is staged",
                      table.reduce(0.0) { $0 + Double($1.perRun) * $1.pathMicros }))
     } else {
         print(String(format: "per run: %.1f µs to the slowest workgroup's arrivals, %.1f µs from last arrivals to the next starts", work, barrier))
