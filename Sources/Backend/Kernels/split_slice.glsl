@@ -5,8 +5,8 @@
 // Otherwise the slice is counted in the (row, head) counter, and the workgroup that finds
 // the others done merges the slices into the output and resets the counter.
 // Before including: attend.glsl (and what it needs), shared uint isLast, and the operands
-// QIN(i) (queries; not read when Q_STAGED: the caller staged them in qsh), SLICE_OUT(i, v) (writes v to output i), PART(i) (partials), COUNTER(i)
-// (counters).
+// QIN(i) (queries; not read when Q_STAGED: the caller staged them in qsh), SLICE_OUT(i, v)
+// (writes v to output i), PART(i) (partials), COUNTER(i) (counters).
 void splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, float scale, uint S) {
     uint t = gl_LocalInvocationID.x;
     uint h = hs / S, s = hs % S, g = h / (heads / kvHeads);
