@@ -6,7 +6,6 @@
 // workgroup walking a 49,152-value row is bound by what one multiprocessor can read; the
 // slices spread that over the GPU.
 #extension GL_KHR_memory_scope_semantics : require
-#extension GL_KHR_shader_subgroup_basic : enable
 layout(local_size_x = 256) in;
 #include "common.glsl"
 layout(std430, binding = 1) readonly buffer X { float xs[]; };
@@ -14,28 +13,8 @@ layout(std430, binding = 2) coherent buffer C { uint counters[]; };
 layout(std430, binding = 3) writeonly buffer Y { int ys[]; };
 layout(std430, binding = 4) coherent buffer P { float parts[]; };
 layout(push_constant) uniform PC { uvec2 rows; uint D; uint slices; } pc;
-shared float sv[256];
-shared uint si[256];
+#include "argmax.glsl"
 shared uint isLast;
-const uint NONE = 0xFFFFFFFFu;
-
-// Whether (v, i) beats (bv, bi): larger, or equal with a lower index (none: i = NONE).
-bool better(float v, uint i, float bv, uint bi) {
-    return i != NONE && (bi == NONE || v > bv || (v == bv && i < bi));
-}
-
-// The workgroup's best of the candidates its invocations hold (every invocation calls it).
-void reduceBest(inout float bv, inout uint bi) {
-    uint t = gl_LocalInvocationID.x;
-    sv[t] = bv; si[t] = bi;
-    barrier();
-    for (uint s = 128u; s > 0u; s >>= 1) {
-        if (t < s && better(sv[t + s], si[t + s], sv[t], si[t])) { sv[t] = sv[t + s]; si[t] = si[t + s]; }
-        barrier();
-    }
-    bv = sv[0]; bi = si[0];
-    barrier();
-}
 
 void main() {
     uint rows = affine(pc.rows), D = pc.D, S = pc.slices, t = gl_LocalInvocationID.x;
@@ -44,15 +23,7 @@ void main() {
         for (uint s = gl_WorkGroupID.x; s < S; s += gl_NumWorkGroups.x) {
             uint lo = min(s * per, D), hi = min(lo + per, D);
             float bv = -3.4e38; uint bi = NONE;
-            // Eight loads in flight per invocation.
-            for (uint i0 = lo + t; i0 < hi; i0 += 8u * 256u) {
-                float v[8];
-                [[unroll]] for (uint k = 0u; k < 8u; k++) v[k] = xs[r * D + min(i0 + 256u * k, hi - 1u)];
-                [[unroll]] for (uint k = 0u; k < 8u; k++) {
-                    uint i = i0 + 256u * k;
-                    if (i < hi && better(v[k], i, bv, bi)) { bv = v[k]; bi = i; }
-                }
-            }
+            scanBest(r * D, lo, hi, bv, bi);
             reduceBest(bv, bi);
             // Publish the slice's best, then count it; the last of the row reduces.
             if (t == 0u) {
