@@ -71,6 +71,7 @@ struct RunCommand: ParsableCommand {
         report(g, out, ms: Date().timeIntervalSince(start) * 1000 / Double(max(repeats, 1)))
         print("dispatches: \(exec.dispatches.count), barriers: \(exec.barrierCount), arena: \(exec.plan.arenaBytes) bytes (naive \(exec.plan.naiveBytes))")
         if let table = exec.profileTable() { printProfile(table) }
+        if let t = exec.persistentStageTable(), !t.isEmpty { printStageProfile(t) }
     }
 
     func report(_ g: Graph, _ out: [String: HostTensor], ms: Double) {
