@@ -129,9 +129,13 @@ enum Persistent {
     }
     static var stageFlags: UInt32 { offList.contains("early") ? 1 : 0 }
     /// Run flags (A/B switches): 1 the last workgroup at a grid barrier prefetches too, 4 the
-    /// attention stage waits for the new keys, then for the query (one after the other).
+    /// attention stage waits for the new keys, then for the query (one after the other), 8
+    /// ("fresh") the QKV stage fences its cache writes before tagging the new keys and the
+    /// attention stage reads them from the caches, not from their tagged copies, 16 ("tagged")
+    /// rows whose inputs are all tagged are staged by the general stageRowFlow.
     static var runFlags: UInt32 {
-        (offList.contains("lastskip") ? 1 : 0) | (offList.contains("inputs") ? 4 : 0)
+        (offList.contains("lastskip") ? 1 : 0) | (offList.contains("inputs") ? 4 : 0) | (offList.contains("fresh") ? 8 : 0)
+            | (offList.contains("tagged") ? 16 : 0)
     }
 
     /// The stage words of one call: kind, norm, barrier flag, push constants, operand

@@ -1,3 +1,4 @@
+import Foundation
 import SluiceGraph
 
 /// Lowerings of the standard operators onto the kernels in Kernels/.
@@ -204,10 +205,8 @@ enum StandardKernels {
         }
         // One row of a very wide product (an LM head) on a GPU: matmul_wide.comp.
         if base == "matmul", chunks.count == 1, c.wideMatmul(columns: n, k: k, rows: rows) {
-            // About four groups of four columns per subgroup (the kernel strides over them).
-            let perGroup = (256 / max(c.device.subgroupSize, 1)) * 16
             return [KernelCall(kernel: "matmul_wide_\(v)_\(norm)", buffers: buffers, writes: writes, push: push + tail(0..<n),
-                               grid: (c.groups(n, per: perGroup), 1))]
+                               grid: (wideGroups(c, columns: n), 1))]
         }
         // The texel variant's rows per tile (matvec.glsl): 8 when the plan has several rows.
         let tile = variant == "texel" && c.maximum(rows) > 1 ? 8 : 1
@@ -216,6 +215,19 @@ enum StandardKernels {
                        grid: (c.groups(columns(r), per: columnsPerGroup(c, variant)), c.groups(c.maximum(rows), per: variant == "texel" ? tile : 4)),
                        windows: windows(r), constants: variant == "texel" ? [UInt32(tile)] : [])
         }
+    }
+
+    /// matmul_wide.comp's workgroup count (the kernel strides over groups of four columns per
+    /// subgroup): where the multiprocessor count is known, four workgroups on each while
+    /// every subgroup still has a group — one even wave (the kernel takes 44 registers on
+    /// the H200, so five would fit; 49,152 columns: 528 workgroups, the head 35.8 µs against
+    /// 40.9 with 384, which left some multiprocessors two and others three); elsewhere about
+    /// four groups a subgroup. SLUICE_WIDE_GROUPS sets the count (A/B runs).
+    static func wideGroups(_ c: LoweringContext, columns n: Int) -> UInt32 {
+        if let g = ProcessInfo.processInfo.environment["SLUICE_WIDE_GROUPS"].flatMap(UInt32.init) { return max(1, g) }
+        let subgroups = 256 / max(c.device.subgroupSize, 1)
+        if let sms = c.device.multiprocessors, n >= 4 * sms * subgroups * 4 { return UInt32(4 * sms) }
+        return c.groups(n, per: subgroups * 16)
     }
 
     /// The kernel variant for a K/V cache of type `t`: "f32", or "f16" where the device has

@@ -12,6 +12,9 @@
 // once per key or per dimension.
 // Before including: WG, MAXD, CH, shared float qsh[MAXD] and sc[CH], reduce.glsl, and the
 // cache reads KC(i), KC4(i) (four floats at float index 4i) and VC(i).
+// With FRESH_KEYS defined (the persistent kernel), keys FRESH_FROM, FRESH_FROM + 1, … (this
+// step's rows) are read from KNEW(i, d) and VNEW(i, d) (key FRESH_FROM + i, dimension d)
+// instead of the caches, which the stage that computed them wrote without a fence.
 shared float vsum[WG];
 
 void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout float l, inout float acc[MAXD / WG]) {
@@ -19,10 +22,33 @@ void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout f
     bool quads = (D & 3u) == 0u && (kw & 3u) == 0u && (koff & 3u) == 0u;
     for (uint j0 = lo; j0 < hi; j0 += CH) {
         uint cnt = min(CH, hi - j0);
+#if defined(FRESH_KEYS)
+        // Keys of the chunk in the caches: those before FRESH_FROM.
+        uint cached = FRESH_FROM > j0 ? min(cnt, FRESH_FROM - j0) : 0u;
+#else
+        uint cached = cnt;
+#endif
         float cm = -3.4e38;
         for (uint c = t; c < cnt; c += WG) {
             uint base = (j0 + c) * kw + koff;
             float s = 0.0;
+#if defined(FRESH_KEYS)
+            // The same products in the same order as from the caches below.
+            if (c >= cached) {
+                uint f = j0 + c - FRESH_FROM;
+                if (quads) {
+                    for (uint d0 = 0u; d0 < D; d0 += 64u) {
+                        [[unroll]] for (uint i = 0u; i < 16u; i++) {
+                            uint d = d0 + 4u * i;
+                            if (d < D) s += dot(vec4(qsh[d], qsh[d + 1u], qsh[d + 2u], qsh[d + 3u]),
+                                                vec4(KNEW(f, d), KNEW(f, d + 1u), KNEW(f, d + 2u), KNEW(f, d + 3u)));
+                        }
+                    }
+                } else {
+                    for (uint d = 0u; d < D; d++) s += qsh[d] * KNEW(f, d);
+                }
+            } else
+#endif
             if (quads) {
                 for (uint d0 = 0u; d0 < D; d0 += 64u) {
                     [[unroll]] for (uint i = 0u; i < 16u; i++) {
@@ -51,11 +77,15 @@ void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout f
             float a = 0.0;
             if (g < groups) {
                 uint base = j0 * kw + koff + d;
-                for (uint c0 = g; c0 < cnt; c0 += 8u * groups) {
+                for (uint c0 = g; c0 < cached; c0 += 8u * groups) {
                     float v[8];
-                    [[unroll]] for (uint i = 0u; i < 8u; i++) { uint c = c0 + i * groups; v[i] = c < cnt ? VC(base + c * kw) : 0.0; }
-                    [[unroll]] for (uint i = 0u; i < 8u; i++) { uint c = c0 + i * groups; if (c < cnt) a += sc[c] * v[i]; }
+                    [[unroll]] for (uint i = 0u; i < 8u; i++) { uint c = c0 + i * groups; v[i] = c < cached ? VC(base + c * kw) : 0.0; }
+                    [[unroll]] for (uint i = 0u; i < 8u; i++) { uint c = c0 + i * groups; if (c < cached) a += sc[c] * v[i]; }
                 }
+#if defined(FRESH_KEYS)
+                // The fresh keys come last in their sets' sequences, as from the caches.
+                for (uint c = cached; c < cnt; c++) if (c % groups == g) a += sc[c] * VNEW(j0 + c - FRESH_FROM, d);
+#endif
             }
             vsum[t] = a;
             barrier();
@@ -70,11 +100,14 @@ void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout f
                 if (d < D) {
                     float a = 0.0;
                     uint base = j0 * kw + koff + d;
-                    for (uint c0 = 0u; c0 < cnt; c0 += 8u) {
+                    for (uint c0 = 0u; c0 < cached; c0 += 8u) {
                         float v[8];
-                        [[unroll]] for (uint i = 0u; i < 8u; i++) v[i] = c0 + i < cnt ? VC(base + (c0 + i) * kw) : 0.0;
-                        [[unroll]] for (uint i = 0u; i < 8u; i++) if (c0 + i < cnt) a += sc[c0 + i] * v[i];
+                        [[unroll]] for (uint i = 0u; i < 8u; i++) v[i] = c0 + i < cached ? VC(base + (c0 + i) * kw) : 0.0;
+                        [[unroll]] for (uint i = 0u; i < 8u; i++) if (c0 + i < cached) a += sc[c0 + i] * v[i];
                     }
+#if defined(FRESH_KEYS)
+                    for (uint c = cached; c < cnt; c++) a += sc[c] * VNEW(j0 + c - FRESH_FROM, d);
+#endif
                     acc[k] = acc[k] * corr + a;
                 }
             }

@@ -59,6 +59,9 @@ shared float invs[1];
 // The stage's input row, normalized, staged once per workgroup (when it fits).
 const uint XMAX = 4096u;
 shared float xsh[XMAX];
+// Where the attention stage stages this step's values in xsh (its keys at 0): a step of
+// `rows` rows with heads of D has them staged when rows·D ≤ FRESH_V (freshKeys).
+const uint FRESH_V = XMAX / 2u;
 bool xStaged;
 
 #define WBUF wref.d
@@ -242,7 +245,11 @@ void matrixStage(uint kind, uint si) {
     bool early = false;
 #endif
     for (uint r = 0u; r < rows; r++) {
-        if (flow) stageRowFlow(r, K, eps); else stageRow(r, K, eps);
+        if (flow) {
+            bool xt = (stages[si].flags & 2u) != 0u, x2t = (stages[si].flags & 4u) != 0u;
+            if (xt && (normMode == 0u || (normMode == 2u && x2t)) && (run.flags & 16u) == 0u) stageRowTagged(r, K, eps, normMode == 2u);
+            else stageRowFlow(r, K, eps);
+        } else stageRow(r, K, eps);
         if (r == 0u) { MARK(si, 1u) }
         for (uint n = first; n < N; n += step) {
             vec2 ab;
@@ -309,6 +316,13 @@ Cache4 kc4_a;
 #define KC(i) float(kc_a.d[i])
 #define KC4(i) vec4(kc4_a.d[i])
 #define VC(i) float(vc_a.d[i])
+// In dataflow mode this step's keys and values come with their tags (flowAttentionInputs
+// stages them in xsh, free during attention: keys of row i at i·D, values from FRESH_V).
+#define FRESH_KEYS 1
+uint freshFrom;
+#define FRESH_FROM freshFrom
+#define KNEW(i, d) xsh[(i) * D + (d)]
+#define VNEW(i, d) xsh[FRESH_V + (i) * D + (d)]
 #include "attend.glsl"
 
 Floats q_a, y_a, part_a;
@@ -321,15 +335,18 @@ bool qStaged;
 #define Q_STAGED qStaged
 #include "split_slice.glsl"
 
-// Before attention unit (row r, head h of kv head g) in dataflow mode: waits for the tags of
-// the new keys and values of rows 0 … r (when the stage has them) and, when q is tagged,
-// stages the scaled query row in qsh (qStaged) — each invocation issues all of its loads
-// before it waits on any, so the unit waits on memory once, not once per kind of input.
+// Before attention unit (row r, head h of kv head g) in dataflow mode: waits for the new
+// keys and values of rows 0 … r (when the stage has them), which come with their tags, and
+// stages them for attend (freshFrom); when q is tagged, stages the scaled query row in qsh
+// (qStaged) — each invocation issues all of its loads before it waits on any, so the unit
+// waits on memory once, not once per kind of input. With run flag 8 the new keys are read
+// from the caches instead (the QKV stage fenced before tagging them).
 void flowAttentionInputs(uint si, uint r, uint h, uint g, float scale) {
     uint t = gl_LocalInvocationID.x;
     bool keys = stages[si].ptr[10] != uvec2(0u), qt = (stages[si].flags & 2u) != 0u;
     Tagged kn = Tagged(stages[si].ptr[10]), QT = Tagged(stages[si].ptr[0]);
     uint D = stages[si].push[4], kvd = stages[si].push[3] * D, qw = stages[si].push[2] * D;
+    bool fresh = keys && freshKeys(affine(uvec2(stages[si].push[0], stages[si].push[1])), D);
     for (uint r2 = 0u; r2 <= r; r2++) {
         for (uint d = t; d < D; d += WG) {
             uint ik = r2 * 2u * kvd + g * D + d, iq = r2 * qw + h * D + d;
@@ -346,9 +363,11 @@ void flowAttentionInputs(uint si, uint r, uint h, uint g, float scale) {
                 if (q.y != tagNow) q = tload(QT, iq);
             }
             if (wantQ) qsh[d] = uintBitsToFloat(q.x) * scale;
+            if (fresh) { xsh[r2 * D + d] = uintBitsToFloat(a.x); xsh[FRESH_V + r2 * D + d] = uintBitsToFloat(b.x); }
         }
     }
-    if (keys) memoryBarrier(gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsAcquire);
+    if (keys && !fresh) memoryBarrier(gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsAcquire);
+    freshFrom = fresh ? stepv.P : 0xFFFFFFFFu;
     qStaged = qt && (run.flags & 4u) == 0u;
     barrier();
 }
@@ -364,6 +383,7 @@ void attentionStage(uint si) {
     for (uint u = wgId; u < rows * heads * S; u += run.groups) {
         uint r = u / (heads * S), h = (u % (heads * S)) / S, g = h / (heads / stages[si].push[3]);
         qStaged = false;
+        freshFrom = 0xFFFFFFFFu;
         if (flow) flowAttentionInputs(si, r, h, g, uintBitsToFloat(stages[si].push[6]));
         splitSlice(r, u % (heads * S), heads, stages[si].push[3], stages[si].push[4], stages[si].push[5],
                    uintBitsToFloat(stages[si].push[6]), S);

@@ -126,8 +126,64 @@ void stageRowFlow(uint r, uint K, float eps) {
     barrier();
 }
 
-// QKV_STORE in dataflow mode: q plainly and/or tagged; keys and values into the caches,
-// then (after a fence) their tags at ptr 10 (row t: 2·kvd entries, keys then values).
+// Whether the attention stage reads this step's keys and values (rows of heads of D) from
+// their tagged copies rather than from the caches (run flag 8: never).
+bool freshKeys(uint rows, uint D) { return (run.flags & 8u) == 0u && rows * D <= FRESH_V; }
+
+// stageRowFlow for the usual stages, whose inputs are all tagged: without an add prologue
+// (add false; no norm) or with it (x and x2 tagged). No load chooses between a tagged and a
+// plain read, so each invocation's loads issue back to back.
+void stageRowTagged(uint r, uint K, float eps, bool add) {
+    uint t = gl_LocalInvocationID.x, si = curStage;
+    Tagged XT = Tagged(stages[si].ptr[0]), X2T = Tagged(stages[si].ptr[1]), ST = Tagged(stages[si].ptr[9]);
+    bool sumsPlain = stages[si].ptr[7] != uvec2(0u), sumsTagged = stages[si].ptr[9] != uvec2(0u);
+    xStaged = true;
+    float s = 0.0;
+    for (uint k0 = t; k0 < K; k0 += 6u * WG) {
+        uvec2 a[6], b[6];
+        float nw[6];
+        if (add) {
+            [[unroll]] for (uint i = 0u; i < 6u; i++) {
+                uint k = min(k0 + i * WG, K - 1u), idx = r * K + k;
+                a[i] = tload(XT, idx);
+                b[i] = tload(X2T, idx);
+                nw[i] = NW.d[k];
+            }
+        } else {
+            [[unroll]] for (uint i = 0u; i < 6u; i++) a[i] = tload(XT, r * K + min(k0 + i * WG, K - 1u));
+        }
+        [[unroll]] for (uint i = 0u; i < 6u; i++) {
+            uint k = k0 + i * WG, idx = r * K + k;
+            if (k < K) {
+                uint spins = 0u;
+                while (a[i].y != tagNow && !flowGaveUp) { spinWait(spins); a[i] = tload(XT, idx); }
+                float v = uintBitsToFloat(a[i].x);
+                if (add) {
+                    while (b[i].y != tagNow && !flowGaveUp) { spinWait(spins); b[i] = tload(X2T, idx); }
+                    v += uintBitsToFloat(b[i].x);
+                    if (wgId == 0u) {
+                        if (sumsPlain) SUMS.d[idx] = v;
+                        if (sumsTagged) tstore(ST, idx, v, tagNow);
+                    }
+                    xsh[k] = v * nw[i];
+                    s += v * v;
+                } else {
+                    xsh[k] = v;
+                }
+            }
+        }
+    }
+    if (add) {
+        float inv = inversesqrt(wgSum(s) / float(K) + eps);
+        for (uint k = t; k < K; k += WG) xsh[k] *= inv;
+    }
+    barrier();
+}
+
+// QKV_STORE in dataflow mode: q plainly and/or tagged; keys and values into the caches (for
+// later steps) and, tagged, at ptr 10 (row t: 2·kvd entries, keys then values), rounded as
+// the cache stores them: the attention stage reads this step's keys from there, so no fence
+// orders the two (where it reads the caches, freshKeys false, the cache writes are fenced).
 void qkvStoreFlow(uint t, float va, float vb, uint ca, uint cb, uint fi, bool rotate, uint qd, uint kvd) {
     uint pos = stepv.P + t;
     if (rotate) ropeRotate(pos, fi, pc.base, pc.dims, va, vb);
@@ -140,8 +196,8 @@ void qkvStoreFlow(uint t, float va, float vb, uint ca, uint cb, uint fi, bool ro
         if (ca < qd + kvd) { kc[pos * kvd + ca - qd] = KVT(va); kc[pos * kvd + cb - qd] = KVT(vb); }
         else { vc[pos * kvd + ca - qd - kvd] = KVT(va); vc[pos * kvd + cb - qd - kvd] = KVT(vb); }
     }
-    memoryBarrierBuffer();
+    if (!freshKeys(affine(uvec2(stages[curStage].push[0], stages[curStage].push[1])), stages[curStage].push[5])) memoryBarrierBuffer();
     Tagged kn = Tagged(stages[curStage].ptr[10]);
-    tstore(kn, t * 2u * kvd + ca - qd, 0.0, tagNow);
-    tstore(kn, t * 2u * kvd + cb - qd, 0.0, tagNow);
+    tstore(kn, t * 2u * kvd + ca - qd, float(KVT(va)), tagNow);
+    tstore(kn, t * 2u * kvd + cb - qd, float(KVT(vb)), tagNow);
 }
