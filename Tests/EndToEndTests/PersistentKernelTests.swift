@@ -81,11 +81,12 @@ final class PersistentKernelTests: XCTestCase {
         // suite) and buffer device addresses.
         try XCTSkipUnless(device.info.subgroupArithmetic && device.info.bufferDeviceAddress,
                           "\(device.info.name): no subgroup arithmetic or buffer device addresses")
-        // The second model's down projection has K = 4160, more than the kernel stages in
-        // shared memory (4096): its rows are read (and normalized) from memory instead; its
-        // K/V caches are float16 (both runners).
-        for (layer, embed, ffn) in [(DType.q4_1, DType.q8_0, 256), (.f16, .q4_0, 4160)] {
-            let half = layer == .f16
+        // The third model's down projection has K = 4160, more than the kernel stages in
+        // shared memory (4096): its rows are read (and normalized) from memory instead. The
+        // second and third have float16 K/V caches (both runners): in dataflow mode (the
+        // second) the attention stage reads this step's keys and values from their tagged
+        // copies, rounded as the cache holds them, and the earlier ones from the cache.
+        for (layer, embed, ffn, half) in [(DType.q4_1, DType.q8_0, 256, false), (.q4_1, .q8_0, 256, true), (.f16, .q4_0, 4160, true)] {
             if half { try XCTSkipUnless(device.info.storage16, "\(device.info.name): no 16-bit storage buffers") }
             let config = TransformerConfig(architecture: "llama", vocabSize: 320, hidden: 128, layers: 2, heads: 4, kvHeads: 2,
                                            headDim: 32, ffn: ffn, ropeBase: 10000, ropeMode: "interleaved", normEps: 1e-5,
