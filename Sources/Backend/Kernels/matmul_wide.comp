@@ -77,7 +77,14 @@ void main() {
                 [[unroll]] for (uint j = 0u; j < CPS; j++) {
                     if (c < pieces && n0 + j < N) {
                         float w[8];
+#if defined(W_F32)
                         dequant8((n0 + j) * K + kb, q, w);
+#else
+                        // raw8's loads take no branch on the block's alignment (dequant8's
+                        // do, for the 34- and 18-byte blocks), so lanes of blocks of either
+                        // parity issue them together.
+                        decode8(raw8((n0 + j) * K + kb, q), (n0 + j) * K + kb, q, w);
+#endif
                         [[unroll]] for (uint e = 0u; e < 8u; e++) acc[j] += w[e] * xsh[kb + 8u * q + e];
                     }
                 }
