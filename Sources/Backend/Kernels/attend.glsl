@@ -16,6 +16,10 @@
 // step's rows) are read from KNEW(i, d) and VNEW(i, d) (key FRESH_FROM + i, dimension d)
 // instead of the caches, which the stage that computed them wrote without a fence.
 shared float vsum[WG];
+// Values each invocation of a set loads before using any (the set's keys VBATCH at a time).
+#if !defined(VBATCH)
+#define VBATCH 16u
+#endif
 
 void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout float l, inout float acc[MAXD / WG]) {
     uint t = gl_LocalInvocationID.x;
@@ -77,10 +81,10 @@ void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout f
             float a = 0.0;
             if (g < groups) {
                 uint base = j0 * kw + koff + d;
-                for (uint c0 = g; c0 < cached; c0 += 8u * groups) {
-                    float v[8];
-                    [[unroll]] for (uint i = 0u; i < 8u; i++) { uint c = c0 + i * groups; v[i] = c < cached ? VC(base + c * kw) : 0.0; }
-                    [[unroll]] for (uint i = 0u; i < 8u; i++) { uint c = c0 + i * groups; if (c < cached) a += sc[c] * v[i]; }
+                for (uint c0 = g; c0 < cached; c0 += VBATCH * groups) {
+                    float v[VBATCH];
+                    [[unroll]] for (uint i = 0u; i < VBATCH; i++) { uint c = c0 + i * groups; v[i] = c < cached ? VC(base + c * kw) : 0.0; }
+                    [[unroll]] for (uint i = 0u; i < VBATCH; i++) { uint c = c0 + i * groups; if (c < cached) a += sc[c] * v[i]; }
                 }
 #if defined(FRESH_KEYS)
                 // The fresh keys come last in their sets' sequences, as from the caches.
