@@ -216,6 +216,7 @@ void matrixStage(uint kind, uint si) {
         eps = uintBitsToFloat(stages[si].push[10]);
         pc.dims = stages[si].push[6]; pc.base = uintBitsToFloat(stages[si].push[8]); pc.capacity = stages[si].push[9];
         qs_ = Y; kc_ = Cache(stages[si].ptr[5]); vc_ = Cache(stages[si].ptr[6]);
+        fenceKeys = !freshKeys(rows, D);
     } else {
         eps = uintBitsToFloat(stages[si].push[4]); erf = stages[si].push[5];
     }

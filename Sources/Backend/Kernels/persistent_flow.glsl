@@ -129,6 +129,9 @@ void stageRowFlow(uint r, uint K, float eps) {
 // Whether the attention stage reads this step's keys and values (rows of heads of D) from
 // their tagged copies rather than from the caches (run flag 8: never).
 bool freshKeys(uint rows, uint D) { return (run.flags & 8u) == 0u && rows * D <= FRESH_V; }
+// Whether the current QKV stage fences its cache writes before tagging the new keys (set by
+// matrixStage: where freshKeys is false).
+bool fenceKeys;
 
 // stageRowFlow for the usual stages, whose inputs are all tagged: without an add prologue
 // (add false; no norm) or with it (x and x2 tagged). No load chooses between a tagged and a
@@ -196,7 +199,7 @@ void qkvStoreFlow(uint t, float va, float vb, uint ca, uint cb, uint fi, bool ro
         if (ca < qd + kvd) { kc[pos * kvd + ca - qd] = KVT(va); kc[pos * kvd + cb - qd] = KVT(vb); }
         else { vc[pos * kvd + ca - qd - kvd] = KVT(va); vc[pos * kvd + cb - qd - kvd] = KVT(vb); }
     }
-    if (!freshKeys(affine(uvec2(stages[curStage].push[0], stages[curStage].push[1])), stages[curStage].push[5])) memoryBarrierBuffer();
+    if (fenceKeys) memoryBarrierBuffer();
     Tagged kn = Tagged(stages[curStage].ptr[10]);
     tstore(kn, t * 2u * kvd + ca - qd, float(KVT(va)), tagNow);
     tstore(kn, t * 2u * kvd + cb - qd, float(KVT(vb)), tagNow);
