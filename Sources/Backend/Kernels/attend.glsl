@@ -15,6 +15,9 @@
 // With FRESH_KEYS defined (the persistent kernel), keys FRESH_FROM, FRESH_FROM + 1, … (this
 // step's rows) are read from KNEW(i, d) and VNEW(i, d) (key FRESH_FROM + i, dimension d)
 // instead of the caches, which the stage that computed them wrote without a fence.
+// With PRELOAD defined (the persistent kernel), where PRE_N covers all of a slice's cached
+// keys they are read from KPRE(c, d) and VPRE(c, d) (key lo + c), which the caller loaded
+// into shared memory before waiting for its inputs; same products, same order.
 shared float vsum[WG];
 // Values each invocation of a set loads before using any (the set's keys VBATCH at a time).
 #if !defined(VBATCH)
@@ -31,6 +34,10 @@ void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout f
         uint cached = FRESH_FROM > j0 ? min(cnt, FRESH_FROM - j0) : 0u;
 #else
         uint cached = cnt;
+#endif
+#if defined(PRELOAD)
+        // All of the chunk's cached keys were loaded into shared memory beforehand.
+        bool allPre = j0 == lo && cached <= PRE_N;
 #endif
         float cm = -3.4e38;
         for (uint c = t; c < cnt; c += WG) {
@@ -50,6 +57,21 @@ void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout f
                     }
                 } else {
                     for (uint d = 0u; d < D; d++) s += qsh[d] * KNEW(f, d);
+                }
+            } else
+#endif
+#if defined(PRELOAD)
+            if (allPre) {
+                if (quads) {
+                    for (uint d0 = 0u; d0 < D; d0 += 64u) {
+                        [[unroll]] for (uint i = 0u; i < 16u; i++) {
+                            uint d = d0 + 4u * i;
+                            if (d < D) s += dot(vec4(qsh[d], qsh[d + 1u], qsh[d + 2u], qsh[d + 3u]),
+                                                vec4(KPRE(c, d), KPRE(c, d + 1u), KPRE(c, d + 2u), KPRE(c, d + 3u)));
+                        }
+                    }
+                } else {
+                    for (uint d = 0u; d < D; d++) s += qsh[d] * KPRE(c, d);
                 }
             } else
 #endif
@@ -81,6 +103,11 @@ void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout f
             float a = 0.0;
             if (g < groups) {
                 uint base = j0 * kw + koff + d;
+#if defined(PRELOAD)
+                // In the order of the loop below.
+                if (allPre) for (uint c = g; c < cached; c += groups) a += sc[c] * VPRE(c, d);
+                else
+#endif
                 for (uint c0 = g; c0 < cached; c0 += VBATCH * groups) {
                     float v[VBATCH];
                     [[unroll]] for (uint i = 0u; i < VBATCH; i++) { uint c = c0 + i * groups; v[i] = c < cached ? VC(base + c * kw) : 0.0; }
@@ -104,6 +131,10 @@ void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout f
                 if (d < D) {
                     float a = 0.0;
                     uint base = j0 * kw + koff + d;
+#if defined(PRELOAD)
+                    if (allPre) for (uint c = 0u; c < cached; c++) a += sc[c] * VPRE(c, d);
+                    else
+#endif
                     for (uint c0 = 0u; c0 < cached; c0 += 8u) {
                         float v[8];
                         [[unroll]] for (uint i = 0u; i < 8u; i++) v[i] = c0 + i < cached ? VC(base + (c0 + i) * kw) : 0.0;

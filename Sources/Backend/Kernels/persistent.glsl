@@ -313,7 +313,7 @@ shared float qsh[MAXD];
 shared float sc[CH];
 shared uint isLast;
 Cache kc_a, vc_a;
-Cache4 kc4_a;
+Cache4 kc4_a, vc4_a;
 #define KC(i) float(kc_a.d[i])
 #define KC4(i) vec4(kc4_a.d[i])
 #define VC(i) float(vc_a.d[i])
@@ -324,6 +324,15 @@ uint freshFrom;
 #define FRESH_FROM freshFrom
 #define KNEW(i, d) xsh[(i) * D + (d)]
 #define VNEW(i, d) xsh[FRESH_V + (i) * D + (d)]
+// A slice's cached keys and values (preloadSlice), loaded while its unit waits for its
+// inputs: preN keys from the slice's first (row c at c·D), or none where they do not fit.
+const uint KVSH = 4096u;
+shared float ksh[KVSH], vsh[KVSH];
+uint preN;
+#define PRELOAD 1
+#define PRE_N preN
+#define KPRE(c, d) ksh[(c) * D + (d)]
+#define VPRE(c, d) vsh[(c) * D + (d)]
 #include "attend.glsl"
 
 Floats q_a, y_a, part_a;
@@ -374,16 +383,55 @@ void flowAttentionInputs(uint si, uint r, uint h, uint g, float scale) {
     barrier();
 }
 
-// attention_split.comp's work, (row, head, slice) units spread over the workgroups.
+// Loads keys lo ..< lo + n of kv head g (offset koff in a cache row of kw) and their values
+// into ksh and vsh (preN = n), or nothing (preN = 0) where they do not fit. Called before the
+// unit waits for its inputs, so the loads overlap the wait instead of following it; only keys
+// before this step's (written by earlier runs) are taken. Every invocation calls it.
+void preloadSlice(uint lo, uint n, uint kw, uint koff, uint D) {
+    uint t = gl_LocalInvocationID.x, total = n * D;
+    preN = total <= KVSH && (run.flags & 32u) == 0u ? n : 0u;
+    if (preN == 0u) return;
+    if ((D & 3u) == 0u && (kw & 3u) == 0u && (koff & 3u) == 0u) {
+        uint quads = total / 4u, dq = D / 4u;
+        for (uint i0 = t; i0 < quads; i0 += 4u * WG) {
+            vec4 k[4], v[4];
+            [[unroll]] for (uint i = 0u; i < 4u; i++) {
+                uint e = min(i0 + i * WG, quads - 1u), at = (lo + e / dq) * kw + koff + 4u * (e % dq);
+                k[i] = KC4(at >> 2);
+                v[i] = vec4(vc4_a.d[at >> 2]);
+            }
+            [[unroll]] for (uint i = 0u; i < 4u; i++) {
+                uint e = i0 + i * WG;
+                if (e < quads) {
+                    ksh[4u * e] = k[i].x; ksh[4u * e + 1u] = k[i].y; ksh[4u * e + 2u] = k[i].z; ksh[4u * e + 3u] = k[i].w;
+                    vsh[4u * e] = v[i].x; vsh[4u * e + 1u] = v[i].y; vsh[4u * e + 2u] = v[i].z; vsh[4u * e + 3u] = v[i].w;
+                }
+            }
+        }
+    } else {
+        for (uint e = t; e < total; e += WG) {
+            uint at = (lo + e / D) * kw + koff + e % D;
+            ksh[e] = KC(at);
+            vsh[e] = VC(at);
+        }
+    }
+}
+
+// attention_split.comp's work, (row, head, slice) units spread over the workgroups. Units of
+// slices past the ones in use have nothing to do (the merge reads only those in use).
 void attentionStage(uint si) {
     uint rows = affine(uvec2(stages[si].push[0], stages[si].push[1]));
     uint heads = stages[si].push[2], S = stages[si].push[7];
     q_a = Floats(stages[si].ptr[0]);
-    kc_a = Cache(stages[si].ptr[1]); kc4_a = Cache4(stages[si].ptr[1]); vc_a = Cache(stages[si].ptr[2]);
+    kc_a = Cache(stages[si].ptr[1]); kc4_a = Cache4(stages[si].ptr[1]); vc_a = Cache(stages[si].ptr[2]); vc4_a = Cache4(stages[si].ptr[2]);
     counters_a = Uints(stages[si].ptr[3]); y_a = Floats(stages[si].ptr[4]); part_a = Floats(stages[si].ptr[5]);
     if (flow) flowOutputs(si);
     for (uint u = wgId; u < rows * heads * S; u += run.groups) {
         uint r = u / (heads * S), h = (u % (heads * S)) / S, g = h / (heads / stages[si].push[3]);
+        uint lo, hi, used, D = stages[si].push[4];
+        sliceKeys(r, u % S, S, stages[si].push[5], lo, hi, used);
+        if (u % S >= used) continue;
+        preloadSlice(lo, min(hi, stepv.P) - min(lo, stepv.P), stages[si].push[3] * D, g * D, D);
         qStaged = false;
         freshFrom = 0xFFFFFFFFu;
         if (flow) flowAttentionInputs(si, r, h, g, uintBitsToFloat(stages[si].push[6]));

@@ -7,14 +7,23 @@
 // Before including: attend.glsl (and what it needs), shared uint isLast, and the operands
 // QIN(i) (queries; not read when Q_STAGED: the caller staged them in qsh), SLICE_OUT(i, v)
 // (writes v to output i), PART(i) (partials), COUNTER(i) (counters).
+// The keys lo ..< hi of slice s of row r (of S), and how many slices are in use.
+void sliceKeys(uint r, uint s, uint S, uint window, out uint lo, out uint hi, out uint used) {
+    uint p = stepv.P + r;
+    uint first = firstKey(p, window);
+    uint n = p + 1u - first, per;
+    used = min(S, (n + 63u) / 64u);
+    per = (n + used - 1u) / used;
+    lo = min(first + s * per, p + 1u);
+    hi = min(lo + per, p + 1u);
+}
+
 void splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, float scale, uint S) {
     uint t = gl_LocalInvocationID.x;
     uint h = hs / S, s = hs % S, g = h / (heads / kvHeads);
     uint qw = heads * D, kw = kvHeads * D, pw = heads * S * (D + 2u);
-    uint p = stepv.P + r;
-    uint first = firstKey(p, window);
-    uint n = p + 1u - first, used = min(S, (n + 63u) / 64u), per = (n + used - 1u) / used;
-    uint lo = min(first + s * per, p + 1u), hi = min(lo + per, p + 1u);
+    uint lo, hi, used;
+    sliceKeys(r, s, S, window, lo, hi, used);
     if (!Q_STAGED) for (uint d = t; d < D; d += WG) qsh[d] = QIN(r * qw + h * D + d) * scale;
     barrier();
     float m = -3.4e38, l = 0.0;
