@@ -3,6 +3,21 @@ import Foundation
 
 /// A compute pipeline for one kernel binary, with its layouts.
 final class Pipeline {
+    /// SLUICE_KERNEL_DIR (kernel work): a file NAME.spv there replaces the built-in binary of
+    /// kernel NAME, so a changed kernel can be tried on another machine without rebuilding
+    /// the program. Said on stderr each time one is used.
+    static func override(_ name: String) throws -> Data? {
+        guard let dir = ProcessInfo.processInfo.environment["SLUICE_KERNEL_DIR"] else { return nil }
+        let url = URL(fileURLWithPath: dir).appendingPathComponent(name + ".spv")
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        let data = try Data(contentsOf: url)
+        guard data.count >= 20, data.count % 4 == 0, data.prefix(4) == Data([0x03, 0x02, 0x23, 0x07]) else {
+            throw BackendError.unsupported("\(url.path): not a SPIR-V binary (SLUICE_KERNEL_DIR)")
+        }
+        FileHandle.standardError.write(Data("sluice: kernel \(name) from \(url.path) (SLUICE_KERNEL_DIR)\n".utf8))
+        return data
+    }
+
     let device: VulkanDevice
     let handle: VkPipeline
     let layout: VkPipelineLayout
@@ -16,7 +31,7 @@ final class Pipeline {
         self.device = device
         bindingCount = bindings
         self.pushBytes = pushBytes
-        guard let b64 = SPIRV.all[name], let data = Data(base64Encoded: b64) else {
+        guard let data = try Pipeline.override(name) ?? SPIRV.all[name].flatMap({ Data(base64Encoded: $0) }) else {
             throw BackendError.unsupported("no kernel binary named '\(name)' is built into this binary")
         }
         guard pushBytes <= Int(device.info.maxPushConstants) else {

@@ -15,20 +15,42 @@
 // With FRESH_KEYS defined (the persistent kernel), keys FRESH_FROM, FRESH_FROM + 1, … (this
 // step's rows) are read from KNEW(i, d) and VNEW(i, d) (key FRESH_FROM + i, dimension d)
 // instead of the caches, which the stage that computed them wrote without a fence.
-// With PRELOAD defined (the persistent kernel), where PRE_N covers all of a slice's cached
-// keys they are read from KPRE(c, d) and VPRE(c, d) (key lo + c), which the caller loaded
-// into shared memory before waiting for its inputs; same products, same order.
+// With PRELOAD defined (the persistent kernel) cached keys and values are read only from
+// shared memory, in chunks of PRE_KEYS(D) keys: KPRE4(c, d) (four values from d), KPRE(c, d)
+// and VPRE(c, d) (key j0 + c of the chunk from j0). The caller loaded the first chunk's PRE_N
+// keys before it waited for its inputs; the rest are loaded here (PRE_LOAD(j0, n)). Same
+// products in the same order as from the caches, except that a slice of more than one chunk
+// is taken in smaller chunks.
 shared float vsum[WG];
 // Values each invocation of a set loads before using any (the set's keys VBATCH at a time).
 #if !defined(VBATCH)
 #define VBATCH 16u
 #endif
 
+// s += the query (qsh) times one key, four dims at a time (K4: the key's dims d … d + 3) or,
+// where D or the layout is not a multiple of four, one at a time (K1: dim d).
+#define SCORE_KEY(K4, K1) \
+    if (quads) { \
+        for (uint d0 = 0u; d0 < D; d0 += 64u) { \
+            [[unroll]] for (uint i = 0u; i < 16u; i++) { \
+                uint d = d0 + 4u * i; \
+                if (d < D) s += dot(vec4(qsh[d], qsh[d + 1u], qsh[d + 2u], qsh[d + 3u]), K4); \
+            } \
+        } \
+    } else { \
+        for (uint d = 0u; d < D; d++) s += qsh[d] * K1; \
+    }
+
 void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout float l, inout float acc[MAXD / WG]) {
     uint t = gl_LocalInvocationID.x;
     bool quads = (D & 3u) == 0u && (kw & 3u) == 0u && (koff & 3u) == 0u;
-    for (uint j0 = lo; j0 < hi; j0 += CH) {
-        uint cnt = min(CH, hi - j0);
+#if defined(PRELOAD)
+    uint chunk = PRE_KEYS(D);
+#else
+    uint chunk = CH;
+#endif
+    for (uint j0 = lo; j0 < hi; j0 += chunk) {
+        uint cnt = min(chunk, hi - j0);
 #if defined(FRESH_KEYS)
         // Keys of the chunk in the caches: those before FRESH_FROM.
         uint cached = FRESH_FROM > j0 ? min(cnt, FRESH_FROM - j0) : 0u;
@@ -36,9 +58,25 @@ void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout f
         uint cached = cnt;
 #endif
 #if defined(PRELOAD)
-        // All of the chunk's cached keys were loaded into shared memory beforehand.
-        bool allPre = j0 == lo && cached <= PRE_N;
-#endif
+        // The chunk's cached keys and values in shared memory: the first chunk's loaded before
+        // the unit waited for its inputs (PRE_N of them), the others now.
+        if (j0 != lo || cached > PRE_N) {
+            PRE_LOAD(j0, cached);
+            barrier();
+        }
+        float cm = -3.4e38;
+        for (uint c = t; c < cnt; c += WG) {
+            float s = 0.0;
+            if (c >= cached) {
+                uint f = j0 + c - FRESH_FROM;
+                SCORE_KEY(vec4(KNEW(f, d), KNEW(f, d + 1u), KNEW(f, d + 2u), KNEW(f, d + 3u)), KNEW(f, d))
+            } else {
+                SCORE_KEY(KPRE4(c, d), KPRE(c, d))
+            }
+            sc[c] = s;
+            cm = max(cm, s);
+        }
+#else
         float cm = -3.4e38;
         for (uint c = t; c < cnt; c += WG) {
             uint base = (j0 + c) * kw + koff;
@@ -47,47 +85,16 @@ void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout f
             // The same products in the same order as from the caches below.
             if (c >= cached) {
                 uint f = j0 + c - FRESH_FROM;
-                if (quads) {
-                    for (uint d0 = 0u; d0 < D; d0 += 64u) {
-                        [[unroll]] for (uint i = 0u; i < 16u; i++) {
-                            uint d = d0 + 4u * i;
-                            if (d < D) s += dot(vec4(qsh[d], qsh[d + 1u], qsh[d + 2u], qsh[d + 3u]),
-                                                vec4(KNEW(f, d), KNEW(f, d + 1u), KNEW(f, d + 2u), KNEW(f, d + 3u)));
-                        }
-                    }
-                } else {
-                    for (uint d = 0u; d < D; d++) s += qsh[d] * KNEW(f, d);
-                }
+                SCORE_KEY(vec4(KNEW(f, d), KNEW(f, d + 1u), KNEW(f, d + 2u), KNEW(f, d + 3u)), KNEW(f, d))
             } else
 #endif
-#if defined(PRELOAD)
-            if (allPre) {
-                if (quads) {
-                    for (uint d0 = 0u; d0 < D; d0 += 64u) {
-                        [[unroll]] for (uint i = 0u; i < 16u; i++) {
-                            uint d = d0 + 4u * i;
-                            if (d < D) s += dot(vec4(qsh[d], qsh[d + 1u], qsh[d + 2u], qsh[d + 3u]),
-                                                vec4(KPRE(c, d), KPRE(c, d + 1u), KPRE(c, d + 2u), KPRE(c, d + 3u)));
-                        }
-                    }
-                } else {
-                    for (uint d = 0u; d < D; d++) s += qsh[d] * KPRE(c, d);
-                }
-            } else
-#endif
-            if (quads) {
-                for (uint d0 = 0u; d0 < D; d0 += 64u) {
-                    [[unroll]] for (uint i = 0u; i < 16u; i++) {
-                        uint d = d0 + 4u * i;
-                        if (d < D) s += dot(vec4(qsh[d], qsh[d + 1u], qsh[d + 2u], qsh[d + 3u]), KC4((base + d) >> 2));
-                    }
-                }
-            } else {
-                for (uint d = 0u; d < D; d++) s += qsh[d] * KC(base + d);
+            {
+                SCORE_KEY(KC4((base + d) >> 2), KC(base + d))
             }
             sc[c] = s;
             cm = max(cm, s);
         }
+#endif
         cm = max(wgMax(cm), m);
         float part = 0.0;
         for (uint c = t; c < cnt; c += WG) { float e = exp(sc[c] - cm); sc[c] = e; part += e; }
@@ -105,14 +112,14 @@ void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout f
                 uint base = j0 * kw + koff + d;
 #if defined(PRELOAD)
                 // In the order of the loop below.
-                if (allPre) for (uint c = g; c < cached; c += groups) a += sc[c] * VPRE(c, d);
-                else
-#endif
+                for (uint c = g; c < cached; c += groups) a += sc[c] * VPRE(c, d);
+#else
                 for (uint c0 = g; c0 < cached; c0 += VBATCH * groups) {
                     float v[VBATCH];
                     [[unroll]] for (uint i = 0u; i < VBATCH; i++) { uint c = c0 + i * groups; v[i] = c < cached ? VC(base + c * kw) : 0.0; }
                     [[unroll]] for (uint i = 0u; i < VBATCH; i++) { uint c = c0 + i * groups; if (c < cached) a += sc[c] * v[i]; }
                 }
+#endif
 #if defined(FRESH_KEYS)
                 // The fresh keys come last in their sets' sequences, as from the caches.
                 for (uint c = cached; c < cnt; c++) if (c % groups == g) a += sc[c] * VNEW(j0 + c - FRESH_FROM, d);
@@ -132,14 +139,14 @@ void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout f
                     float a = 0.0;
                     uint base = j0 * kw + koff + d;
 #if defined(PRELOAD)
-                    if (allPre) for (uint c = 0u; c < cached; c++) a += sc[c] * VPRE(c, d);
-                    else
-#endif
+                    for (uint c = 0u; c < cached; c++) a += sc[c] * VPRE(c, d);
+#else
                     for (uint c0 = 0u; c0 < cached; c0 += 8u) {
                         float v[8];
                         [[unroll]] for (uint i = 0u; i < 8u; i++) v[i] = c0 + i < cached ? VC(base + (c0 + i) * kw) : 0.0;
                         [[unroll]] for (uint i = 0u; i < 8u; i++) if (c0 + i < cached) a += sc[c0 + i] * v[i];
                     }
+#endif
 #if defined(FRESH_KEYS)
                     for (uint c = cached; c < cnt; c++) a += sc[c] * VNEW(j0 + c - FRESH_FROM, d);
 #endif

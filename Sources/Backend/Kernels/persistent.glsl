@@ -59,9 +59,9 @@ shared float invs[1];
 // The stage's input row, normalized, staged once per workgroup (when it fits).
 const uint XMAX = 4096u;
 shared float xsh[XMAX];
-// Where the attention stage stages this step's values in xsh (its keys at 0): a step of
-// `rows` rows with heads of D has them staged when rows·D ≤ FRESH_V (freshKeys).
-const uint FRESH_V = XMAX / 2u;
+// The attention stage stages this step's keys and values (rows·D ≤ FRESH_MAX each; freshKeys)
+// in the upper half of its score array, and its cached keys and values in xsh.
+const uint FRESH_MAX = 256u;
 bool xStaged;
 
 #define WBUF wref.d
@@ -313,26 +313,104 @@ shared float qsh[MAXD];
 shared float sc[CH];
 shared uint isLast;
 Cache kc_a, vc_a;
-Cache4 kc4_a, vc4_a;
+Cache4 kc4_a;
+// The caches' words, four values at a time (preloadSlice).
+#if defined(KV_F16)
+#define RAW4 uvec2
+#else
+#define RAW4 uvec4
+#endif
+layout(buffer_reference, std430, buffer_reference_align = 8) coherent buffer Raw4 { RAW4 d[]; };
+Raw4 kr4_a, vr4_a;
 #define KC(i) float(kc_a.d[i])
 #define KC4(i) vec4(kc4_a.d[i])
 #define VC(i) float(vc_a.d[i])
 // In dataflow mode this step's keys and values come with their tags (flowAttentionInputs
-// stages them in xsh, free during attention: keys of row i at i·D, values from FRESH_V).
+// stages them in the upper half of sc, which holds scores of chunks of at most CH / 2 keys:
+// keys of row i at CH / 2 + i·D, values FRESH_MAX further).
 #define FRESH_KEYS 1
 uint freshFrom;
 #define FRESH_FROM freshFrom
-#define KNEW(i, d) xsh[(i) * D + (d)]
-#define VNEW(i, d) xsh[FRESH_V + (i) * D + (d)]
-// A slice's cached keys and values (preloadSlice), loaded while its unit waits for its
-// inputs: preN keys from the slice's first (row c at c·D), or none where they do not fit.
-const uint KVSH = 4096u;
-shared float ksh[KVSH], vsh[KVSH];
+#define KNEW(i, d) sc[CH / 2u + (i) * D + (d)]
+#define VNEW(i, d) sc[CH / 2u + FRESH_MAX + (i) * D + (d)]
+// The attention stage's cached keys and values, a chunk at a time (row c at c·D), in xsh
+// (free during attention: keys in its first half, values in its second), kept as the caches
+// hold them (two float16 values per word, or float32), so that reading them back costs the
+// registers a cache read does. A unit loads its slice's first chunk before it waits for its
+// inputs (preN keys; none where they do not fit or with run flag 32), so the loads overlap
+// the wait instead of following it. (Shared memory of their own put the kernel over 128
+// registers on the H200.)
+const uint KVW = XMAX / 2u;
+#if defined(KV_F16)
+const uint KVSH = 2u * KVW;
+#define PRE4(o, e) vec4(unpackHalf2x16(floatBitsToUint(xsh[(o) + 2u * (e)])), unpackHalf2x16(floatBitsToUint(xsh[(o) + 2u * (e) + 1u])))
+#define PRE1(o, i) unpackHalf2x16(floatBitsToUint(xsh[(o) + ((i) >> 1)]))[(i) & 1u]
+#define PUT2(o, i, w) xsh[(o) + (i)] = uintBitsToFloat(w)
+#else
+const uint KVSH = KVW;
+#define PRE4(o, e) vec4(xsh[(o) + 4u * (e)], xsh[(o) + 4u * (e) + 1u], xsh[(o) + 4u * (e) + 2u], xsh[(o) + 4u * (e) + 3u])
+#define PRE1(o, i) xsh[(o) + (i)]
+#endif
 uint preN;
+// Loads per invocation in flight while loading a chunk (four-value loads of keys and of values).
+#if !defined(PRE_BATCH)
+#define PRE_BATCH 4u
+#endif
+
+// Loads keys lo ..< lo + n (n·D ≤ KVSH) of the kv head at offset koff of a cache row of kw, and
+// their values, into xsh. Every invocation calls it.
+void preloadSlice(uint lo, uint n, uint kw, uint koff, uint D) {
+    uint t = gl_LocalInvocationID.x, total = n * D;
+    if ((D & 3u) == 0u && (kw & 3u) == 0u && (koff & 3u) == 0u) {
+        // Four values at a time, as raw words.
+        uint quads = total / 4u, dq = D / 4u;
+        for (uint i0 = t; i0 < quads; i0 += PRE_BATCH * WG) {
+            RAW4 k[PRE_BATCH], v[PRE_BATCH];
+            [[unroll]] for (uint i = 0u; i < PRE_BATCH; i++) {
+                uint e = min(i0 + i * WG, quads - 1u), at = ((lo + e / dq) * kw + koff) / 4u + e % dq;
+                k[i] = kr4_a.d[at];
+                v[i] = vr4_a.d[at];
+            }
+            [[unroll]] for (uint i = 0u; i < PRE_BATCH; i++) {
+                uint e = i0 + i * WG;
+                if (e < quads) {
+#if defined(KV_F16)
+                    xsh[2u * e] = uintBitsToFloat(k[i].x); xsh[2u * e + 1u] = uintBitsToFloat(k[i].y);
+                    xsh[KVW + 2u * e] = uintBitsToFloat(v[i].x); xsh[KVW + 2u * e + 1u] = uintBitsToFloat(v[i].y);
+#else
+                    [[unroll]] for (uint j = 0u; j < 4u; j++) {
+                        xsh[4u * e + j] = uintBitsToFloat(k[i][j]);
+                        xsh[KVW + 4u * e + j] = uintBitsToFloat(v[i][j]);
+                    }
+#endif
+                }
+            }
+        }
+    } else {
+#if defined(KV_F16)
+        // Two values per word: one invocation takes both.
+        for (uint e = 2u * t; e < total; e += 2u * WG) {
+            uint a0 = (lo + e / D) * kw + koff + e % D, a1 = (lo + (e + 1u) / D) * kw + koff + (e + 1u) % D;
+            bool two = e + 1u < total;
+            xsh[e >> 1] = uintBitsToFloat(packHalf2x16(vec2(KC(a0), two ? KC(a1) : 0.0)));
+            xsh[KVW + (e >> 1)] = uintBitsToFloat(packHalf2x16(vec2(VC(a0), two ? VC(a1) : 0.0)));
+        }
+#else
+        for (uint e = t; e < total; e += WG) {
+            uint at = (lo + e / D) * kw + koff + e % D;
+            xsh[e] = KC(at);
+            xsh[KVW + e] = VC(at);
+        }
+#endif
+    }
+}
 #define PRELOAD 1
 #define PRE_N preN
-#define KPRE(c, d) ksh[(c) * D + (d)]
-#define VPRE(c, d) vsh[(c) * D + (d)]
+#define PRE_KEYS(D) min(CH / 2u, KVSH / (D))
+#define PRE_LOAD(j0, n) preloadSlice(j0, n, kw, koff, D)
+#define KPRE4(c, d) PRE4(0u, ((c) * D + (d)) >> 2)
+#define KPRE(c, d) PRE1(0u, (c) * D + (d))
+#define VPRE(c, d) PRE1(KVW, (c) * D + (d))
 #include "attend.glsl"
 
 Floats q_a, y_a, part_a;
@@ -374,7 +452,7 @@ void flowAttentionInputs(uint si, uint r, uint h, uint g, float scale) {
                 if (q.y != tagNow) q = tload(QT, iq);
             }
             if (wantQ) qsh[d] = uintBitsToFloat(q.x) * scale;
-            if (fresh) { xsh[r2 * D + d] = uintBitsToFloat(a.x); xsh[FRESH_V + r2 * D + d] = uintBitsToFloat(b.x); }
+            if (fresh) { sc[CH / 2u + r2 * D + d] = uintBitsToFloat(a.x); sc[CH / 2u + FRESH_MAX + r2 * D + d] = uintBitsToFloat(b.x); }
         }
     }
     if (keys && !fresh) memoryBarrier(gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsAcquire);
@@ -383,47 +461,14 @@ void flowAttentionInputs(uint si, uint r, uint h, uint g, float scale) {
     barrier();
 }
 
-// Loads keys lo ..< lo + n of kv head g (offset koff in a cache row of kw) and their values
-// into ksh and vsh (preN = n), or nothing (preN = 0) where they do not fit. Called before the
-// unit waits for its inputs, so the loads overlap the wait instead of following it; only keys
-// before this step's (written by earlier runs) are taken. Every invocation calls it.
-void preloadSlice(uint lo, uint n, uint kw, uint koff, uint D) {
-    uint t = gl_LocalInvocationID.x, total = n * D;
-    preN = total <= KVSH && (run.flags & 32u) == 0u ? n : 0u;
-    if (preN == 0u) return;
-    if ((D & 3u) == 0u && (kw & 3u) == 0u && (koff & 3u) == 0u) {
-        uint quads = total / 4u, dq = D / 4u;
-        for (uint i0 = t; i0 < quads; i0 += 4u * WG) {
-            vec4 k[4], v[4];
-            [[unroll]] for (uint i = 0u; i < 4u; i++) {
-                uint e = min(i0 + i * WG, quads - 1u), at = (lo + e / dq) * kw + koff + 4u * (e % dq);
-                k[i] = KC4(at >> 2);
-                v[i] = vec4(vc4_a.d[at >> 2]);
-            }
-            [[unroll]] for (uint i = 0u; i < 4u; i++) {
-                uint e = i0 + i * WG;
-                if (e < quads) {
-                    ksh[4u * e] = k[i].x; ksh[4u * e + 1u] = k[i].y; ksh[4u * e + 2u] = k[i].z; ksh[4u * e + 3u] = k[i].w;
-                    vsh[4u * e] = v[i].x; vsh[4u * e + 1u] = v[i].y; vsh[4u * e + 2u] = v[i].z; vsh[4u * e + 3u] = v[i].w;
-                }
-            }
-        }
-    } else {
-        for (uint e = t; e < total; e += WG) {
-            uint at = (lo + e / D) * kw + koff + e % D;
-            ksh[e] = KC(at);
-            vsh[e] = VC(at);
-        }
-    }
-}
-
 // attention_split.comp's work, (row, head, slice) units spread over the workgroups. Units of
 // slices past the ones in use have nothing to do (the merge reads only those in use).
 void attentionStage(uint si) {
     uint rows = affine(uvec2(stages[si].push[0], stages[si].push[1]));
     uint heads = stages[si].push[2], S = stages[si].push[7];
     q_a = Floats(stages[si].ptr[0]);
-    kc_a = Cache(stages[si].ptr[1]); kc4_a = Cache4(stages[si].ptr[1]); vc_a = Cache(stages[si].ptr[2]); vc4_a = Cache4(stages[si].ptr[2]);
+    kc_a = Cache(stages[si].ptr[1]); kc4_a = Cache4(stages[si].ptr[1]); vc_a = Cache(stages[si].ptr[2]);
+    kr4_a = Raw4(stages[si].ptr[1]); vr4_a = Raw4(stages[si].ptr[2]);
     counters_a = Uints(stages[si].ptr[3]); y_a = Floats(stages[si].ptr[4]); part_a = Floats(stages[si].ptr[5]);
     if (flow) flowOutputs(si);
     for (uint u = wgId; u < rows * heads * S; u += run.groups) {
@@ -431,7 +476,9 @@ void attentionStage(uint si) {
         uint lo, hi, used, D = stages[si].push[4];
         sliceKeys(r, u % S, S, stages[si].push[5], lo, hi, used);
         if (u % S >= used) continue;
-        preloadSlice(lo, min(hi, stepv.P) - min(lo, stepv.P), stages[si].push[3] * D, g * D, D);
+        uint n = min(hi, stepv.P) - min(lo, stepv.P);
+        preN = (run.flags & 32u) == 0u && n * D <= KVSH ? n : 0u;
+        if (preN > 0u) preloadSlice(lo, n, stages[si].push[3] * D, g * D, D);
         qStaged = false;
         freshFrom = 0xFFFFFFFFu;
         if (flow) flowAttentionInputs(si, r, h, g, uintBitsToFloat(stages[si].push[6]));

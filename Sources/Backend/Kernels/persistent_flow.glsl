@@ -128,7 +128,7 @@ void stageRowFlow(uint r, uint K, float eps) {
 
 // Whether the attention stage reads this step's keys and values (rows of heads of D) from
 // their tagged copies rather than from the caches (run flag 8: never).
-bool freshKeys(uint rows, uint D) { return (run.flags & 8u) == 0u && rows * D <= FRESH_V; }
+bool freshKeys(uint rows, uint D) { return (run.flags & 8u) == 0u && rows * D <= FRESH_MAX; }
 // Whether the current QKV stage fences its cache writes before tagging the new keys (set by
 // matrixStage: where freshKeys is false).
 bool fenceKeys;
