@@ -54,6 +54,29 @@ final class FusionTests: XCTestCase {
         try checkSemantics(try graph("llama_block.graph"), bindings: ["T": 1, "P": 5, "C": 8], seed: 2)
     }
 
+    /// SLUICE_ATTENTION_SPLITS sets the slices per head the split-attention pass gives (clamped
+    /// to 1 … 64), and the partials are sized for them; without it, the default.
+    func testAttentionSplitsFromTheEnvironment() throws {
+        let text = try String(contentsOf: Self.graphsDir.appendingPathComponent("llama_block.graph"), encoding: .utf8)
+            .replacingOccurrences(of: "[T,", with: "[1,")
+        func splits(_ env: String?) throws -> (Int?, [Int]?) {
+            if let env { setenv("SLUICE_ATTENTION_SPLITS", env, 1) } else { unsetenv("SLUICE_ATTENTION_SPLITS") }
+            defer { unsetenv("SLUICE_ATTENTION_SPLITS") }
+            let g = try PassManager.standard.run(try GraphParser.parse(text))
+            let node = try XCTUnwrap(g.nodes.first { $0.op == "attention_split" })
+            let dims = node.outputs[1].type.shape.compactMap { d -> Int? in if case .fixed(let n) = d { return n } else { return nil } }
+            return (node.attributes["splits"]?.intValue, dims)
+        }
+        let heads = try XCTUnwrap(GraphParser.parse(text).nodes.first { $0.op == "attention" }?.attributes)
+        let h = try XCTUnwrap(heads["heads"]?.intValue), d = try XCTUnwrap(heads["head_dim"]?.intValue)
+        XCTAssertEqual(try splits(nil).0, SplitAttention.defaultSplits)
+        let eight = try splits("8")
+        XCTAssertEqual(eight.0, 8)
+        XCTAssertEqual(eight.1, [1, h * 8 * (d + 2)])
+        XCTAssertEqual(try splits("1000").0, 64)
+        XCTAssertEqual(try splits("junk").0, SplitAttention.defaultSplits)
+    }
+
     func testGPT2BlockFusesAddLayerNorm() throws {
         let opt = try checkSemantics(try graph("gpt2_block.graph"))
         XCTAssertEqual(opt.opCounts["add_layer_norm"], 1)

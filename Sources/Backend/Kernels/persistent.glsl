@@ -333,13 +333,13 @@ uint freshFrom;
 #define FRESH_FROM freshFrom
 #define KNEW(i, d) sc[CH / 2u + (i) * D + (d)]
 #define VNEW(i, d) sc[CH / 2u + FRESH_MAX + (i) * D + (d)]
-// The attention stage's cached keys and values, a chunk at a time (row c at c·D), in xsh
-// (free during attention: keys in its first half, values in its second), kept as the caches
-// hold them (two float16 values per word, or float32), so that reading them back costs the
-// registers a cache read does. A unit loads its slice's first chunk before it waits for its
-// inputs (preN keys; none where they do not fit or with run flag 32), so the loads overlap
-// the wait instead of following it. (Shared memory of their own put the kernel over 128
-// registers on the H200.)
+// The first keys and values of an attention unit's slice (row c at c·D; PRE_KEYS(D) of them,
+// 64 of 64 float16 dims), in xsh (free during attention: keys in its first half, values in
+// its second), kept as the caches hold them (two float16 values per word, or float32), so
+// that reading them back costs the registers a cache read does. The unit loads them before it
+// waits for its inputs (preN keys; none with run flag 32), so the loads overlap the wait
+// instead of following it. (Shared memory of their own took the kernel past 128 registers on
+// the H200, and with that to one workgroup per multiprocessor.)
 const uint KVW = XMAX / 2u;
 #if defined(KV_F16)
 const uint KVSH = 2u * KVW;
@@ -477,8 +477,9 @@ void attentionStage(uint si) {
         sliceKeys(r, u % S, S, stages[si].push[5], lo, hi, used);
         if (u % S >= used) continue;
         uint n = min(hi, stepv.P) - min(lo, stepv.P);
-        preN = (run.flags & 32u) == 0u && n * D <= KVSH ? n : 0u;
-        if (preN > 0u) preloadSlice(lo, n, stages[si].push[3] * D, g * D, D);
+        // A slice longer than a chunk: its first chunk's keys.
+        preN = (run.flags & 32u) == 0u ? min(n, PRE_KEYS(D)) : 0u;
+        if (preN > 0u) preloadSlice(lo, preN, stages[si].push[3] * D, g * D, D);
         qStaged = false;
         freshFrom = 0xFFFFFFFFu;
         if (flow) flowAttentionInputs(si, r, h, g, uintBitsToFloat(stages[si].push[6]));

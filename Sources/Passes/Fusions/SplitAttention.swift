@@ -9,6 +9,11 @@ import SluiceGraph
 /// in step with the context, still at five dependent dispatches per layer.
 public enum SplitAttention {
     public static let defaultSplits = 16
+    /// The slices per head the pass gives attention: defaultSplits, or SLUICE_ATTENTION_SPLITS
+    /// (1 … 64; A/B runs).
+    static var splits: Int {
+        ProcessInfo.processInfo.environment["SLUICE_ATTENTION_SPLITS"].flatMap(Int.init).map { min(max($0, 1), 64) } ?? defaultSplits
+    }
     static let attrs = [AttrSpec("heads", .int, minimum: 1), AttrSpec("kv_heads", .int, minimum: 1),
                         AttrSpec("head_dim", .int, minimum: 1), AttrSpec("scale", .float),
                         AttrSpec("window", .int, default: .int(0), minimum: 0), AttrSpec("splits", .int, minimum: 1)]
@@ -94,8 +99,9 @@ public enum SplitAttention {
             guard !g.params.contains(where: { $0.name == counters }) else { continue }
             g.params.append(Value(counters, TensorType(.i32, [.fixed(maxRows * heads)]), kind: .state))
             var a = n.attributes
-            a["splits"] = .int(defaultSplits)
-            let w = heads * defaultSplits * ((a["head_dim"]?.intValue ?? 0) + 2)
+            let splits = Self.splits
+            a["splits"] = .int(splits)
+            let w = heads * splits * ((a["head_dim"]?.intValue ?? 0) + 2)
             g.nodes[i] = Node(op: "attention_split", inputs: n.inputs + [counters],
                               outputs: [n.outputs[0], Value("\(out).partials", TensorType(.f32, [.fixed(rows), .fixed(w)])),
                                         Value("\(out).counters_after", TensorType(.i32, [.fixed(maxRows * heads)]))],

@@ -1,0 +1,16 @@
+#!/bin/bash
+# Session 12: register counts and tg128 of persistent-kernel variants loaded through SLUICE_KERNEL_DIR (same binary).
+# v0 preload batch 4, v1 no preload, v2 batch 2, v3 batch 1, v4 9b6f8fd's kernel, v5 a4de7f4's kernel.
+for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
+export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+mkdir -p /tmp/n; python3 -c "import lzma,shutil; shutil.copyfileobj(lzma.open('.dev/n.xz'), open('/tmp/n/sluice','wb'))"; chmod +x /tmp/n/sluice
+B=/tmp/n/sluice; S="--synthetic smollm2-135m"
+timeout 60 $B bench $S -p 512 -n 64 -r 2 >/dev/null 2>&1
+summ() { python3 -c "
+import json,sys,hashlib
+d=json.load(sys.stdin)
+for t in d['tests']: print(t['test'], round(t['tokens_per_second'],1), round(t['sd'],1), 'checksums', hashlib.md5(repr([round(x,4) for x in t.get('logit_checksums',[])]).encode()).hexdigest()[:8])"; }
+for v in v0 v1 v2 v3 v4 v5; do
+  echo "== $v $(SLUICE_KERNEL_DIR=.dev/k/$v SLUICE_PIPELINE_STATS=persistent timeout 60 $B bench $S -p 0 -n 8 -r 1 2>&1 | grep -iE 'regist' | head -1 | cut -c1-80)"
+  echo "   $(SLUICE_KERNEL_DIR=.dev/k/$v timeout 60 $B bench $S -p 0 -n 128 -d 0,512 -r 3 --json 2>/dev/null | summ | tr '\n' ' ')"
+done
