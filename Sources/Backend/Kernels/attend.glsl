@@ -11,7 +11,7 @@
 // issued before the arithmetic that uses them, so a slice waits for memory a few times, not
 // once per key or per dimension.
 // Before including: WG, MAXD, CH, shared float qsh[MAXD] and sc[CH], reduce.glsl, and the
-// cache reads KC(i), KC4(i) (four floats at float index 4i) and VC(i).
+// cache reads KC(i), KC4(i) (four floats at float index 4i; not with PRELOAD) and VC(i).
 // With FRESH_KEYS defined (the persistent kernel), keys FRESH_FROM, FRESH_FROM + 1, … (this
 // step's rows) are read from KNEW(i, d) and VNEW(i, d) (key FRESH_FROM + i, dimension d)
 // instead of the caches, which the stage that computed them wrote without a fence.

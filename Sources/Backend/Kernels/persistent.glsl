@@ -20,7 +20,13 @@ layout(buffer_reference, std430, buffer_reference_align = 4) coherent buffer Uin
 layout(buffer_reference, std430, buffer_reference_align = 16) coherent buffer Quads { vec4 d[]; };
 // The K/V caches (element type KVT).
 layout(buffer_reference, std430, buffer_reference_align = 4) coherent buffer Cache { KVT d[]; };
-layout(buffer_reference, std430, buffer_reference_align = 8) coherent buffer Cache4 { KVT4 d[]; };
+// Their words four values at a time (preloadSlice).
+#if defined(KV_F16)
+#define RAW4 uvec2
+#else
+#define RAW4 uvec4
+#endif
+layout(buffer_reference, std430, buffer_reference_align = 8) coherent buffer Raw4 { RAW4 d[]; };
 // Weights and norm weights: read only.
 layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer Words { uint d[]; };
 layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer Consts { float d[]; };
@@ -313,17 +319,8 @@ shared float qsh[MAXD];
 shared float sc[CH];
 shared uint isLast;
 Cache kc_a, vc_a;
-Cache4 kc4_a;
-// The caches' words, four values at a time (preloadSlice).
-#if defined(KV_F16)
-#define RAW4 uvec2
-#else
-#define RAW4 uvec4
-#endif
-layout(buffer_reference, std430, buffer_reference_align = 8) coherent buffer Raw4 { RAW4 d[]; };
 Raw4 kr4_a, vr4_a;
 #define KC(i) float(kc_a.d[i])
-#define KC4(i) vec4(kc4_a.d[i])
 #define VC(i) float(vc_a.d[i])
 // In dataflow mode this step's keys and values come with their tags (flowAttentionInputs
 // stages them in the upper half of sc, which holds scores of chunks of at most CH / 2 keys:
@@ -345,7 +342,6 @@ const uint KVW = XMAX / 2u;
 const uint KVSH = 2u * KVW;
 #define PRE4(o, e) vec4(unpackHalf2x16(floatBitsToUint(xsh[(o) + 2u * (e)])), unpackHalf2x16(floatBitsToUint(xsh[(o) + 2u * (e) + 1u])))
 #define PRE1(o, i) unpackHalf2x16(floatBitsToUint(xsh[(o) + ((i) >> 1)]))[(i) & 1u]
-#define PUT2(o, i, w) xsh[(o) + (i)] = uintBitsToFloat(w)
 #else
 const uint KVSH = KVW;
 #define PRE4(o, e) vec4(xsh[(o) + 4u * (e)], xsh[(o) + 4u * (e) + 1u], xsh[(o) + 4u * (e) + 2u], xsh[(o) + 4u * (e) + 3u])
@@ -467,7 +463,7 @@ void attentionStage(uint si) {
     uint rows = affine(uvec2(stages[si].push[0], stages[si].push[1]));
     uint heads = stages[si].push[2], S = stages[si].push[7];
     q_a = Floats(stages[si].ptr[0]);
-    kc_a = Cache(stages[si].ptr[1]); kc4_a = Cache4(stages[si].ptr[1]); vc_a = Cache(stages[si].ptr[2]);
+    kc_a = Cache(stages[si].ptr[1]); vc_a = Cache(stages[si].ptr[2]);
     kr4_a = Raw4(stages[si].ptr[1]); vr4_a = Raw4(stages[si].ptr[2]);
     counters_a = Uints(stages[si].ptr[3]); y_a = Floats(stages[si].ptr[4]); part_a = Floats(stages[si].ptr[5]);
     if (flow) flowOutputs(si);

@@ -7,6 +7,7 @@
 // Before including: attend.glsl (and what it needs), shared uint isLast, and the operands
 // QIN(i) (queries; not read when Q_STAGED: the caller staged them in qsh), SLICE_OUT(i, v)
 // (writes v to output i), PART(i) (partials), COUNTER(i) (counters).
+
 // The keys lo ..< hi of slice s of row r (of S), and how many slices are in use.
 void sliceKeys(uint r, uint s, uint S, uint window, out uint lo, out uint hi, out uint used) {
     uint p = stepv.P + r;
