@@ -1,0 +1,174 @@
+// The persistent kernel's attention stage (split decode attention, split_slice.glsl's units
+// spread over the workgroups): the slice's cached keys staged in xsh before the unit waits,
+// this step's keys and query taken with their tags in dataflow mode. Included by
+// persistent.glsl after the matrix stages.
+const uint MAXD = 256u;
+const uint CH = 1024u;
+shared float qsh[MAXD];
+shared float sc[CH];
+shared uint isLast;
+Cache kc_a, vc_a;
+Raw4 kr4_a, vr4_a;
+#define KC(i) float(kc_a.d[i])
+#define VC(i) float(vc_a.d[i])
+// In dataflow mode this step's keys and values come with their tags (flowAttentionInputs
+// stages them in the upper half of sc, which holds scores of chunks of at most CH / 2 keys:
+// keys of row i at CH / 2 + i·D, values FRESH_MAX further).
+#define FRESH_KEYS 1
+uint freshFrom;
+#define FRESH_FROM freshFrom
+#define KNEW(i, d) sc[CH / 2u + (i) * D + (d)]
+#define VNEW(i, d) sc[CH / 2u + FRESH_MAX + (i) * D + (d)]
+// The first keys and values of an attention unit's slice (row c at c·D; PRE_KEYS(D) of them,
+// 64 of 64 float16 dims), in xsh (free during attention: keys in its first half, values in
+// its second), kept as the caches hold them (two float16 values per word, or float32), so
+// that reading them back costs the registers a cache read does. The unit loads them before it
+// waits for its inputs (preN keys; none with run flag 32), so the loads overlap the wait
+// instead of following it. (Shared memory of their own took the kernel past 128 registers on
+// the H200, and with that to one workgroup per multiprocessor.)
+const uint KVW = XMAX / 2u;
+#if defined(KV_F16)
+const uint KVSH = 2u * KVW;
+#define PRE4(o, e) vec4(unpackHalf2x16(floatBitsToUint(xsh[(o) + 2u * (e)])), unpackHalf2x16(floatBitsToUint(xsh[(o) + 2u * (e) + 1u])))
+#define PRE1(o, i) unpackHalf2x16(floatBitsToUint(xsh[(o) + ((i) >> 1)]))[(i) & 1u]
+#else
+const uint KVSH = KVW;
+#define PRE4(o, e) vec4(xsh[(o) + 4u * (e)], xsh[(o) + 4u * (e) + 1u], xsh[(o) + 4u * (e) + 2u], xsh[(o) + 4u * (e) + 3u])
+#define PRE1(o, i) xsh[(o) + (i)]
+#endif
+uint preN;
+// Loads per invocation in flight while loading a chunk (four-value loads of keys and of values).
+#if !defined(PRE_BATCH)
+#define PRE_BATCH 4u
+#endif
+
+// Loads keys lo ..< lo + n (n·D ≤ KVSH) of the kv head at offset koff of a cache row of kw, and
+// their values, into xsh. Every invocation calls it.
+void preloadSlice(uint lo, uint n, uint kw, uint koff, uint D) {
+    uint t = gl_LocalInvocationID.x, total = n * D;
+    if ((D & 3u) == 0u && (kw & 3u) == 0u && (koff & 3u) == 0u) {
+        // Four values at a time, as raw words.
+        uint quads = total / 4u, dq = D / 4u;
+        for (uint i0 = t; i0 < quads; i0 += PRE_BATCH * WG) {
+            RAW4 k[PRE_BATCH], v[PRE_BATCH];
+            [[unroll]] for (uint i = 0u; i < PRE_BATCH; i++) {
+                uint e = min(i0 + i * WG, quads - 1u), at = ((lo + e / dq) * kw + koff) / 4u + e % dq;
+                k[i] = kr4_a.d[at];
+                v[i] = vr4_a.d[at];
+            }
+            [[unroll]] for (uint i = 0u; i < PRE_BATCH; i++) {
+                uint e = i0 + i * WG;
+                if (e < quads) {
+#if defined(KV_F16)
+                    xsh[2u * e] = uintBitsToFloat(k[i].x); xsh[2u * e + 1u] = uintBitsToFloat(k[i].y);
+                    xsh[KVW + 2u * e] = uintBitsToFloat(v[i].x); xsh[KVW + 2u * e + 1u] = uintBitsToFloat(v[i].y);
+#else
+                    [[unroll]] for (uint j = 0u; j < 4u; j++) {
+                        xsh[4u * e + j] = uintBitsToFloat(k[i][j]);
+                        xsh[KVW + 4u * e + j] = uintBitsToFloat(v[i][j]);
+                    }
+#endif
+                }
+            }
+        }
+    } else {
+#if defined(KV_F16)
+        // Two values per word: one invocation takes both.
+        for (uint e = 2u * t; e < total; e += 2u * WG) {
+            uint a0 = (lo + e / D) * kw + koff + e % D, a1 = (lo + (e + 1u) / D) * kw + koff + (e + 1u) % D;
+            bool two = e + 1u < total;
+            xsh[e >> 1] = uintBitsToFloat(packHalf2x16(vec2(KC(a0), two ? KC(a1) : 0.0)));
+            xsh[KVW + (e >> 1)] = uintBitsToFloat(packHalf2x16(vec2(VC(a0), two ? VC(a1) : 0.0)));
+        }
+#else
+        for (uint e = t; e < total; e += WG) {
+            uint at = (lo + e / D) * kw + koff + e % D;
+            xsh[e] = KC(at);
+            xsh[KVW + e] = VC(at);
+        }
+#endif
+    }
+}
+#define PRELOAD 1
+#define PRE_N preN
+#define PRE_KEYS(D) min(CH / 2u, KVSH / (D))
+#define PRE_LOAD(j0, n) preloadSlice(j0, n, kw, koff, D)
+#define KPRE4(c, d) PRE4(0u, ((c) * D + (d)) >> 2)
+#define KPRE(c, d) PRE1(0u, (c) * D + (d))
+#define VPRE(c, d) PRE1(KVW, (c) * D + (d))
+#include "attend.glsl"
+
+Floats q_a, y_a, part_a;
+Uints counters_a;
+#define QIN(i) (flow && (stages[curStage].flags & 2u) != 0u ? tagged(Tagged(stages[curStage].ptr[0]), i) : q_a.d[i])
+#define SLICE_OUT(i, v) { if (flow) outStore(i, v); else y_a.d[i] = (v); }
+#define PART(i) part_a.d[i]
+#define COUNTER(i) counters_a.d[i]
+bool qStaged;
+#define Q_STAGED qStaged
+#include "split_slice.glsl"
+
+// Before attention unit (row r, head h of kv head g) in dataflow mode: waits for the new
+// keys and values of rows 0 … r (when the stage has them), which come with their tags, and
+// stages them for attend (freshFrom); when q is tagged, stages the scaled query row in qsh
+// (qStaged) — each invocation issues all of its loads before it waits on any, so the unit
+// waits on memory once, not once per kind of input. Where freshKeys is false (run flag 8,
+// or more rows than xsh holds) the new keys are read from the caches instead, after an
+// acquire (the QKV stage then fences its cache writes before tagging them).
+void flowAttentionInputs(uint si, uint r, uint h, uint g, float scale) {
+    uint t = gl_LocalInvocationID.x;
+    bool keys = stages[si].ptr[10] != uvec2(0u), qt = (stages[si].flags & 2u) != 0u;
+    Tagged kn = Tagged(stages[si].ptr[10]), QT = Tagged(stages[si].ptr[0]);
+    uint D = stages[si].push[4], kvd = stages[si].push[3] * D, qw = stages[si].push[2] * D;
+    bool fresh = keys && freshKeys(affine(uvec2(stages[si].push[0], stages[si].push[1])), D);
+    for (uint r2 = 0u; r2 <= r; r2++) {
+        for (uint d = t; d < D; d += WG) {
+            uint ik = r2 * 2u * kvd + g * D + d, iq = r2 * qw + h * D + d;
+            bool wantQ = qt && r2 == r && (run.flags & 4u) == 0u;
+            uvec2 a = keys ? tload(kn, ik) : uvec2(0u, tagNow);
+            if ((run.flags & 4u) != 0u) { uint spins = 0u; while (a.y != tagNow && !flowGaveUp) { spinWait(spins); a = tload(kn, ik); } }
+            uvec2 b = keys ? tload(kn, ik + kvd) : uvec2(0u, tagNow);
+            uvec2 q = wantQ ? tload(QT, iq) : uvec2(0u, tagNow);
+            uint spins = 0u;
+            while ((a.y != tagNow || b.y != tagNow || q.y != tagNow) && !flowGaveUp) {
+                spinWait(spins);
+                if (a.y != tagNow) a = tload(kn, ik);
+                if (b.y != tagNow) b = tload(kn, ik + kvd);
+                if (q.y != tagNow) q = tload(QT, iq);
+            }
+            if (wantQ) qsh[d] = uintBitsToFloat(q.x) * scale;
+            if (fresh) { sc[CH / 2u + r2 * D + d] = uintBitsToFloat(a.x); sc[CH / 2u + FRESH_MAX + r2 * D + d] = uintBitsToFloat(b.x); }
+        }
+    }
+    if (keys && !fresh) memoryBarrier(gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsAcquire);
+    freshFrom = fresh ? stepv.P : 0xFFFFFFFFu;
+    qStaged = qt && (run.flags & 4u) == 0u;
+    barrier();
+}
+
+// attention_split.comp's work, (row, head, slice) units spread over the workgroups. Units of
+// slices past the ones in use have nothing to do (the merge reads only those in use).
+void attentionStage(uint si) {
+    uint rows = affine(uvec2(stages[si].push[0], stages[si].push[1]));
+    uint heads = stages[si].push[2], S = stages[si].push[7];
+    q_a = Floats(stages[si].ptr[0]);
+    kc_a = Cache(stages[si].ptr[1]); vc_a = Cache(stages[si].ptr[2]);
+    kr4_a = Raw4(stages[si].ptr[1]); vr4_a = Raw4(stages[si].ptr[2]);
+    counters_a = Uints(stages[si].ptr[3]); y_a = Floats(stages[si].ptr[4]); part_a = Floats(stages[si].ptr[5]);
+    if (flow) flowOutputs(si);
+    for (uint u = wgId; u < rows * heads * S; u += run.groups) {
+        uint r = u / (heads * S), h = (u % (heads * S)) / S, g = h / (heads / stages[si].push[3]);
+        uint lo, hi, used, D = stages[si].push[4];
+        sliceKeys(r, u % S, S, stages[si].push[5], lo, hi, used);
+        if (u % S >= used) continue;
+        uint n = min(hi, stepv.P) - min(lo, stepv.P);
+        // A slice longer than a chunk: its first chunk's keys.
+        preN = (run.flags & 32u) == 0u ? min(n, PRE_KEYS(D)) : 0u;
+        if (preN > 0u) preloadSlice(lo, preN, stages[si].push[3] * D, g * D, D);
+        qStaged = false;
+        freshFrom = 0xFFFFFFFFu;
+        if (flow) flowAttentionInputs(si, r, h, g, uintBitsToFloat(stages[si].push[6]));
+        splitSlice(r, u % (heads * S), heads, stages[si].push[3], stages[si].push[4], stages[si].push[5],
+                   uintBitsToFloat(stages[si].push[6]), S);
+    }
+}
