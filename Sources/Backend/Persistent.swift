@@ -218,7 +218,10 @@ extension VulkanExecutor {
 
     /// The dispatch of the persistent kernel over stage table `table`.
     func persistentDispatch(variant: String, table: Int, stages: Int, barrier: Bool, trace: UInt64) throws -> StepDispatch {
-        let pipeline = try library.pipeline(trace != 0 ? "persistent_trace_\(variant)" : "persistent_\(variant)", bindings: 3, pushBytes: 24)
+        // CPU drivers: even passes of the matrix stages (EVEN_PASSES, constant 1; constant 0 is
+        // matvec.glsl's R, left at 1).
+        let pipeline = try library.pipeline(trace != 0 ? "persistent_trace_\(variant)" : "persistent_\(variant)", bindings: 3, pushBytes: 24,
+                                            constants: device.info.kind == .cpu ? [1, 1] : [])
         let set = try descriptorSet(pipeline, [
             VkDescriptorBufferInfo(buffer: stepBuffer.handle, offset: 0, range: 16),
             VkDescriptorBufferInfo(buffer: stageTables[table].handle, offset: 0, range: VkDeviceSize(stageTables[table].size)),

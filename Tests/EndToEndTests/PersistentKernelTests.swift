@@ -124,20 +124,27 @@ final class PersistentKernelTests: XCTestCase {
     }
 
     /// Split attention as a stage at head dims 128 and 80 (three sets of 80 invocations sum
-    /// the values), with two slices merged by the last to finish at the 70-token prompt; one
-    /// weight type, so the LM head is a stage too.
+    /// the values), 18 (not a multiple of four: keys staged and scored one value at a time,
+    /// float16 ones two to a word) and 20, with two slices merged by the last to finish at the
+    /// 70-token prompt — with a float32 cache slices longer than the keys staged at once (16 at
+    /// 128 dims, 25 at 80), so later keys are staged after the wait. 16 heads of 18 and 8 of 20
+    /// leave 2 and 4 QKV pairs for the last pass of lavapipe's 32 subgroups (which computed
+    /// them wrong until the subgroups took even passes). One weight type, so the LM head is a
+    /// stage too.
     func testAttentionHeadDims() throws {
         let device = try VulkanDevice()
         try XCTSkipUnless(device.info.subgroupArithmetic && device.info.bufferDeviceAddress,
                           "\(device.info.name): no subgroup arithmetic or buffer device addresses")
         let long = (0..<70).map { Int32(($0 * 53 + 7) % 320) }
-        for (heads, dims) in [(2, 128), (2, 80)] {
+        for (heads, dims, half) in [(2, 128, false), (2, 80, false), (16, 18, false), (16, 18, true), (8, 20, false)] {
+            if half && !device.info.storage16 { continue }
             let config = TransformerConfig(architecture: "llama", vocabSize: 320, hidden: 128, layers: 2, heads: heads, kvHeads: 1,
                                            headDim: dims, ffn: 128, ropeBase: 10000, ropeMode: "half", normEps: 1e-5,
                                            contextLength: 96)
             let m = try SyntheticSource.model(config: config, layerType: .q8_0, embeddingType: .q8_0)
-            let fused = try runner(m, device, persistent: true)
-            try compareGreedy(try runner(m, device, persistent: false), fused, prompt: long, steps: 3, label: "head dim \(dims)")
+            let fused = try runner(m, device, persistent: true, halfCache: half)
+            try compareGreedy(try runner(m, device, persistent: false, halfCache: half), fused, prompt: long, steps: 3,
+                              label: "head dim \(dims)\(half ? ", float16 cache" : "")")
         }
     }
 

@@ -84,6 +84,12 @@ float xv(uint idx, uint k) {
 }
 #define XV(idx, j, k) (xStaged ? xsh[k] : xv(idx, k))
 #include "matvec.glsl"
+// 1 on CPU drivers (the executor sets it): every subgroup takes as many passes of a matrix
+// stage's columns as the busiest one, the extra ones storing nothing. lavapipe computed wrong
+// products when the subgroups of its one workgroup took different numbers of passes (a QKV
+// stage whose pair count left 1–15 pairs for the last of 32 subgroups' passes). A
+// specialization constant, so that GPUs compile the loop as it was.
+layout(constant_id = 1) const uint EVEN_PASSES = 0u;
 #include "gelu.glsl"
 
 // Shared by the QKV_STORE macro of qkvpairs.glsl, as in qkv_rope.comp.
@@ -258,7 +264,10 @@ void matrixStage(uint kind, uint si) {
             else stageRowFlow(r, K, eps);
         } else stageRow(r, K, eps);
         if (r == 0u) { MARK(si, 1u) }
-        for (uint n = first; n < N; n += step) {
+        uint passEnd = EVEN_PASSES != 0u ? (N + step - 1u) / step * step : N;
+        for (uint n0 = first; n0 < passEnd; n0 += step) {
+            bool live = EVEN_PASSES != 0u ? n0 < N : true;
+            uint n = EVEN_PASSES != 0u ? min(n0, N - 1u) : n0;
             vec2 ab;
             uint ca, cb;
             stageColumnsAt(kind, si, n, N, stride, ca, cb);
@@ -284,7 +293,7 @@ void matrixStage(uint kind, uint si) {
 #endif
             ab = dot2(ca, cb, r, K);
             if (kind == K_MATMUL) {
-                if (subgroupElect()) {
+                if (live && subgroupElect()) {
                     if (flow) {
                         outStore(r * Nstride + nOff + n, ab.x);
                         if (n + stride < N) outStore(r * Nstride + nOff + cb, ab.y);
@@ -296,14 +305,14 @@ void matrixStage(uint kind, uint si) {
             } else if (kind == K_QKV) {
                 uint fi; bool rotate;
                 qkvPair(n, qd, kvd, D, pc.dims, mode, ca, cb, fi, rotate);
-                if (subgroupElect()) {
+                if (live && subgroupElect()) {
                     if (flow) qkvStoreFlow(r, ab.x, ab.y, ca, cb, fi, rotate, qd, kvd);
                     else QKV_STORE(r, ab.x, ab.y)
                 }
             } else {
                 float g = ab.x, u = ab.y;
                 float act = kind == K_SWIGLU ? g / (1.0 + exp(-g)) : (erf != 0u ? geluErf(g) : geluTanh(g));
-                if (subgroupElect()) {
+                if (live && subgroupElect()) {
                     if (flow) outStore(r * N + n, act * u); else Y.d[r * N + n] = act * u;
                 }
             }
