@@ -133,8 +133,8 @@ enum Persistent {
     /// ("fresh") the QKV stage fences its cache writes before tagging the new keys and the
     /// attention stage reads them from the caches, not from their tagged copies, 16 ("tagged")
     /// rows whose inputs are all tagged are staged by the general stageRowFlow, 32
-    /// ("preload") attention units read their slice's cached keys from the caches after
-    /// waiting, not from shared memory loaded before.
+    /// ("preload") attention units load their slice's first cached keys into shared memory
+    /// after waiting for their inputs, not before.
     static var runFlags: UInt32 {
         (offList.contains("lastskip") ? 1 : 0) | (offList.contains("inputs") ? 4 : 0) | (offList.contains("fresh") ? 8 : 0)
             | (offList.contains("tagged") ? 16 : 0) | (offList.contains("preload") ? 32 : 0)

@@ -113,8 +113,8 @@ bool qStaged;
 // stages them for attend (freshFrom); when q is tagged, stages the scaled query row in qsh
 // (qStaged) — each invocation issues all of its loads before it waits on any, so the unit
 // waits on memory once, not once per kind of input. Where freshKeys is false (run flag 8,
-// or more rows than xsh holds) the new keys are read from the caches instead, after an
-// acquire (the QKV stage then fences its cache writes before tagging them).
+// or more than FRESH_MAX values per row set) the new keys are read from the caches instead,
+// after an acquire (the QKV stage then fences its cache writes before tagging them).
 void flowAttentionInputs(uint si, uint r, uint h, uint g, float scale) {
     uint t = gl_LocalInvocationID.x;
     bool keys = stages[si].ptr[10] != uvec2(0u), qt = (stages[si].flags & 2u) != 0u;
