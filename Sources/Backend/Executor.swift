@@ -54,6 +54,11 @@ public final class VulkanExecutor {
     var chains: [Int: VkCommandBuffer] = [:]
     var chainIDs: GPUBuffer?
     var chainAdvance: StepDispatch?
+    /// The planned calls each of `stepDispatches` covers.
+    var stepCallRanges: [Range<Int>] = []
+    /// An overlapping chain's fused tail and its partial results (ExecutorChainTail.swift).
+    var chainTailDispatch: StepDispatch?
+    var chainParts: GPUBuffer?
     /// The persistent kernel's timestamps under --profile (PersistentTrace.swift).
     var tracer: PersistentTracer?
 
@@ -182,6 +187,7 @@ public final class VulkanExecutor {
         profiler = profile ? try Profiler(device: device, count: segments.count) : nil
         try makeDescriptorPool(calls)
         stageTables = []; syncBuffers = []; stageCopies = []; stageFlows = []; dispatches = []; stepDispatches = []; stageVariants = []
+        stepCallRanges = segments.map(\.range)
         for seg in segments where seg.variant != nil { try makeStageTable(calls, seg.range) }
         syncFlags = syncBuffers.isEmpty ? nil : try GPUBuffer(device: device, size: 4 * syncBuffers.count, use: .readback, label: "persistent failure flags")
         // Under --profile, the persistent kernel's trace variant where the device has a clock.
@@ -230,7 +236,7 @@ public final class VulkanExecutor {
     /// a chain clears them before its first step only: each run's last workgroup to finish
     /// resets its counter, and the failure flags stay for the host (SLUICE_CHAIN_FILL=1
     /// clears the counters before every step, as before: A/B).
-    func recordStep(_ cb: VkCommandBuffer, clear: Bool) {
+    func recordStep(_ cb: VkCommandBuffer, clear: Bool, only: Range<Int>? = nil) {
         let counterOnly = !clear && ProcessInfo.processInfo.environment["SLUICE_CHAIN_FILL"] == "1"
         if clear || counterOnly {
             for sync in syncBuffers { vkCmdFillBuffer(cb, sync.handle, 0, VkDeviceSize(counterOnly ? 4 : 16), 0) }
@@ -240,7 +246,7 @@ public final class VulkanExecutor {
                           dstAccess: VK_ACCESS_SHADER_READ_BIT.rawValue | VK_ACCESS_SHADER_WRITE_BIT.rawValue)
         }
         profiler?.stamp(cb, 0)
-        for (i, d) in stepDispatches.enumerated() {
+        for (i, d) in stepDispatches.enumerated() where only?.contains(i) ?? true {
             if d.barrier { computeBarrier(cb) }
             dispatch(cb, d)
             profiler?.stamp(cb, i + 1)
@@ -273,6 +279,7 @@ public final class VulkanExecutor {
         commandBuffer = nil
         chains = [:]
         chainAdvance = nil
+        chainTailDispatch = nil
     }
 
     func computeBarrier(_ cb: VkCommandBuffer) {

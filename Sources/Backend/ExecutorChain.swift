@@ -61,12 +61,18 @@ extension VulkanExecutor {
         try fence.wait(spin: true)
     }
 
+    /// Where chained steps leave their ids for the host.
+    func chainIDBuffer() throws -> GPUBuffer {
+        if let b = chainIDs { return b }
+        let b = try GPUBuffer(device: device, size: 4 * Self.maxChainSteps, use: .readback, label: "chained steps' ids")
+        chainIDs = b
+        return b
+    }
+
     /// The command buffer of an `n`-step chain, recorded on first use.
     private func chainCommandBuffer(_ n: Int, input: String, output: String) throws -> VkCommandBuffer {
         if let cb = chains[n] { return cb }
-        if chainIDs == nil {
-            chainIDs = try GPUBuffer(device: device, size: 4 * Self.maxChainSteps, use: .readback, label: "chained steps' ids")
-        }
+        let ids = try chainIDBuffer()
         if chainAdvance == nil {
             let pipeline = try library.pipeline("advance", bindings: 4, pushBytes: 4)
             let chosen = plan.locations[output]!, tokens = buffers[.param(input)]!
@@ -74,7 +80,7 @@ extension VulkanExecutor {
                 VkDescriptorBufferInfo(buffer: stepBuffer.handle, offset: 0, range: 16),
                 VkDescriptorBufferInfo(buffer: buffers[chosen.root]!.handle, offset: VkDeviceSize(chosen.offset), range: 4),
                 VkDescriptorBufferInfo(buffer: tokens.handle, offset: 0, range: 4),
-                VkDescriptorBufferInfo(buffer: chainIDs!.handle, offset: 0, range: VkDeviceSize(chainIDs!.size)),
+                VkDescriptorBufferInfo(buffer: ids.handle, offset: 0, range: VkDeviceSize(ids.size)),
             ])
             chainAdvance = StepDispatch(pipeline: pipeline, set: set, push: [0], grid: (1, 1), barrier: true)
         }
@@ -83,6 +89,24 @@ extension VulkanExecutor {
         begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO
         try check(vkBeginCommandBuffer(cb, &begin), "vkBeginCommandBuffer")
         let compute = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, transfer = VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue
+        if let tail = try chainTail(input: input, output: output) {
+            recordOverlapped(cb, steps: n, tail: tail)
+        } else {
+            recordChainSteps(cb, n, compute: compute, transfer: transfer)
+        }
+        memoryBarrier(cb, src: compute, dst: transfer | VK_PIPELINE_STAGE_HOST_BIT.rawValue, srcAccess: VK_ACCESS_SHADER_WRITE_BIT.rawValue,
+                      dstAccess: VK_ACCESS_TRANSFER_READ_BIT.rawValue | VK_ACCESS_HOST_READ_BIT.rawValue)
+        copyFailureFlags(cb)
+        memoryBarrier(cb, src: transfer, dst: VK_PIPELINE_STAGE_HOST_BIT.rawValue,
+                      srcAccess: VK_ACCESS_TRANSFER_WRITE_BIT.rawValue, dstAccess: VK_ACCESS_HOST_READ_BIT.rawValue)
+        try check(vkEndCommandBuffer(cb), "vkEndCommandBuffer")
+        chains[n] = cb
+        return cb
+    }
+
+    /// Chained steps with a barrier between every two dispatches, the advance kernel between
+    /// steps.
+    private func recordChainSteps(_ cb: VkCommandBuffer, _ n: Int, compute: UInt32, transfer: UInt32) {
         for i in 0..<n {
             if i > 0 {
                 // The previous step (and its advance) before this one.
@@ -95,13 +119,5 @@ extension VulkanExecutor {
             advance.push = [UInt32(i)]
             dispatch(cb, advance)
         }
-        memoryBarrier(cb, src: compute, dst: transfer | VK_PIPELINE_STAGE_HOST_BIT.rawValue, srcAccess: VK_ACCESS_SHADER_WRITE_BIT.rawValue,
-                      dstAccess: VK_ACCESS_TRANSFER_READ_BIT.rawValue | VK_ACCESS_HOST_READ_BIT.rawValue)
-        copyFailureFlags(cb)
-        memoryBarrier(cb, src: transfer, dst: VK_PIPELINE_STAGE_HOST_BIT.rawValue,
-                      srcAccess: VK_ACCESS_TRANSFER_WRITE_BIT.rawValue, dstAccess: VK_ACCESS_HOST_READ_BIT.rawValue)
-        try check(vkEndCommandBuffer(cb), "vkEndCommandBuffer")
-        chains[n] = cb
-        return cb
     }
 }

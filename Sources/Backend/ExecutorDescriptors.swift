@@ -5,13 +5,14 @@ import CVulkan
 extension VulkanExecutor {
     /// One pool with room for every call's set, by descriptor type.
     func makeDescriptorPool(_ calls: [PlannedCall]) throws {
-        // Room for the chain's advance kernel too (ExecutorChain.swift): one set, 4 buffers.
-        var counts: [VkDescriptorType: Int] = [VK_DESCRIPTOR_TYPE_STORAGE_BUFFER: 5]
+        // Room for the chain's advance kernel (ExecutorChain.swift: one set, 4 buffers) and
+        // an overlapping chain's tail (ExecutorChainTail.swift: one set, 13 buffers) too.
+        var counts: [VkDescriptorType: Int] = [VK_DESCRIPTOR_TYPE_STORAGE_BUFFER: 4 + 13]
         for c in calls { for k in c.pipeline.kinds { counts[k.descriptorType, default: 0] += 1 } }
         var sizes = counts.map { VkDescriptorPoolSize(type: $0.key, descriptorCount: UInt32($0.value)) }
         var pinfo = VkDescriptorPoolCreateInfo()
         pinfo.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO
-        pinfo.maxSets = UInt32(calls.count + 1)
+        pinfo.maxSets = UInt32(calls.count + 2)
         pinfo.poolSizeCount = UInt32(sizes.count)
         var pool: VkDescriptorPool?
         try sizes.withUnsafeMutableBufferPointer { sp in

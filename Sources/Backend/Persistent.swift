@@ -220,7 +220,7 @@ extension VulkanExecutor {
     func persistentDispatch(variant: String, table: Int, stages: Int, barrier: Bool, trace: UInt64) throws -> StepDispatch {
         // CPU drivers: even passes of the matrix stages (EVEN_PASSES, constant 1; constant 0 is
         // matvec.glsl's R, left at 1).
-        let pipeline = try library.pipeline(trace != 0 ? "persistent_trace_\(variant)" : "persistent_\(variant)", bindings: 3, pushBytes: 24,
+        let pipeline = try library.pipeline(trace != 0 ? "persistent_trace_\(variant)" : "persistent_\(variant)", bindings: 3, pushBytes: 28,
                                             constants: device.info.kind == .cpu ? [1, 1] : [])
         let set = try descriptorSet(pipeline, [
             VkDescriptorBufferInfo(buffer: stepBuffer.handle, offset: 0, range: 16),
@@ -229,7 +229,7 @@ extension VulkanExecutor {
         ])
         stageVariants.append(variant)
         let push = [UInt32(stages), persistent.spinLimit, UInt32(persistent.groups), Persistent.runFlags,
-                    UInt32(truncatingIfNeeded: trace), UInt32(trace >> 32)]
+                    UInt32(truncatingIfNeeded: trace), UInt32(trace >> 32), 0]
         return StepDispatch(pipeline: pipeline, set: set, push: push,
                             grid: (UInt32(persistent.groups), 1), barrier: barrier)
     }

@@ -13,10 +13,10 @@ final class ChainedDecodeTests: XCTestCase {
                                    headDim: 32, ffn: 256, ropeBase: 10000, ropeMode: "interleaved", normEps: 1e-5,
                                    contextLength: 96)
 
-    func runner(_ m: LoadedModel, _ device: VulkanDevice, persistent: Persistent.Settings?) throws -> VulkanRunner {
+    func runner(_ m: LoadedModel, _ device: VulkanDevice, persistent: Persistent.Settings?, gpuPasses: Bool = false) throws -> VulkanRunner {
         Persistent.override = persistent
         defer { Persistent.override = nil }
-        return try VulkanRunner(device: device, model: m, contextLength: 96, maxChunk: 8)
+        return try VulkanRunner(device: device, model: m, contextLength: 96, maxChunk: 8, passes: gpuPasses ? .standard : nil)
     }
 
     func caches(_ r: VulkanRunner) throws -> [String: [Float]] {
@@ -59,6 +59,46 @@ final class ChainedDecodeTests: XCTestCase {
                               "\(label): %\(name) differs at \(differ.count) of \(w.count) values, first at \(differ.first ?? -1)")
             }
             if label == "fallback" { XCTAssertFalse(try chained.executor(.decode).usesPersistentKernel) }
+        }
+    }
+
+    /// Overlapping chains (ExecutorChainTail.swift: the head, argmax and next embedding fused
+    /// in one dispatch, no barriers between steps, the steps ordered by counters): with the
+    /// GPU pass pipeline the decode step has the shape they need (embedding, one persistent
+    /// run, the tied LM head, argmax), and a chain gives the ids and, bit for bit, the KV
+    /// cache of the steps run one by one — also when the persistent run gives up at once and
+    /// the chain runs again on ordinary dispatches.
+    func testOverlappedChainMatchesStepByStep() throws {
+        let device = try VulkanDevice()
+        guard device.info.subgroupArithmetic && device.info.bufferDeviceAddress && device.info.int64Atomics else {
+            throw XCTSkip("no persistent kernel on \(device.info.name)")
+        }
+        let m = try SyntheticSource.model(config: config, layerType: .q4_1, embeddingType: .q8_0)
+        for (label, limit) in [("overlapped", UInt32(1 << 22)), ("fallback", 0)] {
+            let s = Persistent.Settings(enabled: true, groups: 1, spinLimit: limit)
+            let steps = try runner(m, device, persistent: s, gpuPasses: true), chained = try runner(m, device, persistent: s, gpuPasses: true)
+            let prompt: [Int32] = [3, 141, 59, 26, 5]
+            let first = try steps.run(.prefill, tokens: prompt, past: 0, logits: false).next
+            XCTAssertEqual(try chained.run(.prefill, tokens: prompt, past: 0, logits: false).next, first)
+            var expected: [Int32] = [], id = first
+            for i in 0..<7 {
+                id = try steps.run(.decode, tokens: [id], past: prompt.count + i, logits: false).next
+                expected.append(id)
+            }
+            let e = try chained.executor(.decode)
+            if label == "overlapped" { XCTAssertNotNil(try e.chainTail(input: "tokens", output: "next_token"), "the step's shape") }
+            let a = try chained.runGreedy(first: first, past: prompt.count, steps: 3)
+            let b = try chained.runGreedy(first: a[2], past: prompt.count + 3, steps: 4)
+            XCTAssertEqual(a + b, expected, label)
+            XCTAssertEqual(e.usesPersistentKernel, label == "overlapped", label)
+            let (want, got) = (try caches(steps), try caches(chained))
+            XCTAssertFalse(want.isEmpty)
+            for (name, w) in want {
+                let g = got[name] ?? []
+                let differ = (0..<min(g.count, w.count)).filter { g[$0] != w[$0] }
+                XCTAssertTrue(g.count == w.count && differ.isEmpty,
+                              "\(label): %\(name) differs at \(differ.count) of \(w.count) values, first at \(differ.first ?? -1)")
+            }
         }
     }
 

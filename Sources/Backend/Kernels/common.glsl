@@ -8,6 +8,12 @@ layout(std430, set = 0, binding = 0) readonly buffer StepValues {
     uint pad;
 } stepv;
 
+// The cache rows before this run's first row as the shared kernel parts see them (the
+// persistent kernel adds its chain step: persistent.glsl).
+#ifndef STEP_P
+#define STEP_P stepv.P
+#endif
+
 // A size that depends on the rows of this run: a.x + a.y * T (uint arithmetic wraps, so
 // a.x may encode a negative offset such as T - 1).
 uint affine(uvec2 a) { return a.x + a.y * stepv.T; }

@@ -141,7 +141,7 @@ void flowAttentionInputs(uint si, uint r, uint h, uint g, float scale) {
         }
     }
     if (keys && !fresh) memoryBarrier(gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsAcquire);
-    freshFrom = fresh ? stepv.P : 0xFFFFFFFFu;
+    freshFrom = fresh ? STEP_P : 0xFFFFFFFFu;
     qStaged = qt && (run.flags & 4u) == 0u;
     barrier();
 }
@@ -161,7 +161,7 @@ void attentionStage(uint si) {
         uint lo, hi, used, D = stages[si].push[4];
         sliceKeys(r, u % S, S, stages[si].push[5], lo, hi, used);
         if (u % S >= used) continue;
-        uint n = min(hi, stepv.P) - min(lo, stepv.P);
+        uint n = min(hi, STEP_P) - min(lo, STEP_P);
         // A slice longer than a chunk: its first chunk's keys.
         preN = (run.flags & 32u) == 0u ? min(n, PRE_KEYS(D)) : 0u;
         if (preN > 0u) preloadSlice(lo, preN, stages[si].push[3] * D, g * D, D);

@@ -32,7 +32,7 @@ void ropeRotate(uint pos, uint fi, float base, uint dims, inout float va, inout 
 // Rotates (when a RoPE pair) and stores one row's pair: q into qs, k and v into the caches
 // (elements of type KVT, kvcache.glsl).
 #define QKV_STORE(t, va0, vb0) { \
-    uint pos_ = stepv.P + (t); float va_ = (va0), vb_ = (vb0); \
+    uint pos_ = STEP_P + (t); float va_ = (va0), vb_ = (vb0); \
     if (rotate) ropeRotate(pos_, fi, pc.base, pc.dims, va_, vb_); \
     if (ca < qd) { qs[(t) * qd + ca] = va_; qs[(t) * qd + cb] = vb_; } \
     else if (pos_ < pc.capacity) { \

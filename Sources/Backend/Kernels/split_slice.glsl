@@ -10,7 +10,7 @@
 
 // The keys lo ..< hi of slice s of row r (of S), and how many slices are in use.
 void sliceKeys(uint r, uint s, uint S, uint window, out uint lo, out uint hi, out uint used) {
-    uint p = stepv.P + r;
+    uint p = STEP_P + r;
     uint first = firstKey(p, window);
     uint n = p + 1u - first, per;
     used = min(S, (n + 63u) / 64u);
