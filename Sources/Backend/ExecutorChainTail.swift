@@ -12,8 +12,9 @@ import Foundation
 /// the head's weights into the caches, while the run's last stages still go on, and the
 /// next run starts while the tail finishes. The host does not advance the position between
 /// such steps: step i runs at P + i (a push constant of the persistent kernel).
-/// SLUICE_CHAIN_OVERLAP=0 records chains as before; =nopull keeps the overlap without
-/// pulling the weights early (A/B runs).
+/// SLUICE_CHAIN_OVERLAP (A/B runs): 0 records chains as before; fused keeps the tail but with
+/// pipeline barriers on both sides of it; head drops only the barrier before the tail, next
+/// only the one after it. SLUICE_CHAIN_PULL=0: the tail does not pull the weights early.
 extension VulkanExecutor {
     /// The binding of the persistent kernel's sync buffer and the others that follow the
     /// head's own in head_chain.comp.
@@ -44,7 +45,7 @@ extension VulkanExecutor {
                   try bufferInfo(output), try bufferInfo(input),
                   VkDescriptorBufferInfo(buffer: try chainIDBuffer().handle, offset: 0, range: VkDeviceSize(Self.maxChainSteps * 4)),
                   try bufferInfo(shape.embedded)]
-        let flags: UInt32 = mode == "nopull" ? 0 : 1
+        let flags: UInt32 = ProcessInfo.processInfo.environment["SLUICE_CHAIN_PULL"] == "0" ? 0 : 1
         let push = head.call.push + [0, persistent.spinLimit, flags, UInt32(shape.rowSize), UInt32(shape.columns)]
         let t = StepDispatch(pipeline: pipeline, set: try descriptorSet(pipeline, infos), push: push, grid: (groups, 1), barrier: false)
         chainTailDispatch = t
@@ -104,11 +105,15 @@ extension VulkanExecutor {
         vkCmdFillBuffer(cb, syncBuffers[0].handle, 24, 8, 0)
         recordStep(cb, clear: true, only: 0..<1)
         computeBarrier(cb)
+        let mode = ProcessInfo.processInfo.environment["SLUICE_CHAIN_OVERLAP"] ?? ""
+        let before = mode == "fused" || mode == "next", after = mode == "fused" || mode == "head"
         for i in 0..<n {
+            if i > 0 && after { computeBarrier(cb) }
             var run = stepDispatches[1]
             run.push[3] |= 64
             run.push[6] = UInt32(i)
             dispatch(cb, run)
+            if before { computeBarrier(cb) }
             var t = tail
             t.push[7] = UInt32(i)
             dispatch(cb, t)
