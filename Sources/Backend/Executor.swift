@@ -56,7 +56,7 @@ public final class VulkanExecutor {
     var chainAdvance: StepDispatch?
     /// The planned calls each of `stepDispatches` covers.
     var stepCallRanges: [Range<Int>] = []
-    /// An overlapping chain's fused tail and its partial results (ExecutorChainTail.swift).
+    /// A chain's fused tail and its partial results (ExecutorChainTail.swift).
     var chainTailDispatch: StepDispatch?
     var chainParts: GPUBuffer?
     /// The persistent kernel's timestamps under --profile (PersistentTrace.swift).

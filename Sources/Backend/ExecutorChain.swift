@@ -90,7 +90,7 @@ extension VulkanExecutor {
         try check(vkBeginCommandBuffer(cb, &begin), "vkBeginCommandBuffer")
         let compute = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue, transfer = VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue
         if let tail = try chainTail(input: input, output: output) {
-            recordOverlapped(cb, steps: n, tail: tail)
+            recordWithTail(cb, steps: n, tail: tail)
         } else {
             recordChainSteps(cb, n, compute: compute, transfer: transfer)
         }

@@ -1,63 +1,55 @@
 import CVulkan
 import Foundation
 
-/// Overlapping chained steps. A chained greedy step is the embedding, the persistent run,
-/// the LM head and the argmax, and every pipeline barrier between them drains the GPU and
-/// launches the next dispatch cold. Where the step has exactly that shape and the token
-/// embedding is tied to the LM head (the same weights), the chain records the head, the
-/// argmax and the next step's embedding as one dispatch (Kernels/head_chain.comp) and no
-/// barriers between a step's persistent run and that tail or between the tail and the next
-/// step's run: counters in the run's sync buffer order them instead (the tail waits for its
-/// run to finish; the next run waits for the tail). So the tail's workgroups start, and pull
-/// the head's weights into the caches, while the run's last stages still go on, and the
-/// next run starts while the tail finishes. The host does not advance the position between
-/// such steps: step i runs at P + i (a push constant of the persistent kernel).
-/// SLUICE_CHAIN_OVERLAP (A/B runs): 0 records chains as before; fused keeps the tail but with
-/// pipeline barriers on both sides of it; head drops only the barrier before the tail, next
-/// only the one after it. SLUICE_CHAIN_PULL=0: the tail does not pull the weights early.
+/// A chained greedy step is the embedding, the persistent run, the LM head and the argmax,
+/// and the plain chain adds the advance kernel: five dispatches, each behind a pipeline
+/// barrier. Where the step has exactly that shape and the token embedding is tied to the LM
+/// head (the same weights), the chain runs the head, the argmax and the next step's
+/// embedding as one dispatch instead (Kernels/head_chain.comp), and no kernel advances the
+/// position: step i of the chain runs at P + i (a push constant of the persistent kernel).
+/// Two dispatches and two barriers a step. SLUICE_CHAIN_TAIL=0 records chains as before.
 extension VulkanExecutor {
-    /// The binding of the persistent kernel's sync buffer and the others that follow the
-    /// head's own in head_chain.comp.
+    /// The binding of the tail's partial results, after the head's own (head_chain.comp).
     private static let tailFirstExtra = 7
 
     /// The fused tail for a chain feeding `output` back into `input`, or nil when the step
     /// has another shape (the chain then runs as before).
     func chainTail(input: String, output: String) throws -> StepDispatch? {
-        let mode = ProcessInfo.processInfo.environment["SLUICE_CHAIN_OVERLAP"]
-        if mode == "0" { return nil }
+        if ProcessInfo.processInfo.environment["SLUICE_CHAIN_TAIL"] == "0" { return nil }
         if let t = chainTailDispatch { return t }
         guard let shape = tailShape(input: input, output: output) else { return nil }
         let head = shape.head
         let groups = head.call.kernel.hasPrefix("matmul_wide_")
             ? head.call.grid.x
             : UInt32(max(1, (shape.columns + 16 * shape.subgroups - 1) / (16 * shape.subgroups)))
-        if chainParts == nil || chainParts!.size < Int(groups) * 8 {
-            chainParts = try GPUBuffer(device: device, size: Int(groups) * 8, use: .deviceLocal, label: "chain tail's partial argmax")
+        // The exit count (16 bytes with its padding), then a best value and index per workgroup.
+        let partBytes = 16 + Int(groups) * 8
+        if chainParts == nil || chainParts!.size < partBytes {
+            chainParts = try GPUBuffer(device: device, size: partBytes, use: .deviceLocal, label: "chain tail's partial argmax")
+            try chainParts!.zero()
         }
         let extra = Self.tailFirstExtra
-        let pipeline = try library.pipeline("head_chain_\(shape.weight)_\(shape.norm)", bindings: extra + 6, pushBytes: 48)
+        let pipeline = try library.pipeline("head_chain_\(shape.weight)_\(shape.norm)", bindings: extra + 5, pushBytes: 40)
         var infos = [VkDescriptorBufferInfo(buffer: stepBuffer.handle, offset: 0, range: 16)]
         infos += try head.call.buffers.map { try bufferInfo($0) }
         // Bindings the variant does not use (the prologue's operands it lacks).
         while infos.count < extra { infos.append(VkDescriptorBufferInfo(buffer: stepBuffer.handle, offset: 0, range: 16)) }
-        infos += [VkDescriptorBufferInfo(buffer: syncBuffers[0].handle, offset: 0, range: 32),
-                  VkDescriptorBufferInfo(buffer: chainParts!.handle, offset: 0, range: VkDeviceSize(Int(groups) * 8)),
+        infos += [VkDescriptorBufferInfo(buffer: chainParts!.handle, offset: 0, range: VkDeviceSize(partBytes)),
                   try bufferInfo(output), try bufferInfo(input),
                   VkDescriptorBufferInfo(buffer: try chainIDBuffer().handle, offset: 0, range: VkDeviceSize(Self.maxChainSteps * 4)),
                   try bufferInfo(shape.embedded)]
-        let flags: UInt32 = ProcessInfo.processInfo.environment["SLUICE_CHAIN_PULL"] == "0" ? 0 : 1
-        let push = head.call.push + [0, persistent.spinLimit, flags, UInt32(shape.rowSize), UInt32(shape.columns)]
-        let t = StepDispatch(pipeline: pipeline, set: try descriptorSet(pipeline, infos), push: push, grid: (groups, 1), barrier: false)
+        let push = head.call.push + [0, UInt32(shape.rowSize), UInt32(shape.columns)]
+        let t = StepDispatch(pipeline: pipeline, set: try descriptorSet(pipeline, infos), push: push, grid: (groups, 1), barrier: true)
         chainTailDispatch = t
         return t
     }
 
-    /// The step's calls when it is embedding → one persistent run (dataflow) → a one-row LM
+    /// The step's calls when it is embedding → one persistent run → a one-row LM
     /// head over the embedding's own table → argmax (split or not) into `output`.
     private func tailShape(input: String, output: String)
         -> (head: PlannedCall, weight: String, norm: String, rowSize: Int, columns: Int, subgroups: Int, embedded: String)? {
         guard usesPersistentKernel, stepDispatches.count == 4, stepCallRanges.count == 4, syncBuffers.count == 1,
-              stageFlows.count == 1, stageFlows[0] != nil, device.info.subgroupArithmetic,
+              device.info.subgroupArithmetic,
               stepCallRanges[0].count == 1, stepCallRanges[1].count > 1, stepCallRanges[2].count == 1, stepCallRanges[3].count == 1
         else { return nil }
         let emb = plannedCalls[stepCallRanges[0].lowerBound].call, head = plannedCalls[stepCallRanges[2].lowerBound]
@@ -97,25 +89,18 @@ extension VulkanExecutor {
         return VkDescriptorBufferInfo(buffer: buffer.handle, offset: VkDeviceSize(loc.offset), range: VkDeviceSize(range))
     }
 
-    /// Records `n` overlapping steps: the first step's embedding, then per step the
-    /// persistent run (flag 64, its chain step) and the tail, with no barriers between them.
-    func recordOverlapped(_ cb: VkCommandBuffer, steps n: Int, tail: StepDispatch) {
-        // The heads' done count and exit count start at zero (recordStep's fill and barrier
-        // cover the run's own words).
-        vkCmdFillBuffer(cb, syncBuffers[0].handle, 24, 8, 0)
+    /// Records `n` steps with the fused tail: the first step's embedding, then per step the
+    /// persistent run (at its chain step) and the tail, each behind a barrier.
+    func recordWithTail(_ cb: VkCommandBuffer, steps n: Int, tail: StepDispatch) {
         recordStep(cb, clear: true, only: 0..<1)
-        computeBarrier(cb)
-        let mode = ProcessInfo.processInfo.environment["SLUICE_CHAIN_OVERLAP"] ?? ""
-        let before = mode == "fused" || mode == "next", after = mode == "fused" || mode == "head"
         for i in 0..<n {
-            if i > 0 && after { computeBarrier(cb) }
             var run = stepDispatches[1]
-            run.push[3] |= 64
             run.push[6] = UInt32(i)
+            computeBarrier(cb)
             dispatch(cb, run)
-            if before { computeBarrier(cb) }
             var t = tail
             t.push[7] = UInt32(i)
+            computeBarrier(cb)
             dispatch(cb, t)
         }
     }

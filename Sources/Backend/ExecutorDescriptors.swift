@@ -6,8 +6,8 @@ extension VulkanExecutor {
     /// One pool with room for every call's set, by descriptor type.
     func makeDescriptorPool(_ calls: [PlannedCall]) throws {
         // Room for the chain's advance kernel (ExecutorChain.swift: one set, 4 buffers) and
-        // an overlapping chain's tail (ExecutorChainTail.swift: one set, 13 buffers) too.
-        var counts: [VkDescriptorType: Int] = [VK_DESCRIPTOR_TYPE_STORAGE_BUFFER: 4 + 13]
+        // a chain's fused tail (ExecutorChainTail.swift: one set, 12 buffers) too.
+        var counts: [VkDescriptorType: Int] = [VK_DESCRIPTOR_TYPE_STORAGE_BUFFER: 4 + 12]
         for c in calls { for k in c.pipeline.kinds { counts[k.descriptorType, default: 0] += 1 } }
         var sizes = counts.map { VkDescriptorPoolSize(type: $0.key, descriptorCount: UInt32($0.value)) }
         var pinfo = VkDescriptorPoolCreateInfo()

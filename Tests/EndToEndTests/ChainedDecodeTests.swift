@@ -62,19 +62,19 @@ final class ChainedDecodeTests: XCTestCase {
         }
     }
 
-    /// Overlapping chains (ExecutorChainTail.swift: the head, argmax and next embedding fused
-    /// in one dispatch, no barriers between steps, the steps ordered by counters): with the
-    /// GPU pass pipeline the decode step has the shape they need (embedding, one persistent
-    /// run, the tied LM head, argmax), and a chain gives the ids and, bit for bit, the KV
-    /// cache of the steps run one by one — also when the persistent run gives up at once and
-    /// the chain runs again on ordinary dispatches.
-    func testOverlappedChainMatchesStepByStep() throws {
+    /// Chains with the fused tail (ExecutorChainTail.swift: the head, argmax and next
+    /// embedding in one dispatch, the position a push constant of the persistent kernel):
+    /// with the GPU pass pipeline the decode step has the shape it needs (embedding, one
+    /// persistent run, the tied LM head, argmax), and a chain gives the ids and, bit for bit,
+    /// the KV cache of the steps run one by one — also when the persistent run gives up at
+    /// once and the chain runs again on ordinary dispatches, without the tail.
+    func testChainWithFusedTailMatchesStepByStep() throws {
         let device = try VulkanDevice()
         guard device.info.subgroupArithmetic && device.info.bufferDeviceAddress && device.info.int64Atomics else {
             throw XCTSkip("no persistent kernel on \(device.info.name)")
         }
         let m = try SyntheticSource.model(config: config, layerType: .q4_1, embeddingType: .q8_0)
-        for (label, limit) in [("overlapped", UInt32(1 << 22)), ("fallback", 0)] {
+        for (label, limit) in [("fused tail", UInt32(1 << 22)), ("fallback", 0)] {
             let s = Persistent.Settings(enabled: true, groups: 1, spinLimit: limit)
             let steps = try runner(m, device, persistent: s, gpuPasses: true), chained = try runner(m, device, persistent: s, gpuPasses: true)
             let prompt: [Int32] = [3, 141, 59, 26, 5]
@@ -86,11 +86,11 @@ final class ChainedDecodeTests: XCTestCase {
                 expected.append(id)
             }
             let e = try chained.executor(.decode)
-            if label == "overlapped" { XCTAssertNotNil(try e.chainTail(input: "tokens", output: "next_token"), "the step's shape") }
+            if label == "fused tail" { XCTAssertNotNil(try e.chainTail(input: "tokens", output: "next_token"), "the step's shape") }
             let a = try chained.runGreedy(first: first, past: prompt.count, steps: 3)
             let b = try chained.runGreedy(first: a[2], past: prompt.count + 3, steps: 4)
             XCTAssertEqual(a + b, expected, label)
-            XCTAssertEqual(e.usesPersistentKernel, label == "overlapped", label)
+            XCTAssertEqual(e.usesPersistentKernel, label == "fused tail", label)
             let (want, got) = (try caches(steps), try caches(chained))
             XCTAssertFalse(want.isEmpty)
             for (name, w) in want {

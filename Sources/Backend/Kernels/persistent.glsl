@@ -9,8 +9,8 @@
 // matrix stages' speed with the number of subgroups in flight.
 #define WG 256u
 layout(local_size_x = 256) in;
-// In a chain whose steps overlap (run flag 64, ExecutorChainTail.swift) the host does not
-// advance the position between steps: step i of the chain runs at P + i.
+// In a chain with a fused tail (ExecutorChainTail.swift) no kernel advances the position
+// between steps: step i of the chain runs at P + i (push constant chainStep; 0 otherwise).
 #define STEP_P (stepv.P + run.chainStep)
 #include "common.glsl"
 #include "reduce.glsl"
@@ -44,11 +44,9 @@ const uint K_MATMUL = 0u, K_SWIGLU = 1u, K_GEGLU = 2u, K_QKV = 3u, K_ATTENTION =
 // say that x and x2 are read from tagged copies. Stage flag 1 turns off the early loads.
 struct Stage { uint kind; uint norm; uint barrierBefore; uint flags; uint push[16]; uvec2 ptr[12]; };
 layout(std430, binding = 1) readonly buffer Stages { Stage stages[]; };
-// The arrival counter, the give-up flag, a sink for prefetched values, the runs finished in
-// an overlapping chain (pdone), and (not cleared between runs) the run's tag generation and
-// the count of workgroups that finished it; then the heads finished in an overlapping chain
-// and their exit count (head_chain.comp; cleared when such a chain starts).
-layout(std430, binding = 2) coherent buffer Sync { uint arrived; uint failed; uint sink; uint pdone; uint gen; uint exits; uint hdone; uint hexits; } sync;
+// The arrival counter, the give-up flag, a sink for prefetched values, and (not cleared
+// between runs) the run's tag generation and the count of workgroups that finished it.
+layout(std430, binding = 2) coherent buffer Sync { uint arrived; uint failed; uint sink; uint pad; uint gen; uint exits; } sync;
 layout(push_constant) uniform Run { uint count; uint spinLimit; uint groups; uint flags; uvec2 trace; uint chainStep; } run;
 
 #if defined(TRACE)

@@ -33,49 +33,25 @@ bool hasPlain, hasTagged;
 void flowBegin() {
     flow = (stages[0].flags & 8u) != 0u;
     flowGaveUp = false;
-    if (gl_LocalInvocationID.x == 0u) {
-        gaveUp = 0u;
-        // In an overlapping chain (run flag 64) the run starts once the step before it has
-        // finished: its head counted itself done (head_chain.comp).
-        if ((run.flags & 64u) != 0u) {
-            uint spins = 0u;
-            while (atomicLoad(sync.hdone, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsRelaxed) < run.chainStep) {
-                spins++;
-                if (spins > run.spinLimit || atomicLoad(sync.failed, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsRelaxed) != 0u) {
-                    atomicExchange(sync.failed, 1u);
-                    gaveUp = 1u;
-                    break;
-                }
-            }
-            memoryBarrier(gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsAcquire);
-        }
-    }
-    barrier();
-    if (gaveUp != 0u) flowGaveUp = true;
     tagNow = atomicLoad(sync.gen, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsRelaxed) + 1u;
     // A spin limit of 0 gives up at once (the executor's fallback is tested that way).
     if (flow && run.spinLimit == 0u) {
         atomicExchange(sync.failed, 1u);
         flowGaveUp = true;
     }
+    if (gl_LocalInvocationID.x == 0u) gaveUp = 0u;
+    barrier();
 }
 
 // Every workgroup counts itself out; the last advances the generation for the next run
 // (every workgroup has read it by then) and resets the grid barriers' arrival counter (every
 // workgroup is past its last barrier), so a chain's next step need not clear it.
-// In an overlapping chain (run flag 64) no pipeline barrier follows the run: every
-// invocation's writes are made visible before its workgroup counts itself out, and the last
-// counts the run done (pdone) for the head waiting on it.
 void flowEnd() {
-    bool overlap = (run.flags & 64u) != 0u;
-    if (overlap) memoryBarrierBuffer();
     barrier();
-    if (gl_LocalInvocationID.x == 0u && (overlap ? atomicAdd(sync.exits, 1u, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsAcquireRelease)
-                                                 : atomicAdd(sync.exits, 1u)) == run.groups - 1u) {
+    if (gl_LocalInvocationID.x == 0u && atomicAdd(sync.exits, 1u) == run.groups - 1u) {
         atomicExchange(sync.arrived, 0u);
         atomicExchange(sync.exits, 0u);
         atomicExchange(sync.gen, tagNow);
-        if (overlap) atomicAdd(sync.pdone, 1u, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsRelease);
     }
 }
 
