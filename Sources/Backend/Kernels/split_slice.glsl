@@ -8,12 +8,17 @@
 // QIN(i) (queries; not read when Q_STAGED: the caller staged them in qsh), SLICE_OUT(i, v)
 // (writes v to output i), PART(i) (partials), COUNTER(i) (counters).
 
+// Keys per slice at most, while slices are left (SplitAttention.keysPerSlice).
+#ifndef SLICE_KEYS
+#define SLICE_KEYS 64u
+#endif
+
 // The keys lo ..< hi of slice s of row r (of S), and how many slices are in use.
 void sliceKeys(uint r, uint s, uint S, uint window, out uint lo, out uint hi, out uint used) {
     uint p = STEP_P + r;
     uint first = firstKey(p, window);
     uint n = p + 1u - first, per;
-    used = min(S, (n + 63u) / 64u);
+    used = min(S, (n + (SLICE_KEYS - 1u)) / SLICE_KEYS);
     per = (n + used - 1u) / used;
     lo = min(first + s * per, p + 1u);
     hi = min(lo + per, p + 1u);

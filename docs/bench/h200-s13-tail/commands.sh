@@ -1,9 +1,8 @@
 #!/bin/bash
-# Session 13: overlapping chained steps (ExecutorChainTail.swift, head_chain.comp) on the real
-# SmolLM2-135M Q4_1 file, A/B in one binary: SLUICE_CHAIN_OVERLAP unset (the overlap, weights
-# pulled early), =nopull (the overlap without the early pull), =0 (chains as before); and
-# llama.cpp (llama-cpp-python 0.3.36's vendor/llama.cpp, Vulkan, built on the device; not in
-# this repo) in the same call.
+# Session 13: chained steps with the fused tail (ExecutorChainTail.swift, head_chain.comp) on the
+# real SmolLM2-135M Q4_1 file, A/B in one binary: SLUICE_CHAIN_TAIL unset (the tail) or =0 (chains
+# as before), and the tail's grid (SLUICE_WIDE_GROUPS); and llama.cpp (llama-cpp-python 0.3.36's
+# vendor/llama.cpp, Vulkan, built on the device; not in this repo) in the same call.
 for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
 R=/tmp/res; rm -rf $R; mkdir -p $R
 export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
@@ -16,27 +15,30 @@ run() { local name=$1; shift; echo "### $name: $*" >> $R/cmds.txt; local t0=$(da
 cat $R/env.txt
 $LB -m $M -ngl 99 -p 512 -n 32 -r 1 > /dev/null 2>&1
 $SL bench -m $M -p 512 -n 32 -r 2 > /dev/null 2>&1
-run S0_stats env SLUICE_PIPELINE_STATS=persistent,head_chain,matmul_wide $SL bench -m $M -p 0 -n 16 -r 1
-for round in 1 2; do
-  run S1_on_$round $SL bench -m $M -p 0 -n 128 -r 5 --json
-  run S1_nopull_$round env SLUICE_CHAIN_OVERLAP=nopull $SL bench -m $M -p 0 -n 128 -r 5 --json
-  run S1_off_$round env SLUICE_CHAIN_OVERLAP=0 $SL bench -m $M -p 0 -n 128 -r 5 --json
+run S0_stats env SLUICE_PIPELINE_STATS=head_chain $SL bench -m $M -p 0 -n 16 -r 1
+for round in 1 2 3; do
+  run S1_tail_$round $SL bench -m $M -p 0 -n 128 -r 5 --json
+  run S1_plain_$round env SLUICE_CHAIN_TAIL=0 $SL bench -m $M -p 0 -n 128 -r 5 --json
 done
+for g in 264 1056; do run S1_groups_$g env SLUICE_WIDE_GROUPS=$g $SL bench -m $M -p 0 -n 128 -r 5 --json; done
 run L1_pp512_tg128 $LB -m $M -ngl 99 -p 512 -n 128 -r 5 -fa 0,1 -o json
 run S2_pp512_tg128 $SL bench -m $M -p 512 -n 128 -r 5 --json
 run L2_depth_fa1 $LB -m $M -ngl 99 -p 0 -n 128 -fa 1 -d 0,256,512,1024,2048,4096 -r 3 -o json
 run S3_depth $SL bench -m $M -p 0 -n 128 -d 0,256,512,1024,2048,4096 -r 3 --json
-run S3_off_depth env SLUICE_CHAIN_OVERLAP=0 $SL bench -m $M -p 0 -n 128 -d 0,512,2048,4096 -r 2 --json
+run S3_plain_depth env SLUICE_CHAIN_TAIL=0 $SL bench -m $M -p 0 -n 128 -d 0,512,2048,4096 -r 2 --json
+# Keys per attention slice (SLICE_KEYS in split_slice.glsl; 64 built in) through SLUICE_KERNEL_DIR.
+run S5_kps64_depth $SL bench -m $M -p 0 -n 128 -d 0,512,2048 -r 3 --json
+for v in kps128 kps256; do run S5_${v}_depth env SLUICE_KERNEL_DIR=.dev/k/$v $SL bench -m $M -p 0 -n 128 -d 0,512,2048 -r 3 --json; done
 run L3_tg128_fa1 $LB -m $M -ngl 99 -p 0 -n 128 -fa 1 -r 5 -o json
 run S4_tg128 $SL bench -m $M -p 0 -n 128 -r 5 --json
 run S8_ppl $SL perplexity -m $M -f README.md -c 128 --chunks 2
 run S9_gen $SL generate -m $M -p "The three primary colors are" -n 24 --print-ids
-run S9_off_gen env SLUICE_CHAIN_OVERLAP=0 $SL generate -m $M -p "The three primary colors are" -n 24 --print-ids
+run S9_plain_gen env SLUICE_CHAIN_TAIL=0 $SL generate -m $M -p "The three primary colors are" -n 24 --print-ids
 cat $R/cmds.txt
 for f in $R/L*.out; do echo "---- $f"; python3 -c "
 import json,sys
 for r in json.load(open('$f')): print(r.get('n_prompt'), r.get('n_gen'), r.get('n_depth'), r.get('flash_attn'), round(r['avg_ts'],1), round(r['stddev_ts'],1))" 2>&1 | head -20; done
-for f in $R/S1*.out $R/S2*.out $R/S3*.out $R/S4*.out; do echo "---- $f"; python3 -c "
+for f in $R/S1*.out $R/S2*.out $R/S3*.out $R/S4*.out $R/S5*.out; do echo "---- $f"; python3 -c "
 import json
 d=json.load(open('$f'))
 print(d['device_bytes'], d['kv_cache_bytes'], d['size_bytes'])
