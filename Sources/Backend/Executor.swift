@@ -211,6 +211,9 @@ public final class VulkanExecutor {
             }
         }
         profiler?.ops = segments.map { $0.variant == nil ? calls[$0.range.lowerBound].op : "persistent" }
+        // The chains' fused tail, made now so that its pipeline is not compiled during the
+        // first chain (ExecutorChainTail.swift).
+        if chainProblem() == nil { _ = try chainTail(input: "tokens", output: "next_token") }
         commandBuffer = try device.allocateCommandBuffer()
         let cb = commandBuffer!
         var begin = VkCommandBufferBeginInfo()
