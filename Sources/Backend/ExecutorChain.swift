@@ -72,18 +72,6 @@ extension VulkanExecutor {
     /// The command buffer of an `n`-step chain, recorded on first use.
     private func chainCommandBuffer(_ n: Int, input: String, output: String) throws -> VkCommandBuffer {
         if let cb = chains[n] { return cb }
-        let ids = try chainIDBuffer()
-        if chainAdvance == nil {
-            let pipeline = try library.pipeline("advance", bindings: 4, pushBytes: 4)
-            let chosen = plan.locations[output]!, tokens = buffers[.param(input)]!
-            let set = try descriptorSet(pipeline, [
-                VkDescriptorBufferInfo(buffer: stepBuffer.handle, offset: 0, range: 16),
-                VkDescriptorBufferInfo(buffer: buffers[chosen.root]!.handle, offset: VkDeviceSize(chosen.offset), range: 4),
-                VkDescriptorBufferInfo(buffer: tokens.handle, offset: 0, range: 4),
-                VkDescriptorBufferInfo(buffer: ids.handle, offset: 0, range: VkDeviceSize(ids.size)),
-            ])
-            chainAdvance = StepDispatch(pipeline: pipeline, set: set, push: [0], grid: (1, 1), barrier: true)
-        }
         let cb = try device.allocateCommandBuffer()
         var begin = VkCommandBufferBeginInfo()
         begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO
@@ -92,7 +80,7 @@ extension VulkanExecutor {
         if let tail = try chainTail(input: input, output: output) {
             recordWithTail(cb, steps: n, tail: tail)
         } else {
-            recordChainSteps(cb, n, compute: compute, transfer: transfer)
+            recordChainSteps(cb, n, advance: try advanceDispatch(input: input, output: output), compute: compute, transfer: transfer)
         }
         memoryBarrier(cb, src: compute, dst: transfer | VK_PIPELINE_STAGE_HOST_BIT.rawValue, srcAccess: VK_ACCESS_SHADER_WRITE_BIT.rawValue,
                       dstAccess: VK_ACCESS_TRANSFER_READ_BIT.rawValue | VK_ACCESS_HOST_READ_BIT.rawValue)
@@ -104,9 +92,26 @@ extension VulkanExecutor {
         return cb
     }
 
+    /// The kernel between two plain chained steps, made on first use.
+    private func advanceDispatch(input: String, output: String) throws -> StepDispatch {
+        if let a = chainAdvance { return a }
+        let ids = try chainIDBuffer()
+        let pipeline = try library.pipeline("advance", bindings: 4, pushBytes: 4)
+        let chosen = plan.locations[output]!, tokens = buffers[.param(input)]!
+        let set = try descriptorSet(pipeline, [
+            VkDescriptorBufferInfo(buffer: stepBuffer.handle, offset: 0, range: 16),
+            VkDescriptorBufferInfo(buffer: buffers[chosen.root]!.handle, offset: VkDeviceSize(chosen.offset), range: 4),
+            VkDescriptorBufferInfo(buffer: tokens.handle, offset: 0, range: 4),
+            VkDescriptorBufferInfo(buffer: ids.handle, offset: 0, range: VkDeviceSize(ids.size)),
+        ])
+        let a = StepDispatch(pipeline: pipeline, set: set, push: [0], grid: (1, 1), barrier: true)
+        chainAdvance = a
+        return a
+    }
+
     /// Chained steps with a barrier between every two dispatches, the advance kernel between
     /// steps.
-    private func recordChainSteps(_ cb: VkCommandBuffer, _ n: Int, compute: UInt32, transfer: UInt32) {
+    private func recordChainSteps(_ cb: VkCommandBuffer, _ n: Int, advance: StepDispatch, compute: UInt32, transfer: UInt32) {
         for i in 0..<n {
             if i > 0 {
                 // The previous step (and its advance) before this one.
@@ -115,9 +120,9 @@ extension VulkanExecutor {
             }
             recordStep(cb, clear: i == 0)
             computeBarrier(cb)
-            var advance = chainAdvance!
-            advance.push = [UInt32(i)]
-            dispatch(cb, advance)
+            var a = advance
+            a.push = [UInt32(i)]
+            dispatch(cb, a)
         }
     }
 }
