@@ -26,6 +26,36 @@ final class ChainedDecodeTests: XCTestCase {
         return out
     }
 
+    /// Prefill, then seven greedy steps on one runner one by one and on another as chains of
+    /// 3 and 4 steps: the same ids and, bit for bit, the same KV cache. `beforeChains` sees the
+    /// chained runner's decode executor before its first chain. Returns the chained runner.
+    @discardableResult
+    func compareChainToSteps(_ m: LoadedModel, _ device: VulkanDevice, _ s: Persistent.Settings?, gpuPasses: Bool = false,
+                             label: String, beforeChains: (VulkanExecutor) throws -> Void = { _ in }) throws -> VulkanRunner {
+        let steps = try runner(m, device, persistent: s, gpuPasses: gpuPasses), chained = try runner(m, device, persistent: s, gpuPasses: gpuPasses)
+        let prompt: [Int32] = [3, 141, 59, 26, 5]
+        let first = try steps.run(.prefill, tokens: prompt, past: 0, logits: false).next
+        XCTAssertEqual(try chained.run(.prefill, tokens: prompt, past: 0, logits: false).next, first)
+        var expected: [Int32] = [], id = first
+        for i in 0..<7 {
+            id = try steps.run(.decode, tokens: [id], past: prompt.count + i, logits: false).next
+            expected.append(id)
+        }
+        try beforeChains(try chained.executor(.decode))
+        let a = try chained.runGreedy(first: first, past: prompt.count, steps: 3)
+        let b = try chained.runGreedy(first: a[2], past: prompt.count + 3, steps: 4)
+        XCTAssertEqual(a + b, expected, label)
+        let (want, got) = (try caches(steps), try caches(chained))
+        XCTAssertFalse(want.isEmpty)
+        for (name, w) in want {
+            let g = got[name] ?? []
+            let differ = (0..<min(g.count, w.count)).filter { g[$0] != w[$0] }
+            XCTAssertTrue(g.count == w.count && differ.isEmpty,
+                          "\(label): %\(name) differs at \(differ.count) of \(w.count) values, first at \(differ.first ?? -1)")
+        }
+        return chained
+    }
+
     func testChainMatchesStepByStep() throws {
         let device = try VulkanDevice()
         let m = try SyntheticSource.model(config: config, layerType: .q4_1, embeddingType: .q8_0)
@@ -38,26 +68,7 @@ final class ChainedDecodeTests: XCTestCase {
                          ("fallback", .init(enabled: true, groups: 1, spinLimit: 0))]
         }
         for (label, s) in settings {
-            let steps = try runner(m, device, persistent: s), chained = try runner(m, device, persistent: s)
-            let prompt: [Int32] = [3, 141, 59, 26, 5]
-            let first = try steps.run(.prefill, tokens: prompt, past: 0, logits: false).next
-            XCTAssertEqual(try chained.run(.prefill, tokens: prompt, past: 0, logits: false).next, first)
-            var expected: [Int32] = [], id = first
-            for i in 0..<7 {
-                id = try steps.run(.decode, tokens: [id], past: prompt.count + i, logits: false).next
-                expected.append(id)
-            }
-            let a = try chained.runGreedy(first: first, past: prompt.count, steps: 3)
-            let b = try chained.runGreedy(first: a[2], past: prompt.count + 3, steps: 4)
-            XCTAssertEqual(a + b, expected, label)
-            let (want, got) = (try caches(steps), try caches(chained))
-            XCTAssertFalse(want.isEmpty)
-            for (name, w) in want {
-                let g = got[name] ?? []
-                let differ = (0..<min(g.count, w.count)).filter { g[$0] != w[$0] }
-                XCTAssertTrue(g.count == w.count && differ.isEmpty,
-                              "\(label): %\(name) differs at \(differ.count) of \(w.count) values, first at \(differ.first ?? -1)")
-            }
+            let chained = try compareChainToSteps(m, device, s, label: label)
             if label == "fallback" { XCTAssertFalse(try chained.executor(.decode).usesPersistentKernel) }
         }
     }
@@ -76,29 +87,10 @@ final class ChainedDecodeTests: XCTestCase {
         let m = try SyntheticSource.model(config: config, layerType: .q4_1, embeddingType: .q8_0)
         for (label, limit) in [("fused tail", UInt32(1 << 22)), ("fallback", 0)] {
             let s = Persistent.Settings(enabled: true, groups: 1, spinLimit: limit)
-            let steps = try runner(m, device, persistent: s, gpuPasses: true), chained = try runner(m, device, persistent: s, gpuPasses: true)
-            let prompt: [Int32] = [3, 141, 59, 26, 5]
-            let first = try steps.run(.prefill, tokens: prompt, past: 0, logits: false).next
-            XCTAssertEqual(try chained.run(.prefill, tokens: prompt, past: 0, logits: false).next, first)
-            var expected: [Int32] = [], id = first
-            for i in 0..<7 {
-                id = try steps.run(.decode, tokens: [id], past: prompt.count + i, logits: false).next
-                expected.append(id)
+            let chained = try compareChainToSteps(m, device, s, gpuPasses: true, label: label) { e in
+                if label == "fused tail" { XCTAssertNotNil(try e.chainTail(input: "tokens", output: "next_token"), "the step's shape") }
             }
-            let e = try chained.executor(.decode)
-            if label == "fused tail" { XCTAssertNotNil(try e.chainTail(input: "tokens", output: "next_token"), "the step's shape") }
-            let a = try chained.runGreedy(first: first, past: prompt.count, steps: 3)
-            let b = try chained.runGreedy(first: a[2], past: prompt.count + 3, steps: 4)
-            XCTAssertEqual(a + b, expected, label)
-            XCTAssertEqual(e.usesPersistentKernel, label == "fused tail", label)
-            let (want, got) = (try caches(steps), try caches(chained))
-            XCTAssertFalse(want.isEmpty)
-            for (name, w) in want {
-                let g = got[name] ?? []
-                let differ = (0..<min(g.count, w.count)).filter { g[$0] != w[$0] }
-                XCTAssertTrue(g.count == w.count && differ.isEmpty,
-                              "\(label): %\(name) differs at \(differ.count) of \(w.count) values, first at \(differ.first ?? -1)")
-            }
+            XCTAssertEqual(try chained.executor(.decode).usesPersistentKernel, label == "fused tail", label)
         }
     }
 
