@@ -1,6 +1,6 @@
-// The argmax kernels' shared parts (argmax.comp, argmax_split.comp), workgroups of 256:
+// The argmax kernels' shared parts (argmax.comp, argmax_split.comp, head_chain.comp), workgroups of 256:
 // candidates are (value, index) pairs, the lowest index winning ties; NONE is no candidate.
-// Before including: float xs[] (the rows).
+// Before including: float xs[] (the rows), or ARGMAX_REDUCE_ONLY for better and reduceBest alone.
 const uint NONE = 0xFFFFFFFFu;
 shared float sv[256];
 shared uint si[256];
@@ -10,6 +10,7 @@ bool better(float v, uint i, float bv, uint bi) {
     return i != NONE && (bi == NONE || v > bv || (v == bv && i < bi));
 }
 
+#if !defined(ARGMAX_REDUCE_ONLY)
 // This invocation's best of values lo ..< hi of the row at `base`, eight loads in flight per
 // step (a 49,152-value row is 24 dependent steps for one workgroup, not 768).
 void scanBest(uint base, uint lo, uint hi, inout float bv, inout uint bi) {
@@ -22,6 +23,8 @@ void scanBest(uint base, uint lo, uint hi, inout float bv, inout uint bi) {
         }
     }
 }
+
+#endif
 
 // The workgroup's best of the candidates its invocations hold (every invocation calls it).
 void reduceBest(inout float bv, inout uint bi) {

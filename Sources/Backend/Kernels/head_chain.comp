@@ -33,9 +33,9 @@ layout(std430, binding = B0 + 1) writeonly buffer Y { float ys[]; };
 // The workgroups' exit count (zero between runs: the last resets it), then each one's best
 // value and its index (as a float).
 layout(std430, binding = 7) coherent buffer Parts { uint exits; uint pad[3]; float parts[]; };
-layout(std430, binding = 8) coherent writeonly buffer Chosen { int chosen[]; };
-layout(std430, binding = 9) coherent writeonly buffer Tokens { int tokens[]; };
-layout(std430, binding = 10) coherent writeonly buffer Chain { int ids[]; };
+layout(std430, binding = 8) writeonly buffer Chosen { int chosen[]; };
+layout(std430, binding = 9) writeonly buffer Tokens { int tokens[]; };
+layout(std430, binding = 10) writeonly buffer Chain { int ids[]; };
 layout(std430, binding = 11) writeonly buffer Embedded { float embedded[]; };
 // matmul.comp's seven words, then the step of the chain, the embedding's row size and row
 // count.
@@ -43,9 +43,8 @@ layout(push_constant) uniform PC { uvec2 rows; uint K; uint N; float eps; uint N
                                    uint step; uint D; uint V; } pc;
 #include "weights.glsl"
 #include "wide_product.glsl"
-#define xs parts
+#define ARGMAX_REDUCE_ONLY 1
 #include "argmax.glsl"
-#undef xs
 shared uint isLast;
 
 void main() {
