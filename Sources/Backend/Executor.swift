@@ -59,6 +59,8 @@ public final class VulkanExecutor {
     /// A chain's fused tail and its partial results (ExecutorChainTail.swift).
     var chainTailDispatch: StepDispatch?
     var chainParts: GPUBuffer?
+    /// SLUICE_CHAIN_STAMPS: timestamps in chains with the tail, by step count (diagnostics).
+    var chainStamps: [Int: Profiler] = [:]
     /// The persistent kernel's timestamps under --profile (PersistentTrace.swift).
     var tracer: PersistentTracer?
 

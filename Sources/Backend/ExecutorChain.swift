@@ -24,7 +24,9 @@ extension VulkanExecutor {
         }
         try checkTokenIDs([input: [first]])
         let cb = try chainCommandBuffer(steps, input: input, output: output)
+        let start = DispatchTime.now().uptimeNanoseconds
         try submitChain(cb, first: first, past: past, input: input)
+        chainStampReport(steps: steps, wallMicros: Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
         while try persistentFailed() {
             try submitChain(try chainCommandBuffer(steps, input: input, output: output), first: first, past: past, input: input)
         }

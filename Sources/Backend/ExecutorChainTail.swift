@@ -91,17 +91,40 @@ extension VulkanExecutor {
 
     /// Records `n` steps with the fused tail: the first step's embedding, then per step the
     /// persistent run (at its chain step) and the tail, each behind a barrier.
+    /// With SLUICE_CHAIN_STAMPS=1 (diagnostics), a timestamp after the first embedding and
+    /// after every dispatch (chainStampReport prints them).
     func recordWithTail(_ cb: VkCommandBuffer, steps n: Int, tail: StepDispatch) {
+        let stamps = ProcessInfo.processInfo.environment["SLUICE_CHAIN_STAMPS"] == "1"
+            ? try? Profiler(device: device, count: 2 * n) : nil
+        chainStamps[n] = stamps
+        stamps?.reset(cb)
         recordStep(cb, clear: true, only: 0..<1)
+        stamps?.stamp(cb, 0)
         for i in 0..<n {
             var run = stepDispatches[1]
             run.push[6] = UInt32(i)
             computeBarrier(cb)
             dispatch(cb, run)
+            stamps?.stamp(cb, 2 * i + 1)
             var t = tail
             t.push[7] = UInt32(i)
             computeBarrier(cb)
             dispatch(cb, t)
+            stamps?.stamp(cb, 2 * i + 2)
         }
+    }
+
+    /// After an `n`-step chain ran with SLUICE_CHAIN_STAMPS=1: on stderr, its GPU time from the
+    /// first embedding on, the mean persistent run and tail per step (each with the barrier
+    /// and launch before it), and the host's time for the whole submission.
+    func chainStampReport(steps n: Int, wallMicros: Double) {
+        guard let s = chainStamps[n] else { return }
+        s.ops = (0..<n).flatMap { _ in ["run", "tail"] }
+        s.collect()
+        let t = Dictionary(uniqueKeysWithValues: s.table().map { ($0.op, $0.milliseconds) })
+        let run = (t["run"] ?? 0) * 1000, tail = (t["tail"] ?? 0) * 1000
+        FileHandle.standardError.write(Data(String(format: "chain of %d: GPU %.1f µs, per step run %.2f µs + tail %.2f µs; host %.1f µs\n",
+                                                  n, run + tail, run / Double(n), tail / Double(n), wallMicros).utf8))
+        s.clearTotals()
     }
 }

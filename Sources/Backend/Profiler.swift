@@ -46,6 +46,8 @@ final class Profiler {
         }
     }
 
+    func clearTotals() { totals = [:] }
+
     func table() -> [(op: String, dispatches: Int, milliseconds: Double)] {
         totals.map { ($0.key, $0.value.n, $0.value.ns / 1e6) }.sorted { $0.milliseconds > $1.milliseconds }
     }
