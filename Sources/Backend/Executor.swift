@@ -59,6 +59,9 @@ public final class VulkanExecutor {
     /// A chain's fused tail and its partial results (ExecutorChainTail.swift).
     var chainTailDispatch: StepDispatch?
     var chainParts: GPUBuffer?
+    /// The host's time per chained step (nanoseconds; 0 before the first chain), for the
+    /// chains' waits (ExecutorChain.swift).
+    var chainStepNanos = 0.0
     /// SLUICE_CHAIN_STAMPS: timestamps in chains with the tail, by step count (diagnostics).
     var chainStamps: [Int: Profiler] = [:]
     /// The persistent kernel's timestamps under --profile (PersistentTrace.swift).

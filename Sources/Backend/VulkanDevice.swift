@@ -204,9 +204,17 @@ final class Fence {
     deinit { vkDestroyFence(device.handle, handle, nil) }
 
     func wait(spin: Bool) throws {
-        if spin {
+        try wait(sleepNanos: 0, spinNanos: spin ? 200_000 : 0)
+    }
+
+    /// Sleeps `sleepNanos` (work that surely takes that long), polls the status for up to
+    /// `spinNanos` more, then blocks: a blocked wait wakes up tens to hundreds of microseconds
+    /// after the GPU finished, a poll at once.
+    func wait(sleepNanos: UInt64, spinNanos: UInt64) throws {
+        if sleepNanos > 0 { usleep(useconds_t(sleepNanos / 1000)) }
+        if spinNanos > 0 {
             let start = DispatchTime.now().uptimeNanoseconds
-            while DispatchTime.now().uptimeNanoseconds - start < 200_000 {
+            while DispatchTime.now().uptimeNanoseconds - start < spinNanos {
                 let s = vkGetFenceStatus(device.handle, handle)
                 if s == VK_SUCCESS { return reset() }
                 if s != VK_NOT_READY { try check(s, "vkGetFenceStatus") }
