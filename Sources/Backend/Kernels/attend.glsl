@@ -111,8 +111,14 @@ void attend(uint lo, uint hi, uint kw, uint koff, uint D, inout float m, inout f
             if (g < groups) {
                 uint base = j0 * kw + koff + d;
 #if defined(PRELOAD)
-                // In the order of the loop below.
-                for (uint c = g; c < cached; c += groups) a += sc[c] * VPRE(c, d);
+                // In the order of the loop below, four keys' reads issued before their sums.
+                uint c = g;
+                for (; c + 3u * groups < cached; c += 4u * groups) {
+                    float s0 = sc[c], s1 = sc[c + groups], s2 = sc[c + 2u * groups], s3 = sc[c + 3u * groups];
+                    float v0 = VPRE(c, d), v1 = VPRE(c + groups, d), v2 = VPRE(c + 2u * groups, d), v3 = VPRE(c + 3u * groups, d);
+                    a += s0 * v0; a += s1 * v1; a += s2 * v2; a += s3 * v3;
+                }
+                for (; c < cached; c += groups) a += sc[c] * VPRE(c, d);
 #else
                 for (uint c0 = g; c0 < cached; c0 += VBATCH * groups) {
                     float v[VBATCH];
