@@ -59,7 +59,8 @@ extension VulkanExecutor {
     /// time the chain should take (the host's time per step of the chains before it) and
     /// polls the fence from there: a blocked wait wakes up well after a chain ends, which at
     /// 32 steps a chain cost about 1 % of decode on the H200. CPU drivers, whose threads need
-    /// the cores, and SLUICE_CHAIN_WAIT=block keep the short poll before blocking.
+    /// the cores, and SLUICE_CHAIN_WAIT=block keep the short poll before blocking
+    /// (SLUICE_CHAIN_WAIT=poll takes the new wait there too).
     private func submitChain(_ cb: VkCommandBuffer, first: Int32, past: Int, input: String, steps: Int) throws {
         let step: [UInt32] = [1, UInt32(past), UInt32(maxBindings["C"] ?? 0), 0]
         try step.withUnsafeBytes { try stepBuffer.upload($0) }
@@ -67,7 +68,8 @@ extension VulkanExecutor {
         let start = DispatchTime.now().uptimeNanoseconds
         try device.submit(cb, fence: fence)
         let expected = chainStepNanos * Double(steps)
-        if expected > 0, device.info.kind != .cpu, ProcessInfo.processInfo.environment["SLUICE_CHAIN_WAIT"] != "block" {
+        let mode = ProcessInfo.processInfo.environment["SLUICE_CHAIN_WAIT"]
+        if expected > 0, mode == "poll" || (mode != "block" && device.info.kind != .cpu) {
             try fence.wait(sleepNanos: UInt64(max(0, 0.75 * expected - 300_000)),
                            spinNanos: UInt64(min(expected + 1_000_000, 200_000_000)))
         } else {

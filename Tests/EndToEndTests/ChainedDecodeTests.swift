@@ -73,6 +73,18 @@ final class ChainedDecodeTests: XCTestCase {
         }
     }
 
+    /// The chains' wait that sleeps through most of a chain's expected time and then polls
+    /// (GPUs; forced here with SLUICE_CHAIN_WAIT=poll): the second chain waits on the first
+    /// one's time per step, and both give the ids and caches of the steps run one by one.
+    func testChainWaitThatSleepsThenPolls() throws {
+        setenv("SLUICE_CHAIN_WAIT", "poll", 1)
+        defer { unsetenv("SLUICE_CHAIN_WAIT") }
+        let device = try VulkanDevice()
+        let m = try SyntheticSource.model(config: config, layerType: .q4_1, embeddingType: .q8_0)
+        let chained = try compareChainToSteps(m, device, nil, label: "sleep, then poll")
+        XCTAssertGreaterThan(try chained.executor(.decode).chainStepNanos, 0, "the chains ran and timed their steps")
+    }
+
     /// Chains with the fused tail (ExecutorChainTail.swift: the head, argmax and next
     /// embedding in one dispatch, the position a push constant of the persistent kernel):
     /// with the GPU pass pipeline the decode step has the shape it needs (embedding, one
