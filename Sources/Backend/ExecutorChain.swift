@@ -55,8 +55,9 @@ extension VulkanExecutor {
         t.resolve(maxBindings).flatMap { Shape.product($0) } == 1
     }
 
-    /// Submits a chain of `steps` and waits for it. On GPUs the wait sleeps through most of the
-    /// time the chain should take (the host's time per step of the chains before it) and
+    /// Submits a chain of `steps` and waits for it. On GPUs the wait sleeps through half the
+    /// time the chain should take (the host's time per step of the chains before it; half, so
+    /// that a chain faster than the ones before it, at a shorter context, is not overslept) and
     /// polls the fence from there: a blocked wait wakes up well after a chain ends, which at
     /// 32 steps a chain cost about 1 % of decode on the H200. CPU drivers, whose threads need
     /// the cores, and SLUICE_CHAIN_WAIT=block keep the short poll before blocking
@@ -70,7 +71,7 @@ extension VulkanExecutor {
         let expected = chainStepNanos * Double(steps)
         let mode = ProcessInfo.processInfo.environment["SLUICE_CHAIN_WAIT"]
         if expected > 0, mode == "poll" || (mode != "block" && device.info.kind != .cpu) {
-            try fence.wait(sleepNanos: UInt64(max(0, 0.75 * expected - 300_000)),
+            try fence.wait(sleepNanos: UInt64(max(0, 0.5 * expected - 300_000)),
                            spinNanos: UInt64(min(expected + 1_000_000, 200_000_000)))
         } else {
             try fence.wait(spin: true)
