@@ -48,7 +48,11 @@ struct BenchCommand: ParsableCommand {
         let device = try deviceOptions.open()
         let maxDepth = depths.max() ?? 0
         let ctx = maxDepth + max(p, n + 2, 2)
-        let runner = try VulkanRunner(device: device, model: m, contextLength: ctx, maxChunk: max(p, 1), profile: profile,
+        // Prefill chunks: the -p test's rows, and at least 512 (or the deepest depth) for filling
+        // the cache before a test at depth (untimed); with -p 0 alone a depth was filled one
+        // token at a time (a -d 0,…,4096 sweep took ~47 s on the H200, llama-bench's 10).
+        let chunk = max(p, min(maxDepth, 512), 1)
+        let runner = try VulkanRunner(device: device, model: m, contextLength: ctx, maxChunk: chunk, profile: profile,
                                       passes: try passOptions.manager(for: device.info))
         let gen = Generator(runner: runner)
         var rng = SplitMix64(seed: 42)
