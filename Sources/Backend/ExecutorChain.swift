@@ -24,9 +24,8 @@ extension VulkanExecutor {
         }
         try checkTokenIDs([input: [first]])
         let cb = try chainCommandBuffer(steps, input: input, output: output)
-        let start = DispatchTime.now().uptimeNanoseconds
-        try submitChain(cb, first: first, past: past, input: input, steps: steps)
-        chainStampReport(steps: steps, wallMicros: Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
+        let nanos = try submitChain(cb, first: first, past: past, input: input, steps: steps)
+        chainStampReport(steps: steps, wallMicros: nanos / 1000)
         while try persistentFailed() {
             try submitChain(try chainCommandBuffer(steps, input: input, output: output), first: first, past: past, input: input, steps: steps)
         }
@@ -62,7 +61,9 @@ extension VulkanExecutor {
     /// 32 steps a chain cost about 1 % of decode on the H200. CPU drivers, whose threads need
     /// the cores, and SLUICE_CHAIN_WAIT=block keep the short poll before blocking
     /// (SLUICE_CHAIN_WAIT=poll takes the new wait there too).
-    private func submitChain(_ cb: VkCommandBuffer, first: Int32, past: Int, input: String, steps: Int) throws {
+    /// Returns the nanoseconds from the submission to the end of the wait.
+    @discardableResult
+    private func submitChain(_ cb: VkCommandBuffer, first: Int32, past: Int, input: String, steps: Int) throws -> Double {
         let step: [UInt32] = [1, UInt32(past), UInt32(maxBindings["C"] ?? 0), 0]
         try step.withUnsafeBytes { try stepBuffer.upload($0) }
         try [first].withUnsafeBytes { try buffers[.param(input)]!.upload($0) }
@@ -76,8 +77,9 @@ extension VulkanExecutor {
         } else {
             try fence.wait(spin: true)
         }
-        let per = Double(DispatchTime.now().uptimeNanoseconds - start) / Double(steps)
+        let nanos = Double(DispatchTime.now().uptimeNanoseconds - start), per = nanos / Double(steps)
         chainStepNanos = chainStepNanos == 0 ? per : 0.5 * (chainStepNanos + per)
+        return nanos
     }
 
     /// Where chained steps leave their ids for the host.
