@@ -134,10 +134,11 @@ enum Persistent {
     /// attention stage reads them from the caches, not from their tagged copies, 16 ("tagged")
     /// rows whose inputs are all tagged are staged by the general stageRowFlow, 32
     /// ("preload") attention units load their slice's first cached keys into shared memory
-    /// after waiting for their inputs, not before.
+    /// after waiting for their inputs, not before, 64 ("swizzle") those keys are kept in
+    /// shared memory in order rather than swizzled (persistent_attention.glsl's kquad).
     static var runFlags: UInt32 {
         (offList.contains("lastskip") ? 1 : 0) | (offList.contains("inputs") ? 4 : 0) | (offList.contains("fresh") ? 8 : 0)
-            | (offList.contains("tagged") ? 16 : 0) | (offList.contains("preload") ? 32 : 0)
+            | (offList.contains("tagged") ? 16 : 0) | (offList.contains("preload") ? 32 : 0) | (offList.contains("swizzle") ? 64 : 0)
     }
 
     /// The stage words of one call: kind, norm, barrier flag, push constants, operand

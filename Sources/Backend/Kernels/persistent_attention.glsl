@@ -37,6 +37,23 @@ const uint KVSH = KVW;
 #define PRE1(o, i) xsh[(o) + (i)]
 #endif
 uint preN;
+// The cached keys' quads in xsh are swizzled within each key's row (quad i of key c at quad
+// i ^ (c & kswz) of the row): the score loop reads the same quad of consecutive keys in
+// consecutive invocations, which unswizzled all fall in one bank of shared memory. kswz is
+// 0 (no swizzle) where the rows are not read in quads, else the largest power of two that
+// divides the row's quads, at most 128 bytes' worth, less one (attentionStage).
+uint kswz;
+#if defined(KV_F16)
+const uint KSWZ_QUADS = 16u;
+#else
+const uint KSWZ_QUADS = 8u;
+#endif
+uint keySwizzle(uint D) {
+    uint dq = D >> 2;
+    return (D & 3u) == 0u ? min(KSWZ_QUADS, dq & (~dq + 1u)) - 1u : 0u;
+}
+// Key quad e (key e / dq, quad e % dq of it) as xsh holds it.
+uint kquad(uint e, uint dq) { uint c = e / dq; return c * dq + ((e - c * dq) ^ (c & kswz)); }
 // Loads per invocation in flight while loading a chunk (four-value loads of keys and of values).
 #if !defined(PRE_BATCH)
 #define PRE_BATCH 4u
@@ -59,12 +76,13 @@ void preloadSlice(uint lo, uint n, uint kw, uint koff, uint D) {
             [[unroll]] for (uint i = 0u; i < PRE_BATCH; i++) {
                 uint e = i0 + i * WG;
                 if (e < quads) {
+                    uint ke = kquad(e, dq);
 #if defined(KV_F16)
-                    xsh[2u * e] = uintBitsToFloat(k[i].x); xsh[2u * e + 1u] = uintBitsToFloat(k[i].y);
+                    xsh[2u * ke] = uintBitsToFloat(k[i].x); xsh[2u * ke + 1u] = uintBitsToFloat(k[i].y);
                     xsh[KVW + 2u * e] = uintBitsToFloat(v[i].x); xsh[KVW + 2u * e + 1u] = uintBitsToFloat(v[i].y);
 #else
                     [[unroll]] for (uint j = 0u; j < 4u; j++) {
-                        xsh[4u * e + j] = uintBitsToFloat(k[i][j]);
+                        xsh[4u * ke + j] = uintBitsToFloat(k[i][j]);
                         xsh[KVW + 4u * e + j] = uintBitsToFloat(v[i][j]);
                     }
 #endif
@@ -93,7 +111,7 @@ void preloadSlice(uint lo, uint n, uint kw, uint koff, uint D) {
 #define PRE_N preN
 #define PRE_KEYS(D) min(CH / 2u, KVSH / (D))
 #define PRE_LOAD(j0, n) preloadSlice(j0, n, kw, koff, D)
-#define KPRE4(c, d) PRE4(0u, ((c) * D + (d)) >> 2)
+#define KPRE4(c, d) PRE4(0u, (c) * (D >> 2) + (((d) >> 2) ^ ((c) & kswz)))
 #define KPRE(c, d) PRE1(0u, (c) * D + (d))
 #define VPRE(c, d) PRE1(KVW, (c) * D + (d))
 #include "attend.glsl"
@@ -164,6 +182,7 @@ void attentionStage(uint si) {
         uint n = min(hi, STEP_P) - min(lo, STEP_P);
         // A slice longer than a chunk: its first chunk's keys.
         preN = (run.flags & 32u) == 0u ? min(n, PRE_KEYS(D)) : 0u;
+        kswz = (run.flags & 64u) == 0u ? keySwizzle(D) : 0u;
         if (preN > 0u) preloadSlice(lo, preN, stages[si].push[3] * D, g * D, D);
         qStaged = false;
         freshFrom = 0xFFFFFFFFu;

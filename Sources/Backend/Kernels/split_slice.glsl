@@ -13,6 +13,12 @@
 #define SLICE_KEYS 64u
 #endif
 
+// Slices whose values the merging workgroup loads before it waits (split merges of more
+// take the rest one after another).
+#ifndef MERGE_BATCH
+#define MERGE_BATCH 8u
+#endif
+
 // The keys lo ..< hi of slice s of row r (of S), and how many slices are in use.
 void sliceKeys(uint r, uint s, uint S, uint window, out uint lo, out uint hi, out uint used) {
     uint p = STEP_P + r;
@@ -64,13 +70,22 @@ void splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, 
     if (isLast != 0u) {
         memoryBarrierBuffer();
         uint base = r * pw + h * S * (D + 2u);
+        // The merge's loads go out together, so it waits on memory once: invocation s2 <
+        // used loads slice s2's max and sum (to sc, free after attend), invocation d < D its
+        // dim of the first MERGE_BATCH slices (of more slices, the rest after that).
+        float mx = 0.0, sm = 0.0, pv[MERGE_BATCH];
+        if (t < used) { mx = PART(base + t * (D + 2u)); sm = PART(base + t * (D + 2u) + 1u); }
+        [[unroll]] for (uint i = 0u; i < MERGE_BATCH; i++) pv[i] = t < D && i < used ? PART(base + i * (D + 2u) + 2u + t) : 0.0;
+        if (t < used) { sc[2u * t] = mx; sc[2u * t + 1u] = sm; }
+        barrier();
         float big = -3.4e38;
-        for (uint s2 = 0u; s2 < used; s2++) big = max(big, PART(base + s2 * (D + 2u)));
+        for (uint s2 = 0u; s2 < used; s2++) big = max(big, sc[2u * s2]);
         float tot = 0.0;
-        for (uint s2 = 0u; s2 < used; s2++) tot += exp(PART(base + s2 * (D + 2u)) - big) * PART(base + s2 * (D + 2u) + 1u);
+        for (uint s2 = 0u; s2 < used; s2++) tot += exp(sc[2u * s2] - big) * sc[2u * s2 + 1u];
         for (uint d = t; d < D; d += WG) {
             float a = 0.0;
-            for (uint s2 = 0u; s2 < used; s2++) a += exp(PART(base + s2 * (D + 2u)) - big) * PART(base + s2 * (D + 2u) + 2u + d);
+            [[unroll]] for (uint i = 0u; i < MERGE_BATCH; i++) if (i < used && d == t) a += exp(sc[2u * i] - big) * pv[i];
+            for (uint s2 = d == t ? MERGE_BATCH : 0u; s2 < used; s2++) a += exp(sc[2u * s2] - big) * PART(base + s2 * (D + 2u) + 2u + d);
             SLICE_OUT(r * qw + h * D + d, a / tot)
         }
         if (t == 0u) COUNTER(r * heads + h) = 0u;
