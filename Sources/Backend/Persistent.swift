@@ -122,8 +122,9 @@ enum Persistent {
     /// Parts of the kernel to leave out, for A/B runs (SLUICE_PERSISTENT_OFF, a comma-separated
     /// list): "early" (weight loads before the input row is staged) in the stage flags,
     /// "lastskip" (the last workgroup at a grid barrier skips its prefetch; it never polls) in
-    /// the run flags; "dataflow" (grid barriers instead) and "rotate" (every stage from
-    /// workgroup 0) in the stage table.
+    /// the run flags; "dataflow" (grid barriers instead), "rotate" (every stage from
+    /// workgroup 0) and "merge" (split attention counts its slices and the last merges, without
+    /// tagged partials: PersistentFlow.taggedSplits) in the stage table.
     static var offList: Set<Substring> {
         Set((ProcessInfo.processInfo.environment["SLUICE_PERSISTENT_OFF"] ?? "").split(separator: ","))
     }
@@ -198,6 +199,14 @@ extension VulkanExecutor {
             for b in Array(copies.values) + Array(newKeys.values) { try b.zero(); stageCopies.append(b) }
             Persistent.applyFlow(&flow, calls, in: range, words: &perCall, location: { plan.locations[$0]! },
                                  copy: { copies[$0]!.address }, newKeys: { newKeys[$0]!.address })
+            let splits = Persistent.taggedSplits(calls, in: range, location: { plan.locations[$0]! })
+            flow.taggedSplits = splits.count
+            for split in splits {
+                let partials = try GPUBuffer(device: device, size: max(split.entries, 1) * 8, use: .deviceLocal, label: "tagged attention partials")
+                try partials.zero()
+                stageCopies.append(partials)
+                Persistent.applyTaggedSplit(split.stage, words: &perCall, partials: partials.address)
+            }
             stageFlows.append(flow)
             if !Persistent.offList.contains("rotate") {
                 Persistent.rotate(calls, in: range, words: &perCall, groups: persistent.groups,

@@ -17,6 +17,8 @@ extension Persistent {
         var dropPlain: Set<String> = []
         /// Attention stages that wait for new keys (set by applyFlow).
         var waitingAttention = 0
+        /// Attention stages whose slices' partials carry tags (taggedSplits; set by makeStageTable).
+        var taggedSplits = 0
     }
 
     /// The operands of a stage that the mode reads or writes: tagged-slot inputs (slot,
@@ -148,6 +150,32 @@ extension Persistent {
             words[i] = w
             offset = (offset + min(used, groups)) % groups
         }
+    }
+
+    /// Split attention with tagged partials (persistent_attention.glsl's taggedSlice): every
+    /// attention stage of `calls[range]`, with the entries of its partials (rows · heads ·
+    /// slices · (D + 2)). The last slice merges the others' partials as their tags arrive
+    /// instead of counting slices. Off with SLUICE_PERSISTENT_OFF=merge (the counted merge).
+    static func taggedSplits(_ calls: [VulkanExecutor.PlannedCall], in range: Range<Int>,
+                             location: (String) -> MemoryPlan.Location) -> [(stage: Int, entries: Int)] {
+        guard !offList.contains("merge") else { return [] }
+        return range.compactMap { i in
+            let c = calls[i].call
+            guard stageKind(c.kernel)?.kind == 4 else { return nil }
+            let heads = Int(c.push[2]), d = Int(c.push[4]), slices = Int(c.push[7])
+            guard heads > 0, d > 0 else { return nil }
+            let rows = location(c.buffers[4]).size / 4 / (heads * d)
+            return (i, rows * heads * slices * (d + 2))
+        }
+    }
+
+    /// Marks an attention stage of taggedSplits: flag 32, its tagged partials at slot 11.
+    static func applyTaggedSplit(_ stage: Int, words: inout [Int: [UInt32]], partials: UInt64) {
+        guard var w = words[stage] else { return }
+        w[3] |= 32
+        w[20 + 2 * 11] = UInt32(truncatingIfNeeded: partials)
+        w[21 + 2 * 11] = UInt32(truncatingIfNeeded: partials >> 32)
+        words[stage] = w
     }
 
     /// A buffer's identity for the new keys' tags: where it starts.

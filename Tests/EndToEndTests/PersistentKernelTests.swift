@@ -16,7 +16,7 @@ final class PersistentKernelTests: XCTestCase {
         Persistent.override = Persistent.Settings(enabled: persistent, groups: groups, spinLimit: spinLimit, retryGroups: retryGroups)
         defer { Persistent.override = nil }
         // The GPU pass pipeline, so the decode graph has the norm prologues and split attention.
-        return try VulkanRunner(device: device, model: m, contextLength: 96, maxChunk: 8, profile: profile,
+        return try VulkanRunner(device: device, model: m, contextLength: 160, maxChunk: 8, profile: profile,
                                 passes: halfCache ? PassManager.standard.withHalfCache() : .standard)
     }
 
@@ -90,7 +90,7 @@ final class PersistentKernelTests: XCTestCase {
             if half { try XCTSkipUnless(device.info.storage16, "\(device.info.name): no 16-bit storage buffers") }
             let config = TransformerConfig(architecture: "llama", vocabSize: 320, hidden: 128, layers: 2, heads: 4, kvHeads: 2,
                                            headDim: 32, ffn: ffn, ropeBase: 10000, ropeMode: "interleaved", normEps: 1e-5,
-                                           contextLength: 96)
+                                           contextLength: 160)
             let m = try SyntheticSource.model(config: config, layerType: layer, embeddingType: embed)
             let plain = try runner(m, device, persistent: false, halfCache: half)
             let fused = try runner(m, device, persistent: true, halfCache: half)
@@ -110,16 +110,20 @@ final class PersistentKernelTests: XCTestCase {
                 let flow = try XCTUnwrap(decode.stageFlows.first ?? nil, "\(layer): no dataflow plan")
                 XCTAssertEqual(flow.newKeys.count, config.layers, "\(layer)")
                 XCTAssertEqual(flow.waitingAttention, config.layers, "\(layer)")
+                // Every layer's attention slices pass their partials with tags.
+                XCTAssertEqual(flow.taggedSplits, config.layers, "\(layer)")
                 XCTAssertGreaterThanOrEqual(flow.copies.count, 5 * config.layers - 1, "\(layer): \(flow.copies.keys.sorted())")
             }
             XCTAssertFalse(try plain.executor(.decode).usesPersistentKernel)
             try compareGreedy(plain, fused, prompt: [3, 141, 59, 26, 5], steps: 8, label: "\(layer)")
             // No wait for a tagged value or barrier gave up.
             XCTAssertEqual(decode.fallbacks, 0, "\(layer)")
-            // Past 64 keys split attention uses two slices, merged by the second to finish.
-            let long = (0..<70).map { Int32(($0 * 37 + 11) % 320) }
+            // Past 64 keys split attention uses two slices, past 128 three: in dataflow mode
+            // merged by the last slice from the others' tagged partials, with barriers by the
+            // last slice to finish (counted).
+            let long = (0..<126).map { Int32(($0 * 37 + 11) % 320) }
             try compareGreedy(try runner(m, device, persistent: false, halfCache: half), try runner(m, device, persistent: true, halfCache: half),
-                              prompt: long, steps: 4, label: "\(layer), 70-token prompt")
+                              prompt: long, steps: 4, label: "\(layer), 126-token prompt")
         }
     }
 

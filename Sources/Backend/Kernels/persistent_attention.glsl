@@ -122,6 +122,71 @@ Uints counters_a;
 #define SLICE_OUT(i, v) { if (flow) outStore(i, v); else y_a.d[i] = (v); }
 #define PART(i) part_a.d[i]
 #define COUNTER(i) counters_a.d[i]
+// Stage flag 32 (dataflow mode): a split's partials (the layout of split_slice.glsl's, at slot
+// 11) carry tags; each slice but the last writes its own, and the last one's workgroup waits
+// for the others' and merges them with its own (the same operations in the same order as
+// split_slice.glsl's merge) — a round trip for the partials and none for a counter, where
+// the counted merge takes three (the fence before counting, the count, the partials).
+// Where the others' values fit in xsh ((used − 1)·D ≤ XMAX); else the counted merge.
+#define TAGGED_SLICES(used, D) (flow && (stages[curStage].flags & 32u) != 0u && ((used) - 1u) * (D) <= XMAX)
+// Values each invocation of the merging workgroup loads before it waits for any.
+const uint TMERGE = 4u;
+void taggedSlice(uint r, uint h, uint s, uint used, uint S, uint D, uint qw, uint base, float m, float l, float acc[MAXD / WG]) {
+    uint t = gl_LocalInvocationID.x, last = used - 1u;
+    Tagged P = Tagged(stages[curStage].ptr[11]);
+    if (s != last) {
+        uint o = base + s * (D + 2u);
+        if (t == 0u) { tstore(P, o, m, tagNow); tstore(P, o + 1u, l, tagNow); }
+        [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
+            uint d = t + WG * k;
+            if (d < D) tstore(P, o + 2u + d, acc[k], tagNow);
+        }
+        return;
+    }
+    // The others' maxima and sums (invocation s2 < last: slice s2's) to sc, and their values
+    // to xsh (free after attend: value d of slice s2 at s2·D + d), TMERGE·WG values a pass,
+    // every invocation's loads issued before it waits for any.
+    uint pairs = last * D, spins = 0u;
+    for (uint p0 = 0u; p0 < pairs; p0 += TMERGE * WG) {
+        uvec2 pv[TMERGE];
+        [[unroll]] for (uint i = 0u; i < TMERGE; i++) {
+            uint p = min(p0 + t + i * WG, pairs - 1u), s2 = p / D;
+            pv[i] = tload(P, base + s2 * (D + 2u) + 2u + p - s2 * D);
+        }
+        uint mo = base + min(t, last) * (D + 2u);
+        bool ml = p0 == 0u && t < last;
+        uvec2 mx = ml ? tload(P, mo) : uvec2(0u, tagNow), sm = ml ? tload(P, mo + 1u) : uvec2(0u, tagNow);
+        while ((mx.y != tagNow || sm.y != tagNow) && !flowGaveUp) {
+            spinWait(spins);
+            if (mx.y != tagNow) mx = tload(P, mo);
+            if (sm.y != tagNow) sm = tload(P, mo + 1u);
+        }
+        if (ml) { sc[2u * t] = uintBitsToFloat(mx.x); sc[2u * t + 1u] = uintBitsToFloat(sm.x); }
+        [[unroll]] for (uint i = 0u; i < TMERGE; i++) {
+            uint p = p0 + t + i * WG, s2 = p / D;
+            if (p < pairs) {
+                uint at = base + s2 * (D + 2u) + 2u + p - s2 * D;
+                while (pv[i].y != tagNow && !flowGaveUp) { spinWait(spins); pv[i] = tload(P, at); }
+                xsh[p] = uintBitsToFloat(pv[i].x);
+            }
+        }
+    }
+    if (t == 0u) { sc[2u * last] = m; sc[2u * last + 1u] = l; }
+    barrier();
+    float big = -3.4e38;
+    for (uint s2 = 0u; s2 < used; s2++) big = max(big, sc[2u * s2]);
+    float tot = 0.0;
+    for (uint s2 = 0u; s2 < used; s2++) tot += exp(sc[2u * s2] - big) * sc[2u * s2 + 1u];
+    [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
+        uint d = t + WG * k;
+        if (d < D) {
+            float a = 0.0;
+            for (uint s2 = 0u; s2 < last; s2++) a += exp(sc[2u * s2] - big) * xsh[s2 * D + d];
+            a += exp(sc[2u * last] - big) * acc[k];
+            SLICE_OUT(r * qw + h * D + d, a / tot)
+        }
+    }
+}
 bool qStaged;
 #define Q_STAGED qStaged
 #include "split_slice.glsl"

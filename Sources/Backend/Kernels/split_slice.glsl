@@ -6,7 +6,8 @@
 // the others done merges the slices into the output and resets the counter.
 // Before including: attend.glsl (and what it needs), shared uint isLast, and the operands
 // QIN(i) (queries; not read when Q_STAGED: the caller staged them in qsh), SLICE_OUT(i, v)
-// (writes v to output i), PART(i) (partials), COUNTER(i) (counters).
+// (writes v to output i), PART(i) (partials), COUNTER(i) (counters); and optionally
+// TAGGED_SLICES(used, D) (whether a split's partials go to taggedSlice instead).
 
 // Keys per slice at most, while slices are left (SplitAttention.keysPerSlice).
 #ifndef SLICE_KEYS
@@ -43,6 +44,15 @@ void splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, 
     [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) acc[k] = 0.0;
     attend(lo, hi, kw, g * D, D, m, l, acc);
     uint o = r * pw + hs * (D + 2u);
+#if defined(TAGGED_SLICES)
+    // The slices' partials go out tagged and the last slice merges them as they come in
+    // (persistent_attention.glsl's taggedSlice): nothing is counted.
+    if (used >= 2u && s < used && TAGGED_SLICES(used, D)) {
+        taggedSlice(r, h, s, used, S, D, qw, r * pw + h * S * (D + 2u), m, l, acc);
+        barrier();
+        return;
+    }
+#endif
     if (t == 0u) { PART(o) = m; PART(o + 1u) = l; }
     [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
         uint d = t + WG * k;
