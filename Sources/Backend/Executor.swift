@@ -203,7 +203,6 @@ public final class VulkanExecutor {
             if let w = seg.variant {
                 let trace = try tracer?.add(device: device, ops: calls[seg.range].map(\.op),
                                             barrier: calls[seg.range].enumerated().map { $0.offset > 0 && $0.element.barrier },
-                                            staged: calls[seg.range].map { Persistent.stageKind($0.call.kernel)?.kind != 4 },
                                             flow: stageFlows[persistentIndex] != nil)
                 stepDispatches.append(try persistentDispatch(variant: w, table: persistentIndex, stages: seg.range.count, barrier: pc.barrier,
                                                              trace: trace?.address ?? 0))

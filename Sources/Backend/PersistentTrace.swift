@@ -15,7 +15,7 @@ public struct PersistentStageProfile: Sendable {
     public var runs: Int
     /// Means over runs and stretches, in microseconds: a workgroup from the stretch's start
     /// to its arrival at the next barrier (mean over workgroups, and the slowest), to its
-    /// input row being staged (matrix stages), and from the last arrival to the mean start
+    /// input row being staged (an attention unit: its inputs being in), and from the last arrival to the mean start
     /// of the next stretch (nil in dataflow mode).
     public var workMicros: Double
     public var slowestMicros: Double
@@ -26,20 +26,20 @@ public struct PersistentStageProfile: Sendable {
     /// critical path (in dataflow mode the one number that does not overlap; they add up to
     /// the run).
     public var pathMicros: Double
-    /// Of the path, matrix stages only: from the stretch before finishing to the last
-    /// workgroup having its input row staged (the hand-over: the producer's stores reaching
-    /// the consumers' polls, and the staging); the rest of the path is the product and its
-    /// stores.
+    /// Of the path: from the stretch before finishing to the last workgroup having its input
+    /// row staged or its attention inputs in (the hand-over: the producer's stores reaching
+    /// the consumers' polls, and the staging); the rest of the path is the product or the
+    /// attention, and its stores.
     public var handoffMicros: Double?
 }
 
 final class PersistentTracer {
-    struct Totals { var count = 0, work = 0.0, slowest = 0.0, staged = 0.0, stagedCount = 0, barrier = 0.0, barrierCount = 0, path = 0.0, handoff = 0.0 }
+    struct Totals { var count = 0, work = 0.0, slowest = 0.0, staged = 0.0, barrier = 0.0, barrierCount = 0, path = 0.0, handoff = 0.0 }
     /// One buffer per persistent dispatch: (stages + 1) × groups × 4 stamps of 8 bytes.
     var buffers: [GPUBuffer] = []
     /// Per dispatch: the stage operators, whether a grid barrier precedes each stage, and
     /// whether it stages an input row (the matrix stages).
-    var tables: [(ops: [String], barrier: [Bool], staged: [Bool], flow: Bool)] = []
+    var tables: [(ops: [String], barrier: [Bool], flow: Bool)] = []
     var order: [String] = []
     var totals: [String: Totals] = [:]
     var runs = 0
@@ -47,10 +47,10 @@ final class PersistentTracer {
 
     init(groups: Int) { self.groups = groups }
 
-    func add(device: VulkanDevice, ops: [String], barrier: [Bool], staged: [Bool], flow: Bool) throws -> GPUBuffer {
+    func add(device: VulkanDevice, ops: [String], barrier: [Bool], flow: Bool) throws -> GPUBuffer {
         let b = try GPUBuffer(device: device, size: (ops.count + 1) * groups * 32, use: .deviceLocal, label: "persistent kernel timestamps")
         buffers.append(b)
-        tables.append((ops, barrier, staged, flow))
+        tables.append((ops, barrier, flow))
         return b
     }
 
@@ -81,14 +81,11 @@ final class PersistentTracer {
                 }
                 x.count += 1
                 x.path += lastArrival - done
-                if table.staged[start] { x.handoff += lastStaged - done }
+                x.handoff += lastStaged - done
                 done = lastArrival
                 x.work += work / Double(groups)
                 x.slowest += slowest
-                if table.staged[start] {
-                    x.staged += staged / Double(groups)
-                    x.stagedCount += 1
-                }
+                x.staged += staged / Double(groups)
                 if end < n && !table.flow {
                     x.barrier += nextStart / Double(groups) - lastArrival
                     x.barrierCount += 1
@@ -105,10 +102,10 @@ final class PersistentTracer {
             return PersistentStageProfile(
                 stages: label, perRun: runs > 0 ? x.count / runs : 0, runs: runs,
                 workMicros: x.work / Double(x.count) / 1000, slowestMicros: x.slowest / Double(x.count) / 1000,
-                stagedMicros: x.stagedCount > 0 ? x.staged / Double(x.stagedCount) / 1000 : nil,
+                stagedMicros: x.staged / Double(x.count) / 1000,
                 barrierMicros: x.barrierCount > 0 ? x.barrier / Double(x.barrierCount) / 1000 : nil,
                 pathMicros: x.path / Double(x.count) / 1000,
-                handoffMicros: x.stagedCount > 0 ? x.handoff / Double(x.stagedCount) / 1000 : nil)
+                handoffMicros: x.handoff / Double(x.count) / 1000)
         }
     }
 }

@@ -239,6 +239,8 @@ void attentionStage(uint si) {
     kr4_a = Raw4(stages[si].ptr[1]); vr4_a = Raw4(stages[si].ptr[2]);
     counters_a = Uints(stages[si].ptr[3]); y_a = Floats(stages[si].ptr[4]); part_a = Floats(stages[si].ptr[5]);
     if (flow) flowOutputs(si);
+    // Trace slot 1: when the unit's inputs are in (a workgroup without a unit: its start).
+    MARK(si, 1u)
     for (uint u = wgId; u < rows * heads * S; u += run.groups) {
         uint r = u / (heads * S), h = (u % (heads * S)) / S, g = h / (heads / stages[si].push[3]);
         uint lo, hi, used, D = stages[si].push[4];
@@ -252,6 +254,7 @@ void attentionStage(uint si) {
         qStaged = false;
         freshFrom = 0xFFFFFFFFu;
         if (flow) flowAttentionInputs(si, r, h, g, uintBitsToFloat(stages[si].push[6]));
+        MARK(si, 1u)
         splitSlice(r, u % (heads * S), heads, stages[si].push[3], stages[si].push[4], stages[si].push[5],
                    uintBitsToFloat(stages[si].push[6]), S);
     }
