@@ -277,6 +277,12 @@ extension VulkanExecutor {
         return true
     }
 
+    /// Device-local memory of the persistent runs beyond the arena: stage tables, arrival
+    /// counters, tagged copies and partials, and the chained tail's partial argmax.
+    public var persistentDeviceBytes: Int {
+        (stageTables + syncBuffers + stageCopies).reduce(0) { $0 + $1.size } + (chainParts?.size ?? 0)
+    }
+
     /// The stage count of each persistent run.
     var persistentStageCounts: [Int] { stageTables.map { $0.size / 4 / Persistent.stageWords } }
 
