@@ -124,7 +124,7 @@ func printStageProfile(_ table: [PersistentStageProfile]) {
     let barrier = table.reduce(0.0) { $0 + Double($1.perRun) * ($1.barrierMicros ?? 0) }
     if table.allSatisfy({ $0.barrierMicros == nil }) {
         print("dataflow mode: no grid barriers; a stretch's times include waiting for its inputs, and stretches overlap")
-        print(String(format: "path: from the stretch before finishing to this one finishing (%.1f µs per run in all); handoff: of it, until the last input row is staged",
+        print(String(format: "path: from the stretch before finishing to this one finishing (%.1f µs per run in all); handoff: of it, until the last input row is staged (attention: the last unit's inputs are in)",
                      table.reduce(0.0) { $0 + Double($1.perRun) * $1.pathMicros }))
     } else {
         print(String(format: "per run: %.1f µs to the slowest workgroup's arrivals, %.1f µs from last arrivals to the next starts", work, barrier))

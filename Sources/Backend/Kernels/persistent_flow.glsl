@@ -85,7 +85,14 @@ void outStore(uint i, float v) {
     if (hasTagged) tstore(outTagged, i, v, tagNow);
 }
 
-// stageRow in dataflow mode (K ≤ XMAX): six values per invocation in flight, each waited
+// Values (and their partners and norm weights) each invocation of a row's staging loads before
+// it waits for any. Three cover the 576-value rows of SmolLM2-135M in one pass; six (the
+// value before session 15) kept more registers live beside the matrix stages' early weight
+// loads, and the kernel spilled more (H200: 256 bytes of local memory, 128 registers; with
+// three 144 bytes, 114 registers, tg128 +3.5 %).
+const uint ROWB = 3u;
+
+// stageRow in dataflow mode (K ≤ XMAX): ROWB values per invocation in flight, each waited
 // for until tagged; workgroup 0 writes the sums of the add prologue (plainly and tagged).
 void stageRowFlow(uint r, uint K, float eps) {
     uint t = gl_LocalInvocationID.x, si = curStage;
@@ -94,16 +101,16 @@ void stageRowFlow(uint r, uint K, float eps) {
     bool sumsPlain = stages[si].ptr[7] != uvec2(0u), sumsTagged = stages[si].ptr[9] != uvec2(0u);
     xStaged = true;
     float s = 0.0;
-    for (uint k0 = t; k0 < K; k0 += 6u * WG) {
-        uvec2 a[6], b[6];
-        float nw[6];
-        [[unroll]] for (uint i = 0u; i < 6u; i++) {
+    for (uint k0 = t; k0 < K; k0 += ROWB * WG) {
+        uvec2 a[ROWB], b[ROWB];
+        float nw[ROWB];
+        [[unroll]] for (uint i = 0u; i < ROWB; i++) {
             uint k = min(k0 + i * WG, K - 1u), idx = r * K + k;
             a[i] = xt ? tload(XT, idx) : uvec2(floatBitsToUint(X.d[idx]), tagNow);
             b[i] = normMode != 2u ? uvec2(0u, tagNow) : (x2t ? tload(X2T, idx) : uvec2(floatBitsToUint(X2.d[idx]), tagNow));
             nw[i] = normMode != 0u ? NW.d[k] : 1.0;
         }
-        [[unroll]] for (uint i = 0u; i < 6u; i++) {
+        [[unroll]] for (uint i = 0u; i < ROWB; i++) {
             uint k = k0 + i * WG, idx = r * K + k;
             if (k < K) {
                 uint spins = 0u;
@@ -142,20 +149,20 @@ void stageRowTagged(uint r, uint K, float eps, bool add) {
     bool sumsPlain = stages[si].ptr[7] != uvec2(0u), sumsTagged = stages[si].ptr[9] != uvec2(0u);
     xStaged = true;
     float s = 0.0;
-    for (uint k0 = t; k0 < K; k0 += 6u * WG) {
-        uvec2 a[6], b[6];
-        float nw[6];
+    for (uint k0 = t; k0 < K; k0 += ROWB * WG) {
+        uvec2 a[ROWB], b[ROWB];
+        float nw[ROWB];
         if (add) {
-            [[unroll]] for (uint i = 0u; i < 6u; i++) {
+            [[unroll]] for (uint i = 0u; i < ROWB; i++) {
                 uint k = min(k0 + i * WG, K - 1u), idx = r * K + k;
                 a[i] = tload(XT, idx);
                 b[i] = tload(X2T, idx);
                 nw[i] = NW.d[k];
             }
         } else {
-            [[unroll]] for (uint i = 0u; i < 6u; i++) a[i] = tload(XT, r * K + min(k0 + i * WG, K - 1u));
+            [[unroll]] for (uint i = 0u; i < ROWB; i++) a[i] = tload(XT, r * K + min(k0 + i * WG, K - 1u));
         }
-        [[unroll]] for (uint i = 0u; i < 6u; i++) {
+        [[unroll]] for (uint i = 0u; i < ROWB; i++) {
             uint k = k0 + i * WG, idx = r * K + k;
             if (k < K) {
                 uint spins = 0u;
