@@ -130,8 +130,8 @@ Uints counters_a;
 // Where the others' values fit in xsh ((used − 1)·D ≤ XMAX); else the counted merge.
 #define TAGGED_SLICES(used, D) (flow && (stages[curStage].flags & 32u) != 0u && ((used) - 1u) * (D) <= XMAX)
 // Values each invocation of the merging workgroup loads before it waits for any (H200,
-// synthetic SmolLM2 shape: 1 against 2 and 4, tg128 +1.4 %, the same at depth 512 and 2048 —
-// the kernel is at its 128 registers).
+// synthetic SmolLM2 shape: 1 against 2 and 4, tg128 +1.4 %, the same at depth 512 and 2048;
+// measured with the kernel at 128 registers, before persistent_flow.glsl's ROWB took it to 114).
 const uint TMERGE = 1u;
 void taggedSlice(uint r, uint h, uint s, uint used, uint S, uint D, uint qw, uint base, float m, float l, float acc[MAXD / WG]) {
     uint t = gl_LocalInvocationID.x, last = used - 1u;
