@@ -15,8 +15,8 @@ public struct PersistentStageProfile: Sendable {
     public var runs: Int
     /// Means over runs and stretches, in microseconds: a workgroup from the stretch's start
     /// to its arrival at the next barrier (mean over workgroups, and the slowest), to its
-    /// input row being staged (an attention unit: its inputs being in), and from the last arrival to the mean start
-    /// of the next stretch (nil in dataflow mode).
+    /// input row being staged (an attention unit: its inputs being in), and from the last
+    /// arrival to the mean start of the next stretch (nil in dataflow mode).
     public var workMicros: Double
     public var slowestMicros: Double
     public var stagedMicros: Double?
@@ -38,7 +38,7 @@ final class PersistentTracer {
     /// One buffer per persistent dispatch: (stages + 1) × groups × 4 stamps of 8 bytes.
     var buffers: [GPUBuffer] = []
     /// Per dispatch: the stage operators, whether a grid barrier precedes each stage, and
-    /// whether it stages an input row (the matrix stages).
+    /// whether it runs in dataflow mode.
     var tables: [(ops: [String], barrier: [Bool], flow: Bool)] = []
     var order: [String] = []
     var totals: [String: Totals] = [:]
