@@ -133,6 +133,12 @@ Uints counters_a;
 // synthetic SmolLM2 shape: 1 against 2 and 4, tg128 +1.4 %, the same at depth 512 and 2048;
 // measured with the kernel at 128 registers, before persistent_flow.glsl's ROWB took it to 114).
 const uint TMERGE = 1u;
+void taggedSlice(uint r, uint h, uint s, uint used, uint S, uint D, uint qw, uint base, float m, float l, float acc[MAXD / WG]);
+bool qStaged;
+#define Q_STAGED qStaged
+#include "split_slice.glsl"
+
+// (Declared above: split_slice.glsl calls it; defined here, after SLICES_MAX_SUM.)
 void taggedSlice(uint r, uint h, uint s, uint used, uint S, uint D, uint qw, uint base, float m, float l, float acc[MAXD / WG]) {
     uint t = gl_LocalInvocationID.x, last = used - 1u;
     Tagged P = Tagged(stages[curStage].ptr[11]);
@@ -175,10 +181,7 @@ void taggedSlice(uint r, uint h, uint s, uint used, uint S, uint D, uint qw, uin
     }
     if (t == 0u) { sc[2u * last] = m; sc[2u * last + 1u] = l; }
     barrier();
-    float big = -3.4e38;
-    for (uint s2 = 0u; s2 < used; s2++) big = max(big, sc[2u * s2]);
-    float tot = 0.0;
-    for (uint s2 = 0u; s2 < used; s2++) tot += exp(sc[2u * s2] - big) * sc[2u * s2 + 1u];
+    SLICES_MAX_SUM(used)
     [[unroll]] for (uint k = 0u; k < MAXD / WG; k++) {
         uint d = t + WG * k;
         if (d < D) {
@@ -189,9 +192,6 @@ void taggedSlice(uint r, uint h, uint s, uint used, uint S, uint D, uint qw, uin
         }
     }
 }
-bool qStaged;
-#define Q_STAGED qStaged
-#include "split_slice.glsl"
 
 // Before attention unit (row r, head h of kv head g) in dataflow mode: waits for the new
 // keys and values of rows 0 … r (when the stage has them), which come with their tags, and

@@ -20,6 +20,14 @@
 #define MERGE_BATCH 8u
 #endif
 
+// float big, tot: the largest of the `used` slices' maxima and the sum of their sums scaled
+// to it, from sc (max and sum of slice s at 2·s), as every merge of slices computes them.
+#define SLICES_MAX_SUM(used) \
+    float big = -3.4e38; \
+    for (uint s2 = 0u; s2 < (used); s2++) big = max(big, sc[2u * s2]); \
+    float tot = 0.0; \
+    for (uint s2 = 0u; s2 < (used); s2++) tot += exp(sc[2u * s2] - big) * sc[2u * s2 + 1u];
+
 // The keys lo ..< hi of slice s of row r (of S), and how many slices are in use.
 void sliceKeys(uint r, uint s, uint S, uint window, out uint lo, out uint hi, out uint used) {
     uint p = STEP_P + r;
@@ -88,10 +96,7 @@ void splitSlice(uint r, uint hs, uint heads, uint kvHeads, uint D, uint window, 
         [[unroll]] for (uint i = 0u; i < MERGE_BATCH; i++) pv[i] = t < D && i < used ? PART(base + i * (D + 2u) + 2u + t) : 0.0;
         if (t < used) { sc[2u * t] = mx; sc[2u * t + 1u] = sm; }
         barrier();
-        float big = -3.4e38;
-        for (uint s2 = 0u; s2 < used; s2++) big = max(big, sc[2u * s2]);
-        float tot = 0.0;
-        for (uint s2 = 0u; s2 < used; s2++) tot += exp(sc[2u * s2] - big) * sc[2u * s2 + 1u];
+        SLICES_MAX_SUM(used)
         for (uint d = t; d < D; d += WG) {
             float a = 0.0;
             [[unroll]] for (uint i = 0u; i < MERGE_BATCH; i++) if (i < used && d == t) a += exp(sc[2u * i] - big) * pv[i];
