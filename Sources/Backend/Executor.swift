@@ -201,7 +201,9 @@ public final class VulkanExecutor {
         for seg in segments {
             let pc = calls[seg.range.lowerBound]
             if let w = seg.variant {
-                let trace = try tracer?.add(device: device, ops: calls[seg.range].map(\.op),
+                let fused = stageFlows[persistentIndex]?.fused ?? []
+                let ops = seg.range.map { fused.contains($0) ? calls[$0].op + " (fused)" : calls[$0].op }
+                let trace = try tracer?.add(device: device, ops: ops,
                                             barrier: calls[seg.range].enumerated().map { $0.offset > 0 && $0.element.barrier },
                                             flow: stageFlows[persistentIndex] != nil)
                 stepDispatches.append(try persistentDispatch(variant: w, table: persistentIndex, stages: seg.range.count, barrier: pc.barrier,

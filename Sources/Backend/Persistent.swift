@@ -24,6 +24,9 @@ enum Persistent {
         /// about 0.6 s of kernel time (its stage timestamps end there, in both modes) and
         /// the step's logits came out wrong; runs of 20 or 40 stages were right.
         var maxStages: Int? = nil
+        /// Output elements per unit of the output projection fused into attention
+        /// (PersistentFusion.swift; SLUICE_PERSISTENT_HEAD_ROWS).
+        var headRows = 144
     }
 
     /// On by default for decode plans (at most 4 rows) on GPUs with buffer device addresses
@@ -53,7 +56,8 @@ enum Persistent {
         groups = min(groups, Int(info.maxWorkGroupCount.0))
         return Settings(enabled: on, groups: groups, spinLimit: 1 << 22,
                         retryGroups: info.multiprocessors.flatMap { groups > $0 ? $0 : nil },
-                        maxStages: info.kind == .cpu ? 20 : nil)
+                        maxStages: info.kind == .cpu ? 20 : nil,
+                        headRows: env["SLUICE_PERSISTENT_HEAD_ROWS"].flatMap(Int.init).map { max($0, 1) } ?? 144)
     }
 
     /// Settings for every executor created while set (tests).
@@ -189,6 +193,9 @@ extension VulkanExecutor {
         for i in range { perCall[i] = try Persistent.stage(calls[i], first: i == range.lowerBound, address: address) }
         var flow = Persistent.flowPlan(calls, in: range, keep: Set(graph.outputs)) { plan.locations[$0]! }
         if var flow {
+            let fusions = Persistent.fusions(calls, in: range, plan: flow, keep: Set(graph.outputs),
+                                             location: { plan.locations[$0]! }, groups: persistent.groups, headRows: persistent.headRows)
+            for f in fusions { flow.copies[f.input] = nil; flow.copies[f.output] = nil }
             var copies: [String: GPUBuffer] = [:], newKeys: [String: GPUBuffer] = [:]
             for (name, count) in flow.copies {
                 copies[name] = try GPUBuffer(device: device, size: max(count, 1) * 8, use: .deviceLocal, label: "tagged copy of \(name)")
@@ -207,6 +214,14 @@ extension VulkanExecutor {
                 stageCopies.append(partials)
                 Persistent.applyTaggedSplit(split.stage, words: &perCall, partials: partials.address)
             }
+            for f in fusions {
+                let sets = try GPUBuffer(device: device, size: 2 * max(f.entries, 1) * 8, use: .deviceLocal, label: "counted sums")
+                try sets.zero()
+                stageCopies.append(sets)
+                Persistent.applyFusion(f, words: &perCall, sets: sets.address)
+            }
+            flow.fused = Set(fusions.map(\.fused))
+            flow.replicas = fusions.map(\.replicas).max() ?? 0
             stageFlows.append(flow)
             if !Persistent.offList.contains("rotate") {
                 Persistent.rotate(calls, in: range, words: &perCall, groups: persistent.groups,

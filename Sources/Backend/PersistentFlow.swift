@@ -19,6 +19,11 @@ extension Persistent {
         var waitingAttention = 0
         /// Attention stages whose slices' partials carry tags (taggedSplits; set by makeStageTable).
         var taggedSplits = 0
+        /// Matrix stages fused into the stage before them, by call index (PersistentFusion.swift;
+        /// set by makeStageTable).
+        var fused: Set<Int> = []
+        /// The most units per head's last slice among them.
+        var replicas = 0
     }
 
     /// The operands of a stage that the mode reads or writes: tagged-slot inputs (slot,
@@ -138,7 +143,8 @@ extension Persistent {
                        groups: Int, subgroupsPerGroup: Int) {
         var offset = 0
         for i in range {
-            guard var w = words[i], let k = stageKind(calls[i].call.kernel) else { continue }
+            // A fused stage (done by the stage before it) takes no workgroups.
+            guard var w = words[i], w[0] != 5, let k = stageKind(calls[i].call.kernel) else { continue }
             let p = calls[i].call.push.map(Int.init)
             let used: Int
             switch k.kind {

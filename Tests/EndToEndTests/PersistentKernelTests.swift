@@ -12,8 +12,9 @@ import SluiceGraph
 /// on GPUs by `sluice bench --json` (identical logit checksums with SLUICE_PERSISTENT=0|1).
 final class PersistentKernelTests: XCTestCase {
     func runner(_ m: LoadedModel, _ device: VulkanDevice, persistent: Bool, spinLimit: UInt32 = 1 << 22, halfCache: Bool = false,
-                profile: Bool = false, groups: Int = 1, retryGroups: Int? = nil) throws -> VulkanRunner {
-        Persistent.override = Persistent.Settings(enabled: persistent, groups: groups, spinLimit: spinLimit, retryGroups: retryGroups)
+                profile: Bool = false, groups: Int = 1, retryGroups: Int? = nil, headRows: Int = 144) throws -> VulkanRunner {
+        Persistent.override = Persistent.Settings(enabled: persistent, groups: groups, spinLimit: spinLimit, retryGroups: retryGroups,
+                                                  headRows: headRows)
         defer { Persistent.override = nil }
         // The GPU pass pipeline, so the decode graph has the norm prologues and split attention.
         return try VulkanRunner(device: device, model: m, contextLength: 160, maxChunk: 8, profile: profile,
@@ -93,7 +94,9 @@ final class PersistentKernelTests: XCTestCase {
                                            contextLength: 160)
             let m = try SyntheticSource.model(config: config, layerType: layer, embeddingType: embed)
             let plain = try runner(m, device, persistent: false, halfCache: half)
-            let fused = try runner(m, device, persistent: true, halfCache: half)
+            // 48 output elements per unit of the fused output projection: two units per head
+            // (at most two per head with one workgroup), each scoring the head's last slice.
+            let fused = try runner(m, device, persistent: true, halfCache: half, headRows: 48)
             let decode = try fused.executor(.decode)
             XCTAssertTrue(decode.usesPersistentKernel, "\(layer)")
             // Every decoder layer's dispatches become stages of one dispatch.
@@ -112,7 +115,11 @@ final class PersistentKernelTests: XCTestCase {
                 XCTAssertEqual(flow.waitingAttention, config.layers, "\(layer)")
                 // Every layer's attention slices pass their partials with tags.
                 XCTAssertEqual(flow.taggedSplits, config.layers, "\(layer)")
-                XCTAssertGreaterThanOrEqual(flow.copies.count, 5 * config.layers - 1, "\(layer): \(flow.copies.keys.sorted())")
+                // Every layer's output projection is done by its attention units (counted
+                // sums); the values it passed need no tagged copies.
+                XCTAssertEqual(flow.fused.count, config.layers, "\(layer)")
+                XCTAssertEqual(flow.replicas, 2, "\(layer)")
+                XCTAssertGreaterThanOrEqual(flow.copies.count, 5 * config.layers - 1 - 2 * flow.fused.count, "\(layer): \(flow.copies.keys.sorted())")
             }
             XCTAssertFalse(try plain.executor(.decode).usesPersistentKernel)
             try compareGreedy(plain, fused, prompt: [3, 141, 59, 26, 5], steps: 8, label: "\(layer)")
@@ -122,7 +129,8 @@ final class PersistentKernelTests: XCTestCase {
             // merged by the last slice from the others' tagged partials, with barriers by the
             // last slice to finish (counted).
             let long = (0..<126).map { Int32(($0 * 37 + 11) % 320) }
-            try compareGreedy(try runner(m, device, persistent: false, halfCache: half), try runner(m, device, persistent: true, halfCache: half),
+            try compareGreedy(try runner(m, device, persistent: false, halfCache: half),
+                              try runner(m, device, persistent: true, halfCache: half, headRows: 48),
                               prompt: long, steps: 4, label: "\(layer), 126-token prompt")
         }
     }

@@ -35,13 +35,17 @@ layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer Wor
 layout(buffer_reference, std430, buffer_reference_align = 4) readonly buffer Consts { float d[]; };
 
 const uint K_MATMUL = 0u, K_SWIGLU = 1u, K_GEGLU = 2u, K_QKV = 3u, K_ATTENTION = 4u;
+// A matrix stage fused into the stage before it (persistent_flow.glsl's counted sums): no work
+// of its own.
+const uint K_FUSED = 5u;
 // One stage: its kind, the norm prologue (0 none, 1 rms, 2 add + rms), whether a grid
 // barrier precedes it, the push constants of its own kernel, and its operands in canonical
 // slots (matrix kinds: x, x2, norm weight, weight, out0, out1, out2, sums; attention: q, k,
 // v, counters, y, partials).
 // In dataflow mode (flag 8 of stage 0's flags) slots 8-10 are the tagged copies
 // (persistent_flow.glsl) of out0 and the sums and the new keys and values; flags 2 and 4
-// say that x and x2 are read from tagged copies. Stage flag 1 turns off the early loads.
+// say that x and x2 are read from tagged copies, flag 128 that x2 is counted, flag 64 that the
+// next stage (K_FUSED) is done by this one. Stage flag 1 turns off the early loads.
 struct Stage { uint kind; uint norm; uint barrierBefore; uint flags; uint push[16]; uvec2 ptr[12]; };
 layout(std430, binding = 1) readonly buffer Stages { Stage stages[]; };
 // The arrival counter, the give-up flag, a sink for prefetched values, and (not cleared
@@ -420,6 +424,9 @@ void main() {
             X = Floats(stages[si].ptr[0]); X2 = Floats(stages[si].ptr[1]); NW = Consts(stages[si].ptr[2]);
             wref = Words(stages[si].ptr[3]); SUMS = Floats(stages[si].ptr[7]);
             matrixStage(kind, si);
+        } else {
+            // K_FUSED: done by the stage before it.
+            MARK(si, 1u)
         }
     }
 #if defined(TRACE)

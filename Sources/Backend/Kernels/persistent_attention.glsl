@@ -119,7 +119,11 @@ void preloadSlice(uint lo, uint n, uint kw, uint koff, uint D) {
 Floats q_a, y_a, part_a;
 Uints counters_a;
 #define QIN(i) (flow && (stages[curStage].flags & 2u) != 0u ? tagged(Tagged(stages[curStage].ptr[0]), i) : q_a.d[i])
-#define SLICE_OUT(i, v) { if (flow) outStore(i, v); else y_a.d[i] = (v); }
+// With the output projection fused (stage flag 64; one row) the head's output goes to qsh
+// (free after attend) for fusedHead instead.
+bool fuseOut;
+shared uint headOut;
+#define SLICE_OUT(i, v) { if (fuseOut) { qsh[(i) % D] = (v); headOut = 1u; } else if (flow) outStore(i, v); else y_a.d[i] = (v); }
 #define PART(i) part_a.d[i]
 #define COUNTER(i) counters_a.d[i]
 // Stage flag 32 (dataflow mode): a split's partials (the layout of split_slice.glsl's, at slot
@@ -193,6 +197,44 @@ void taggedSlice(uint r, uint h, uint s, uint used, uint S, uint D, uint qw, uin
     }
 }
 
+// The fused output projection (K_FUSED at si + 1) of head h's output (in qsh): replica rep of
+// R takes the rep-th of R equal parts of the output elements, and adds each one's share from
+// the head's D input columns to the counted output; an invocation's weight loads of 64 columns
+// are all issued before it uses any. Every invocation calls it.
+void fusedHead(uint si, uint h, uint D, uint rep, uint R) {
+    uint t = gl_LocalInvocationID.x;
+    wref = Words(stages[si + 1u].ptr[3]);
+    uint K = stages[si + 1u].push[2], N = stages[si + 1u].push[3], nOff = stages[si + 1u].push[6], k0 = h * D;
+    uint per = (N + R - 1u) / R, n1 = min(N, rep * per + per);
+    Tagged dst = countedSet(si + 1u, 8u, 9u);
+    for (uint n = rep * per + t; n < n1; n += WG) {
+        float a = 0.0;
+        for (uint d0 = 0u; d0 < D; d0 += 64u) {
+#if !defined(W_F32)
+            uvec4 raw[8];
+            [[unroll]] for (uint i = 0u; i < 8u; i++) {
+                uint k = k0 + min(d0 + 8u * i, D - 8u);
+                raw[i] = raw8(n * K + (k & ~31u), (k & 31u) >> 3);
+            }
+#endif
+            [[unroll]] for (uint i = 0u; i < 8u; i++) {
+                uint d = d0 + 8u * i, k = k0 + d;
+                if (d < D) {
+                    float w[8];
+#if !defined(W_F32)
+                    decode8(raw[i], n * K + (k & ~31u), (k & 31u) >> 3, w);
+#else
+                    dequant8(n * K + (k & ~31u), (k & 31u) >> 3, w);
+#endif
+                    [[unroll]] for (uint j = 0u; j < 8u; j++) a += w[j] * qsh[d + j];
+                }
+            }
+        }
+        countedAdd(dst, nOff + n, D, a);
+    }
+    barrier();
+}
+
 // Before attention unit (row r, head h of kv head g) in dataflow mode: waits for the new
 // keys and values of rows 0 … r (when the stage has them), which come with their tags, and
 // stages them for attend (freshFrom); when q is tagged, stages the scaled query row in qsh
@@ -241,13 +283,31 @@ void attentionStage(uint si) {
     kr4_a = Raw4(stages[si].ptr[1]); vr4_a = Raw4(stages[si].ptr[2]);
     counters_a = Uints(stages[si].ptr[3]); y_a = Floats(stages[si].ptr[4]); part_a = Floats(stages[si].ptr[5]);
     if (flow) flowOutputs(si);
+    fuseOut = flow && (stages[si].flags & 64u) != 0u;
+    if (gl_LocalInvocationID.x == 0u) headOut = 0u;
+    // With the output projection fused (one row), R replicas of each head's last slice in use
+    // (push[15]) each take a part of the projection: units h·used + s, then the replicas.
+    // Where the slices would merge counted, not tagged, one.
+    uint R = fuseOut ? max(stages[si].push[15], 1u) : 1u, units = rows * heads * S, inUse = S;
+    if (R > 1u) {
+        uint lo, hi;
+        sliceKeys(0u, 0u, S, stages[si].push[5], lo, hi, inUse);
+        if (inUse > 1u && !TAGGED_SLICES(inUse, stages[si].push[4])) R = 1u;
+        else units = heads * (inUse + R - 1u);
+    }
     // Trace slot 1: when the unit's inputs are in (a workgroup without a unit: its start).
     MARK(si, 1u)
-    for (uint u = wgId; u < rows * heads * S; u += run.groups) {
-        uint r = u / (heads * S), h = (u % (heads * S)) / S, g = h / (heads / stages[si].push[3]);
+    for (uint u = wgId; u < units; u += run.groups) {
+        uint r = u / (heads * S), h = (u % (heads * S)) / S, s = u % S, rep = 0u;
+        if (R > 1u) {
+            r = 0u;
+            if (u < heads * inUse) { h = u / inUse; s = u % inUse; }
+            else { uint v = u - heads * inUse; rep = 1u + v / heads; h = v % heads; s = inUse - 1u; }
+        }
+        uint g = h / (heads / stages[si].push[3]);
         uint lo, hi, used, D = stages[si].push[4];
-        sliceKeys(r, u % S, S, stages[si].push[5], lo, hi, used);
-        if (u % S >= used) continue;
+        sliceKeys(r, s, S, stages[si].push[5], lo, hi, used);
+        if (s >= used) continue;
         uint n = min(hi, STEP_P) - min(lo, STEP_P);
         // A slice longer than a chunk: its first chunk's keys.
         preN = (run.flags & 32u) == 0u ? min(n, PRE_KEYS(D)) : 0u;
@@ -257,7 +317,14 @@ void attentionStage(uint si) {
         freshFrom = 0xFFFFFFFFu;
         if (flow) flowAttentionInputs(si, r, h, g, uintBitsToFloat(stages[si].push[6]));
         MARK(si, 1u)
-        splitSlice(r, u % (heads * S), heads, stages[si].push[3], stages[si].push[4], stages[si].push[5],
+        splitSlice(r, h * S + s, heads, stages[si].push[3], stages[si].push[4], stages[si].push[5],
                    uintBitsToFloat(stages[si].push[6]), S);
+        if (fuseOut) {
+            // splitSlice ended at a barrier: headOut is the same for every invocation.
+            bool mine = headOut != 0u;
+            barrier();
+            if (mine) fusedHead(si, h, D, rep, R);
+            if (gl_LocalInvocationID.x == 0u) headOut = 0u;
+        }
     }
 }

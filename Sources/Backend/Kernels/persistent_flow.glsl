@@ -30,6 +30,7 @@ Floats outPlain;
 Tagged outTagged;
 bool hasPlain, hasTagged;
 
+void zeroCounted();
 void flowBegin() {
     flow = (stages[0].flags & 8u) != 0u;
     flowGaveUp = false;
@@ -40,6 +41,7 @@ void flowBegin() {
         flowGaveUp = true;
     }
     if (gl_LocalInvocationID.x == 0u) gaveUp = 0u;
+    if (flow) zeroCounted();
     barrier();
 }
 
@@ -73,6 +75,59 @@ float tagged(Tagged b, uint i) {
     return uintBitsToFloat(v.x);
 }
 
+// Counted sums: where a matrix stage was fused into the stage before it (stage flag 64 on
+// that one; the matrix stage's kind is K_FUSED), each workgroup of the fused stage adds its
+// share of the matrix product to the output with one 64-bit atomic add per element: the
+// share in fixed point (COUNT_FIX fractional bits) plus, from bit 48, how many of the
+// matrix's input columns it covered. An element is complete when its count reaches the
+// matrix's input width (K < 65536), which its readers (stage flag 128: x2 is counted, with
+// the width in push[15]) wait for, as for a tag. Integer sums do not depend on the order of
+// the additions. Two sets per output (slots 8 and 9 of the fused stage; the readers' slots 1
+// and 11), one per run's tag parity: a run zeroes the other set (flowBegin), which the run
+// before it used and the next one uses.
+const float COUNT_FIX = 16777216.0;
+Tagged countedSet(uint si, uint even, uint odd) { return Tagged(stages[si].ptr[(tagNow & 1u) == 0u ? even : odd]); }
+void countedAdd(Tagged b, uint i, uint columns, float v) {
+    int64_t f = int64_t(round(clamp(v, -4.0e6, 4.0e6) * COUNT_FIX));
+    atomicAdd(b.d[i], (uint64_t(columns) << 48) + uint64_t(f));
+}
+// A counted element as tload returns it: its value, and whether its count is `want`.
+float countedValue(uvec2 raw, uint want, out bool ready) {
+    uint64_t t = packUint2x32(raw);
+    uint64_t c = (t + (uint64_t(1) << 47)) >> 48;
+    ready = (uint(c) & 0xFFFFu) == (want & 0xFFFFu);
+    return float(int64_t(t - (c << 48))) * (1.0 / COUNT_FIX);
+}
+// The current stage's x2 when counted (stage flag 128), else tagged as usual.
+bool x2Counted;
+uint x2Want;
+Tagged x2Source(uint si) {
+    x2Counted = (stages[si].flags & 128u) != 0u;
+    x2Want = stages[si].push[15];
+    return x2Counted ? countedSet(si, 1u, 11u) : Tagged(stages[si].ptr[1]);
+}
+bool x2Ready(uvec2 b) {
+    if (!x2Counted) return b.y == tagNow;
+    bool ready;
+    countedValue(b, x2Want, ready);
+    return ready;
+}
+float x2Value(uvec2 b) {
+    bool ready;
+    return x2Counted ? countedValue(b, x2Want, ready) : uintBitsToFloat(b.x);
+}
+// At the start of a run: the sets of the fused stages that the previous run used (stage s by
+// workgroup s mod groups).
+void zeroCounted() {
+    uint t = gl_LocalInvocationID.x;
+    for (uint s = gl_WorkGroupID.x; s < run.count; s += run.groups) {
+        if (stages[s].kind != K_FUSED) continue;
+        Tagged other = countedSet(s, 9u, 8u);
+        uint N = stages[s].push[3], nOff = stages[s].push[6];
+        for (uint i = t; i < N; i += WG) other.d[nOff + i] = uint64_t(0);
+    }
+}
+
 void flowOutputs(uint si) {
     outPlain = Floats(stages[si].ptr[4]);
     outTagged = Tagged(stages[si].ptr[8]);
@@ -97,7 +152,7 @@ const uint ROWB = 3u;
 void stageRowFlow(uint r, uint K, float eps) {
     uint t = gl_LocalInvocationID.x, si = curStage;
     bool xt = (stages[si].flags & 2u) != 0u, x2t = (stages[si].flags & 4u) != 0u;
-    Tagged XT = Tagged(stages[si].ptr[0]), X2T = Tagged(stages[si].ptr[1]), ST = Tagged(stages[si].ptr[9]);
+    Tagged XT = Tagged(stages[si].ptr[0]), X2T = x2Source(si), ST = Tagged(stages[si].ptr[9]);
     bool sumsPlain = stages[si].ptr[7] != uvec2(0u), sumsTagged = stages[si].ptr[9] != uvec2(0u);
     xStaged = true;
     float s = 0.0;
@@ -115,8 +170,8 @@ void stageRowFlow(uint r, uint K, float eps) {
             if (k < K) {
                 uint spins = 0u;
                 while (a[i].y != tagNow && !flowGaveUp) { spinWait(spins); a[i] = tload(XT, idx); }
-                while (b[i].y != tagNow && !flowGaveUp) { spinWait(spins); b[i] = tload(X2T, idx); }
-                float v = uintBitsToFloat(a[i].x) + uintBitsToFloat(b[i].x);
+                while (!x2Ready(b[i]) && !flowGaveUp) { spinWait(spins); b[i] = tload(X2T, idx); }
+                float v = uintBitsToFloat(a[i].x) + x2Value(b[i]);
                 if (normMode == 2u && wgId == 0u) {
                     if (sumsPlain) SUMS.d[idx] = v;
                     if (sumsTagged) tstore(ST, idx, v, tagNow);
@@ -145,7 +200,7 @@ bool fenceKeys;
 // plain read, so each invocation's loads issue back to back.
 void stageRowTagged(uint r, uint K, float eps, bool add) {
     uint t = gl_LocalInvocationID.x, si = curStage;
-    Tagged XT = Tagged(stages[si].ptr[0]), X2T = Tagged(stages[si].ptr[1]), ST = Tagged(stages[si].ptr[9]);
+    Tagged XT = Tagged(stages[si].ptr[0]), X2T = x2Source(si), ST = Tagged(stages[si].ptr[9]);
     bool sumsPlain = stages[si].ptr[7] != uvec2(0u), sumsTagged = stages[si].ptr[9] != uvec2(0u);
     xStaged = true;
     float s = 0.0;
@@ -169,8 +224,8 @@ void stageRowTagged(uint r, uint K, float eps, bool add) {
                 while (a[i].y != tagNow && !flowGaveUp) { spinWait(spins); a[i] = tload(XT, idx); }
                 float v = uintBitsToFloat(a[i].x);
                 if (add) {
-                    while (b[i].y != tagNow && !flowGaveUp) { spinWait(spins); b[i] = tload(X2T, idx); }
-                    v += uintBitsToFloat(b[i].x);
+                    while (!x2Ready(b[i]) && !flowGaveUp) { spinWait(spins); b[i] = tload(X2T, idx); }
+                    v += x2Value(b[i]);
                     if (wgId == 0u) {
                         if (sumsPlain) SUMS.d[idx] = v;
                         if (sumsTagged) tstore(ST, idx, v, tagNow);
