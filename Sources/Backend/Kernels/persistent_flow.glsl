@@ -76,9 +76,10 @@ float tagged(Tagged b, uint i) {
 }
 
 // Counted sums: where a matrix stage was fused into the stage before it (stage flag 64 on
-// that one; the matrix stage's kind is K_FUSED), each workgroup of the fused stage adds its
-// share of the matrix product to the output with one 64-bit atomic add per element: the
-// share in fixed point (COUNT_FIX fractional bits) plus, from bit 48, how many of the
+// that one; the matrix stage's kind is K_FUSED; PersistentFusion.swift), each unit of that
+// stage that does a part of the product (persistent_attention.glsl's fusedHead) adds its
+// share to the output with one 64-bit atomic add per element: the share in fixed point
+// (COUNT_FIX fractional bits, at most 4e6 in magnitude) plus, from bit 48, how many of the
 // matrix's input columns it covered. An element is complete when its count reaches the
 // matrix's input width (K < 65536), which its readers (stage flag 128: x2 is counted, with
 // the width in push[15]) wait for, as for a tag. Integer sums do not depend on the order of

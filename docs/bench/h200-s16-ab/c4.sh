@@ -1,0 +1,17 @@
+#!/bin/bash
+for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
+export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+mkdir -p /tmp/n; python3 -c "import lzma,shutil; shutil.copyfileobj(lzma.open('.dev/b/n.xz'), open('/tmp/n/sluice','wb'))"; chmod +x /tmp/n/sluice
+B=/tmp/n/sluice; S="--synthetic smollm2-135m"
+timeout 60 $B bench $S -p 512 -n 64 -r 2 2>&1 | tail -2
+SLUICE_PIPELINE_STATS=persistent_q4 timeout 60 $B bench $S -p 0 -n 4 -r 1 2>&1 | grep -i "regist" | head -1 | cut -c1-200
+summ() { python3 -c "
+import json,sys
+d=json.load(sys.stdin)
+print(' | '.join('%s %.1f ± %.1f %s' % (t['test'], t['tokens_per_second'], t['sd'], t.get('ids',[])[:2]) for t in d['tests']))"; }
+D="-d 0,512,1024,2048,4096"
+for round in 1 2; do
+  echo "== kv128: $(timeout 150 $B bench $S -p 0 -n 128 $D -r 3 --json 2>/dev/null | summ)"
+  echo "== off:   $(SLUICE_PERSISTENT_OFF=kv128 timeout 150 $B bench $S -p 0 -n 128 $D -r 3 --json 2>/dev/null | summ)"
+done
+for o in none kv128; do SLUICE_PERSISTENT_OFF=$o SLUICE_CHAIN_STAMPS=1 timeout 60 $B bench $S -p 0 -n 128 -r 1 2>&1 | grep "chain of" | sed -n '4,8p;'; done

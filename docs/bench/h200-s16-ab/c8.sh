@@ -1,0 +1,21 @@
+#!/bin/bash
+# Session 16, c8 (binary d78f0d2): the counted x2 decoded in 32-bit arithmetic (kernel c32)
+# against 64-bit (built in); 144 (default) and 128 output elements per replica.
+for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
+export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+mkdir -p /tmp/n; python3 -c "import lzma,shutil; shutil.copyfileobj(lzma.open('.dev/b/n.xz'), open('/tmp/n/sluice','wb'))"; chmod +x /tmp/n/sluice
+B=/tmp/n/sluice; S="--synthetic smollm2-135m"
+timeout 60 $B bench $S -p 512 -n 64 -r 2 >/dev/null 2>&1
+echo "cur: $(SLUICE_PIPELINE_STATS=persistent_q4 timeout 60 $B bench $S -p 0 -n 4 -r 1 2>&1 | grep -i "regist" | head -1 | cut -c30-130)"
+echo "c32: $(SLUICE_PIPELINE_STATS=persistent_q4 SLUICE_KERNEL_DIR=.dev/kv4/c32 timeout 60 $B bench $S -p 0 -n 4 -r 1 2>&1 | grep -i "regist" | head -1 | cut -c30-130)"
+summ() { python3 -c "
+import json,sys
+d=json.load(sys.stdin)
+print(' | '.join('%s %.1f ± %.1f %s' % (t['test'], t['tokens_per_second'], t['sd'], t.get('ids',[])[:2]) for t in d['tests']))"; }
+D="-d 0,512,2048"
+for round in 1 2; do
+  echo "== cur:     $(timeout 100 $B bench $S -p 0 -n 128 $D -r 3 --json 2>/dev/null | summ)"
+  echo "== c32:     $(SLUICE_KERNEL_DIR=.dev/kv4/c32 timeout 100 $B bench $S -p 0 -n 128 $D -r 3 --json 2>/dev/null | summ)"
+  echo "== cur128:  $(SLUICE_PERSISTENT_HEAD_ROWS=128 timeout 100 $B bench $S -p 0 -n 128 $D -r 3 --json 2>/dev/null | summ)"
+  echo "== c32-128: $(SLUICE_PERSISTENT_HEAD_ROWS=128 SLUICE_KERNEL_DIR=.dev/kv4/c32 timeout 100 $B bench $S -p 0 -n 128 $D -r 3 --json 2>/dev/null | summ)"
+done
