@@ -286,7 +286,7 @@ void attentionStage(uint si) {
     fuseOut = flow && (stages[si].flags & 64u) != 0u;
     if (gl_LocalInvocationID.x == 0u) headOut = 0u;
     // With the output projection fused (one row), R replicas of each head's last slice in use
-    // (push[15]) each take a part of the projection: units h·used + s, then the replicas.
+    // (push[15]) each take a part of the projection: units h·inUse + s, then the replicas.
     // Where the slices would merge counted, not tagged, one.
     uint R = fuseOut ? max(stages[si].push[15], 1u) : 1u, units = rows * heads * S, inUse = S;
     if (R > 1u) {

@@ -92,31 +92,23 @@ void countedAdd(Tagged b, uint i, uint columns, float v) {
     int64_t f = int64_t(round(clamp(v, -4.0e6, 4.0e6) * COUNT_FIX));
     atomicAdd(b.d[i], (uint64_t(columns) << 48) + uint64_t(f));
 }
-// A counted element as tload returns it: its value, and whether its count is `want`.
-float countedValue(uvec2 raw, uint want, out bool ready) {
+// A counted element as tload returns it: its count, rounded so that a negative value's borrow
+// from bit 48 does not change it (|value| < 2^47 units), and its value.
+uint countedCount(uvec2 raw) { return uint((packUint2x32(raw) + (uint64_t(1) << 47)) >> 48) & 0xFFFFu; }
+float countedValue(uvec2 raw) {
     uint64_t t = packUint2x32(raw);
-    uint64_t c = (t + (uint64_t(1) << 47)) >> 48;
-    ready = (uint(c) & 0xFFFFu) == (want & 0xFFFFu);
-    return float(int64_t(t - (c << 48))) * (1.0 / COUNT_FIX);
+    return float(int64_t(t - (uint64_t(countedCount(raw)) << 48))) * (1.0 / COUNT_FIX);
 }
 // The current stage's x2 when counted (stage flag 128), else tagged as usual.
 bool x2Counted;
 uint x2Want;
 Tagged x2Source(uint si) {
     x2Counted = (stages[si].flags & 128u) != 0u;
-    x2Want = stages[si].push[15];
+    x2Want = stages[si].push[15] & 0xFFFFu;
     return x2Counted ? countedSet(si, 1u, 11u) : Tagged(stages[si].ptr[1]);
 }
-bool x2Ready(uvec2 b) {
-    if (!x2Counted) return b.y == tagNow;
-    bool ready;
-    countedValue(b, x2Want, ready);
-    return ready;
-}
-float x2Value(uvec2 b) {
-    bool ready;
-    return x2Counted ? countedValue(b, x2Want, ready) : uintBitsToFloat(b.x);
-}
+bool x2Ready(uvec2 b) { return x2Counted ? countedCount(b) == x2Want : b.y == tagNow; }
+float x2Value(uvec2 b) { return x2Counted ? countedValue(b) : uintBitsToFloat(b.x); }
 // At the start of a run: the sets of the fused stages that the previous run used (stage s by
 // workgroup s mod groups).
 void zeroCounted() {
