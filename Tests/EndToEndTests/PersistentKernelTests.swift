@@ -181,7 +181,8 @@ final class PersistentKernelTests: XCTestCase {
 
     /// The real model (30 layers, its own memory plan): its decode step is one persistent run
     /// of 150 stages planned in dataflow mode (PersistentFlow.swift finds no write that could
-    /// overtake a read of the same memory), every layer's attention waiting for its new keys.
+    /// overtake a read of the same memory), every layer's attention waiting for its new keys and
+    /// doing its output projection.
     /// Decoded with the runs cut to 20 stages (what CPU drivers get: Persistent.Settings),
     /// the greedy ids are numpy's.
     func testRealModelDecodesInDataflowMode() throws {
@@ -200,6 +201,9 @@ final class PersistentKernelTests: XCTestCase {
         let flow = try XCTUnwrap(whole.stageFlows.first ?? nil, "no dataflow plan: \(whole.dispatches.map(\.kernel))")
         XCTAssertEqual(flow.waitingAttention, m.config.layers)
         XCTAssertEqual(flow.newKeys.count, m.config.layers)
+        // Every layer's output projection is done by its attention stage (the fused stages stay
+        // in the table, with nothing to do).
+        XCTAssertEqual(flow.fused.count, m.config.layers)
 
         let r = try runner(maxStages: 20)
         let decode = try r.executor(.decode)
