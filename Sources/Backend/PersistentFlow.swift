@@ -179,9 +179,14 @@ extension Persistent {
     static func applyTaggedSplit(_ stage: Int, words: inout [Int: [UInt32]], partials: UInt64) {
         guard var w = words[stage] else { return }
         w[3] |= 32
-        w[20 + 2 * 11] = UInt32(truncatingIfNeeded: partials)
-        w[21 + 2 * 11] = UInt32(truncatingIfNeeded: partials >> 32)
+        setSlot(&w, 11, partials)
         words[stage] = w
+    }
+
+    /// Operand slot s of a stage's words (struct Stage's ptr[s]) set to address a.
+    static func setSlot(_ w: inout [UInt32], _ s: Int, _ a: UInt64) {
+        w[20 + 2 * s] = UInt32(truncatingIfNeeded: a)
+        w[21 + 2 * s] = UInt32(truncatingIfNeeded: a >> 32)
     }
 
     /// A buffer's identity for the new keys' tags: where it starts.
@@ -193,10 +198,6 @@ extension Persistent {
     static func applyFlow(_ plan: inout FlowPlan, _ calls: [VulkanExecutor.PlannedCall], in range: Range<Int>,
                           words: inout [Int: [UInt32]], location: (String) -> MemoryPlan.Location,
                           copy: (String) -> UInt64, newKeys: (String) -> UInt64) {
-        func setSlot(_ w: inout [UInt32], _ s: Int, _ a: UInt64) {
-            w[20 + 2 * s] = UInt32(truncatingIfNeeded: a)
-            w[21 + 2 * s] = UInt32(truncatingIfNeeded: a >> 32)
-        }
         for i in range {
             guard var w = words[i], let f = flowOperands(calls[i]) else { continue }
             for input in f.inputs where plan.copies[input.name] != nil {

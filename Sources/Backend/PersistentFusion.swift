@@ -66,10 +66,6 @@ extension Persistent {
     /// slots 8 and 9, the producer gets flag 64, each reader flags 4 and 128, the sets at slots
     /// 1 and 11 and the count to wait for (the fused matrix's input columns) in push[15].
     static func applyFusion(_ f: Fusion, words: inout [Int: [UInt32]], sets: UInt64) {
-        func setSlot(_ w: inout [UInt32], _ s: Int, _ a: UInt64) {
-            w[20 + 2 * s] = UInt32(truncatingIfNeeded: a)
-            w[21 + 2 * s] = UInt32(truncatingIfNeeded: a >> 32)
-        }
         let odd = sets + UInt64(f.entries * 8)
         guard var fused = words[f.fused], var producer = words[f.producer] else { return }
         let columns = fused[4 + 2]
