@@ -54,10 +54,11 @@ enum Persistent {
         // (lavapipe's did not behave as if they did): one workgroup does every stage.
         if info.kind == .cpu { groups = 1 }
         groups = min(groups, Int(info.maxWorkGroupCount.0))
-        return Settings(enabled: on, groups: groups, spinLimit: 1 << 22,
-                        retryGroups: info.multiprocessors.flatMap { groups > $0 ? $0 : nil },
-                        maxStages: info.kind == .cpu ? 20 : nil,
-                        headRows: env["SLUICE_PERSISTENT_HEAD_ROWS"].flatMap(Int.init).map { max($0, 1) } ?? 144)
+        var s = Settings(enabled: on, groups: groups, spinLimit: 1 << 22,
+                         retryGroups: info.multiprocessors.flatMap { groups > $0 ? $0 : nil },
+                         maxStages: info.kind == .cpu ? 20 : nil)
+        if let rows = env["SLUICE_PERSISTENT_HEAD_ROWS"].flatMap(Int.init) { s.headRows = max(rows, 1) }
+        return s
     }
 
     /// Settings for every executor created while set (tests).
