@@ -62,6 +62,8 @@ public final class VulkanExecutor {
     /// The host's time per chained step (nanoseconds; 0 before the first chain), for the
     /// chains' waits (ExecutorChain.swift).
     var chainStepNanos = 0.0
+    /// chainProblem's answers by input and output (the plan does not change them).
+    var chainProblems: [String: String?] = [:]
     /// SLUICE_CHAIN_STAMPS: timestamps in chains with the tail, by step count (diagnostics).
     var chainStamps: [Int: Profiler] = [:]
     /// The persistent kernel's timestamps under --profile (PersistentTrace.swift).

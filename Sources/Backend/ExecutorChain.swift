@@ -35,6 +35,15 @@ extension VulkanExecutor {
 
     /// Why this plan cannot run chained steps feeding `output` back into `input`, or nil.
     public func chainProblem(input: String = "tokens", output: String = "next_token") -> String? {
+        // Asked before every chain: the answer is the plan's, found once.
+        let key = input + "\u{0}" + output
+        if let known = chainProblems[key] { return known }
+        let why = findChainProblem(input: input, output: output)
+        chainProblems[key] = .some(why)
+        return why
+    }
+
+    private func findChainProblem(input: String, output: String) -> String? {
         // Profiling times every step's dispatches: a submission per step.
         guard profiler == nil else { return "profiling runs a submission per step" }
         guard maxBindings["T"] == 1 else {
@@ -70,7 +79,7 @@ extension VulkanExecutor {
         let start = DispatchTime.now().uptimeNanoseconds
         try device.submit(cb, fence: fence)
         let expected = chainStepNanos * Double(steps)
-        let mode = ProcessInfo.processInfo.environment["SLUICE_CHAIN_WAIT"]
+        let mode = Self.chainWait
         if expected > 0, mode == "poll" || (mode != "block" && device.info.kind != .cpu) {
             try fence.wait(sleepNanos: UInt64(max(0, 0.5 * expected - 300_000)),
                            spinNanos: UInt64(min(expected + 1_000_000, 200_000_000)))
@@ -81,6 +90,9 @@ extension VulkanExecutor {
         chainStepNanos = chainStepNanos == 0 ? per : 0.5 * (chainStepNanos + per)
         return nanos
     }
+
+    /// SLUICE_CHAIN_WAIT, read once (the environment is a dictionary built on every access).
+    private static let chainWait = ProcessInfo.processInfo.environment["SLUICE_CHAIN_WAIT"]
 
     /// Where chained steps leave their ids for the host.
     func chainIDBuffer() throws -> GPUBuffer {
