@@ -64,6 +64,9 @@ public final class VulkanExecutor {
     var chainStepNanos = 0.0
     /// chainProblem's answers by input and output (the plan does not change them).
     var chainProblems: [String: String?] = [:]
+    /// SLUICE_CHAIN_WAIT as the executor was made (read once: Foundation builds the whole
+    /// environment on every read, which cost ~360 µs a chain on the H200's host).
+    let chainWaitMode = ProcessInfo.processInfo.environment["SLUICE_CHAIN_WAIT"]
     /// SLUICE_CHAIN_STAMPS: timestamps in chains with the tail, by step count (diagnostics).
     var chainStamps: [Int: Profiler] = [:]
     /// The persistent kernel's timestamps under --profile (PersistentTrace.swift).

@@ -79,7 +79,7 @@ extension VulkanExecutor {
         let start = DispatchTime.now().uptimeNanoseconds
         try device.submit(cb, fence: fence)
         let expected = chainStepNanos * Double(steps)
-        let mode = Self.chainWait
+        let mode = chainWaitMode
         if expected > 0, mode == "poll" || (mode != "block" && device.info.kind != .cpu) {
             try fence.wait(sleepNanos: UInt64(max(0, 0.5 * expected - 300_000)),
                            spinNanos: UInt64(min(expected + 1_000_000, 200_000_000)))
@@ -90,9 +90,6 @@ extension VulkanExecutor {
         chainStepNanos = chainStepNanos == 0 ? per : 0.5 * (chainStepNanos + per)
         return nanos
     }
-
-    /// SLUICE_CHAIN_WAIT, read once (the environment is a dictionary built on every access).
-    private static let chainWait = ProcessInfo.processInfo.environment["SLUICE_CHAIN_WAIT"]
 
     /// Where chained steps leave their ids for the host.
     func chainIDBuffer() throws -> GPUBuffer {

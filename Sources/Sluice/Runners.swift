@@ -104,11 +104,11 @@ public final class VulkanRunner: ModelRunner {
     /// cannot be chained.
     public var maxGreedySteps: Int {
         guard let e = try? executor(.decode), e.chainProblem() == nil else { return 1 }
-        return min(max(Self.chainStepsOption ?? VulkanExecutor.maxChainSteps, 1), VulkanExecutor.maxChainSteps)
+        return min(max(chainStepsOption ?? VulkanExecutor.maxChainSteps, 1), VulkanExecutor.maxChainSteps)
     }
 
-    /// SLUICE_CHAIN_STEPS, read once: maxGreedySteps is asked before every chain.
-    private static let chainStepsOption = ProcessInfo.processInfo.environment["SLUICE_CHAIN_STEPS"].flatMap(Int.init)
+    /// SLUICE_CHAIN_STEPS as the runner was made: maxGreedySteps is asked before every chain.
+    private let chainStepsOption = ProcessInfo.processInfo.environment["SLUICE_CHAIN_STEPS"].flatMap(Int.init)
 
     public func reset() throws { try executors.values.first?.resetState() }
 
