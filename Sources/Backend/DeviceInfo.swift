@@ -1,5 +1,6 @@
 import CVulkan
 import Foundation
+import SluiceGraph
 
 /// What a physical device is and the limits that matter to Sluice.
 public struct DeviceInfo: Sendable {
@@ -95,7 +96,7 @@ public struct DeviceInfo: Sendable {
         }
         let smCount: Int? = hasSMs && sm.shaderSMCount > 0 ? Int(sm.shaderSMCount) : nil
         let features = readFeatures(pd, vulkan12: hasDriverProps)
-        let coopMat = ProcessInfo.processInfo.environment["SLUICE_COOPMAT"] != "0" && features.coopMat
+        let coopMat = environmentValue("SLUICE_COOPMAT") != "0" && features.coopMat
             && features.float16 && features.memoryModel && instance.map { hasCoopMatF16Shape(pd, instance: $0) } == true
         var mem = VkPhysicalDeviceMemoryProperties()
         vkGetPhysicalDeviceMemoryProperties(pd, &mem)
@@ -116,7 +117,7 @@ public struct DeviceInfo: Sendable {
         }
         let ops = subgroup.supportedOperations
         // SLUICE_SUBGROUPS=0 forces the shared-memory kernels (to test the fallback).
-        let allowed = ProcessInfo.processInfo.environment["SLUICE_SUBGROUPS"] != "0"
+        let allowed = environmentValue("SLUICE_SUBGROUPS") != "0"
         let arith = allowed && ops & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT.rawValue != 0
             && subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT.rawValue != 0
         let shuffle = allowed && ops & VK_SUBGROUP_FEATURE_SHUFFLE_BIT.rawValue != 0

@@ -64,9 +64,6 @@ public final class VulkanExecutor {
     var chainStepNanos = 0.0
     /// chainProblem's answers by input and output (the plan does not change them).
     var chainProblems: [String: String?] = [:]
-    /// SLUICE_CHAIN_WAIT as the executor was made (read once: Foundation builds the whole
-    /// environment on every read, which cost ~360 µs a chain on the H200's host).
-    let chainWaitMode = ProcessInfo.processInfo.environment["SLUICE_CHAIN_WAIT"]
     /// SLUICE_CHAIN_STAMPS: timestamps in chains with the tail, by step count (diagnostics).
     var chainStamps: [Int: Profiler] = [:]
     /// The persistent kernel's timestamps under --profile (PersistentTrace.swift).
@@ -251,7 +248,7 @@ public final class VulkanExecutor {
     /// resets its counter, and the failure flags stay for the host (SLUICE_CHAIN_FILL=1
     /// clears the counters before every step, as before: A/B).
     func recordStep(_ cb: VkCommandBuffer, clear: Bool, only: Range<Int>? = nil) {
-        let counterOnly = !clear && ProcessInfo.processInfo.environment["SLUICE_CHAIN_FILL"] == "1"
+        let counterOnly = !clear && environmentValue("SLUICE_CHAIN_FILL") == "1"
         if clear || counterOnly {
             for sync in syncBuffers { vkCmdFillBuffer(cb, sync.handle, 0, VkDeviceSize(counterOnly ? 4 : 16), 0) }
             memoryBarrier(cb, src: VK_PIPELINE_STAGE_HOST_BIT.rawValue | VK_PIPELINE_STAGE_TRANSFER_BIT.rawValue | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT.rawValue,

@@ -79,7 +79,7 @@ extension VulkanExecutor {
         let start = DispatchTime.now().uptimeNanoseconds
         try device.submit(cb, fence: fence)
         let expected = chainStepNanos * Double(steps)
-        let mode = chainWaitMode
+        let mode = environmentValue("SLUICE_CHAIN_WAIT")
         if expected > 0, mode == "poll" || (mode != "block" && device.info.kind != .cpu) {
             try fence.wait(sleepNanos: UInt64(max(0, 0.5 * expected - 300_000)),
                            spinNanos: UInt64(min(expected + 1_000_000, 200_000_000)))

@@ -1,5 +1,6 @@
 import CVulkan
 import Foundation
+import SluiceGraph
 
 /// A chained greedy step is the embedding, the persistent run, the LM head and the argmax,
 /// and the plain chain adds the advance kernel: five dispatches, each behind a pipeline
@@ -15,7 +16,7 @@ extension VulkanExecutor {
     /// The fused tail for a chain feeding `output` back into `input`, or nil when the step
     /// has another shape (the chain then runs as before).
     func chainTail(input: String, output: String) throws -> StepDispatch? {
-        if ProcessInfo.processInfo.environment["SLUICE_CHAIN_TAIL"] == "0" { return nil }
+        if environmentValue("SLUICE_CHAIN_TAIL") == "0" { return nil }
         if let t = chainTailDispatch { return t }
         guard let shape = tailShape(input: input, output: output) else { return nil }
         let head = shape.head
@@ -94,7 +95,7 @@ extension VulkanExecutor {
     /// With SLUICE_CHAIN_STAMPS=1 (diagnostics), a timestamp after the first embedding and
     /// after every dispatch (chainStampReport prints them).
     func recordWithTail(_ cb: VkCommandBuffer, steps n: Int, tail: StepDispatch) {
-        let stamps = ProcessInfo.processInfo.environment["SLUICE_CHAIN_STAMPS"] == "1"
+        let stamps = environmentValue("SLUICE_CHAIN_STAMPS") == "1"
             ? try? Profiler(device: device, count: 2 * n) : nil
         chainStamps[n] = stamps
         stamps?.reset(cb)

@@ -57,7 +57,7 @@ public struct LoweringContext {
     /// pays in full (a 5-token prompt prefilled at 0.5 tok/s instead of 5).
     /// SLUICE_TILED=0|1 overrides.
     public func tiledMatmul(rows: Affine) -> Bool {
-        switch ProcessInfo.processInfo.environment["SLUICE_TILED"] {
+        switch environmentValue("SLUICE_TILED") {
         case "1": return maximum(rows) > 1
         case "0": return false
         default: return device.kind != .cpu && maximum(rows) >= 8
@@ -79,7 +79,7 @@ public struct LoweringContext {
     /// head: 47 µs against 105); one row of it takes matmul_wide.comp instead (`wideMatmul`,
     /// 40 µs). SLUICE_MATMUL_VARIANT still overrides.
     public func matmulVariant(columns: Int, k: Int, rows: Affine, weightBytes: Int?) -> String {
-        let v = ProcessInfo.processInfo.environment["SLUICE_MATMUL_VARIANT"] == nil && columns >= 16384 && device.kind != .cpu
+        let v = environmentValue("SLUICE_MATMUL_VARIANT") == nil && columns >= 16384 && device.kind != .cpu
             ? "shared" : matmulVariant
         guard v == "texel" else { return v }
         // The texel variant reads x four floats per texel and needs both views within the
@@ -93,7 +93,7 @@ public struct LoweringContext {
     /// its staged row (4096 floats: 16 KiB of the 32 KiB of shared memory Vulkan guarantees), on a GPU with subgroup arithmetic, at least 16384 columns (an
     /// LM head) — or any such product under SLUICE_MATMUL_VARIANT=wide (tests).
     public func wideMatmul(columns: Int, k: Int, rows: Affine) -> Bool {
-        let env = ProcessInfo.processInfo.environment["SLUICE_MATMUL_VARIANT"]
+        let env = environmentValue("SLUICE_MATMUL_VARIANT")
         guard maximum(rows) == 1, k % 32 == 0, k <= 4096, device.subgroupArithmetic, device.subgroupSize >= 4 else { return false }
         return env == "wide" || (env == nil && columns >= 16384 && device.kind != .cpu)
     }
@@ -115,7 +115,7 @@ public struct LoweringContext {
     /// faster than through storage buffers ("shared"; KernelBindings.swift says why).
     /// SLUICE_MATMUL_VARIANT=subgroup|shared|texel overrides (to test every shape on one device).
     public var matmulVariant: String {
-        switch ProcessInfo.processInfo.environment["SLUICE_MATMUL_VARIANT"] {
+        switch environmentValue("SLUICE_MATMUL_VARIANT") {
         case "subgroup" where device.subgroupArithmetic: return "subgroup"
         case "shared": return "shared"
         case "texel": return "texel"
@@ -147,7 +147,7 @@ public struct LoweringContext {
     /// The most bytes one binding may span (SLUICE_MAX_BINDING lowers it, for tests).
     public var maxBinding: Int {
         let dev = Int(min(device.maxStorageBufferRange, UInt64(Int.max)))
-        if let s = ProcessInfo.processInfo.environment["SLUICE_MAX_BINDING"], let v = Int(s), v > 0 { return min(v, dev) }
+        if let s = environmentValue("SLUICE_MAX_BINDING"), let v = Int(s), v > 0 { return min(v, dev) }
         return dev
     }
 

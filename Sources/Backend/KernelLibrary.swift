@@ -1,5 +1,6 @@
 import CVulkan
 import Foundation
+import SluiceGraph
 
 /// A compute pipeline for one kernel binary, with its layouts.
 final class Pipeline {
@@ -7,7 +8,7 @@ final class Pipeline {
     /// kernel NAME, so a changed kernel can be tried on another machine without rebuilding
     /// the program. Said on stderr each time one is used.
     static func override(_ name: String) throws -> Data? {
-        guard let dir = ProcessInfo.processInfo.environment["SLUICE_KERNEL_DIR"] else { return nil }
+        guard let dir = environmentValue("SLUICE_KERNEL_DIR") else { return nil }
         let url = URL(fileURLWithPath: dir).appendingPathComponent(name + ".spv")
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let data = try Data(contentsOf: url)

@@ -1,5 +1,6 @@
 import CVulkan
 import Foundation
+import SluiceGraph
 
 /// The persistent decode kernel (Kernels/persistent.comp): consecutive dispatches of the
 /// matrix and split-attention kernels become stages of one dispatch whose workgroups meet
@@ -39,17 +40,16 @@ enum Persistent {
     /// known count 64 workgroups on GPUs and 1 on CPU drivers), SLUICE_PERSISTENT_GROUPS sets
     /// the workgroup count.
     static func settings(_ info: DeviceInfo, plannedRows: Int) -> Settings {
-        let env = ProcessInfo.processInfo.environment
         let capable = info.bufferDeviceAddress && info.subgroupArithmetic && info.int64Atomics
         if var o = override { o.enabled = o.enabled && capable; return o }
         var on = capable && info.kind != .cpu && info.multiprocessors != nil && plannedRows <= 4
-        switch env["SLUICE_PERSISTENT"] {
+        switch environmentValue("SLUICE_PERSISTENT") {
         case "0": on = false
         case "1": on = capable
         default: break
         }
         let known = info.multiprocessors.map { 2 * $0 } ?? (info.kind == .cpu ? 1 : 64)
-        var groups = env["SLUICE_PERSISTENT_GROUPS"].flatMap(Int.init).map { max(1, $0) } ?? known
+        var groups = environmentValue("SLUICE_PERSISTENT_GROUPS").flatMap(Int.init).map { max(1, $0) } ?? known
         // A CPU driver gives no guarantee that two workgroups of a dispatch run side by side
         // (lavapipe's did not behave as if they did): one workgroup does every stage.
         if info.kind == .cpu { groups = 1 }
@@ -57,7 +57,7 @@ enum Persistent {
         var s = Settings(enabled: on, groups: groups, spinLimit: 1 << 22,
                          retryGroups: info.multiprocessors.flatMap { groups > $0 ? $0 : nil },
                          maxStages: info.kind == .cpu ? 20 : nil)
-        if let rows = env["SLUICE_PERSISTENT_HEAD_ROWS"].flatMap(Int.init) { s.headRows = max(rows, 1) }
+        if let rows = environmentValue("SLUICE_PERSISTENT_HEAD_ROWS").flatMap(Int.init) { s.headRows = max(rows, 1) }
         return s
     }
 
@@ -131,7 +131,7 @@ enum Persistent {
     /// workgroup 0) and "merge" (split attention counts its slices and the last merges, without
     /// tagged partials: PersistentFlow.taggedSplits) in the stage table.
     static var offList: Set<Substring> {
-        Set((ProcessInfo.processInfo.environment["SLUICE_PERSISTENT_OFF"] ?? "").split(separator: ","))
+        Set((environmentValue("SLUICE_PERSISTENT_OFF") ?? "").split(separator: ","))
     }
     static var stageFlags: UInt32 { offList.contains("early") ? 1 : 0 }
     /// Run flags (A/B switches): 1 the last workgroup at a grid barrier prefetches too, 4 the

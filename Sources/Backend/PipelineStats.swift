@@ -1,5 +1,6 @@
 import CVulkan
 import Foundation
+import SluiceGraph
 
 /// The driver's statistics of compiled pipelines (VK_KHR_pipeline_executable_properties):
 /// with SLUICE_PIPELINE_STATS set to a kernel-name prefix ("persistent", or "" for all) on
@@ -8,7 +9,7 @@ import Foundation
 /// where the driver reports them. The persistent kernel's register count decides how
 /// fast it is and whether its workgroups are all resident at once.
 enum PipelineStats {
-    static let prefix = ProcessInfo.processInfo.environment["SLUICE_PIPELINE_STATS"]
+    static let prefix = environmentValue("SLUICE_PIPELINE_STATS")
     static let extensionName = "VK_KHR_pipeline_executable_properties"
 
     /// Whether pipelines on a device with the extension are created with statistics.

@@ -224,7 +224,7 @@ enum StandardKernels {
     /// 40.9 with 384, which left some multiprocessors two and others three); elsewhere about
     /// four groups a subgroup. SLUICE_WIDE_GROUPS sets the count (A/B runs).
     static func wideGroups(_ c: LoweringContext, columns n: Int) -> UInt32 {
-        if let g = ProcessInfo.processInfo.environment["SLUICE_WIDE_GROUPS"].flatMap(UInt32.init) { return max(1, g) }
+        if let g = environmentValue("SLUICE_WIDE_GROUPS").flatMap(UInt32.init) { return max(1, g) }
         let subgroups = 256 / max(c.device.subgroupSize, 1)
         if let sms = c.device.multiprocessors, n >= 4 * sms * subgroups * 4 { return UInt32(4 * sms) }
         return c.groups(n, per: subgroups * 16)

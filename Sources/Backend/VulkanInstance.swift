@@ -1,5 +1,6 @@
 import CVulkan
 import Foundation
+import SluiceGraph
 
 /// Messages from the Khronos validation layer, collected so tests can fail on any.
 public enum ValidationLog {
@@ -26,7 +27,7 @@ public final class VulkanInstance: @unchecked Sendable {
     private var messenger: VkDebugUtilsMessengerEXT?
 
     public init(validation: Bool? = nil) throws {
-        let wantValidation = validation ?? (ProcessInfo.processInfo.environment["SLUICE_VALIDATION"] == "1")
+        let wantValidation = validation ?? (environmentValue("SLUICE_VALIDATION") == "1")
         var layers: [String] = []
         var extensions: [String] = []
         if wantValidation {

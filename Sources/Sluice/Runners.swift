@@ -104,11 +104,9 @@ public final class VulkanRunner: ModelRunner {
     /// cannot be chained.
     public var maxGreedySteps: Int {
         guard let e = try? executor(.decode), e.chainProblem() == nil else { return 1 }
-        return min(max(chainStepsOption ?? VulkanExecutor.maxChainSteps, 1), VulkanExecutor.maxChainSteps)
+        let env = environmentValue("SLUICE_CHAIN_STEPS").flatMap(Int.init)
+        return min(max(env ?? VulkanExecutor.maxChainSteps, 1), VulkanExecutor.maxChainSteps)
     }
-
-    /// SLUICE_CHAIN_STEPS as the runner was made: maxGreedySteps is asked before every chain.
-    private let chainStepsOption = ProcessInfo.processInfo.environment["SLUICE_CHAIN_STEPS"].flatMap(Int.init)
 
     public func reset() throws { try executors.values.first?.resetState() }
 

@@ -42,7 +42,7 @@ struct BenchCommand: ParsableCommand {
         }
         let m: LoadedModel
         if let s = synthetic { m = try SyntheticSource.model(s) } else {
-            let path = model ?? ProcessInfo.processInfo.environment["SLUICE_MODEL"] ?? ModelOptions.defaultModel
+            let path = model ?? environmentValue("SLUICE_MODEL") ?? ModelOptions.defaultModel
             m = try ModelLoader.load(path: path)
         }
         let device = try deviceOptions.open()

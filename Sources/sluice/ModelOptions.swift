@@ -27,7 +27,7 @@ struct ModelOptions: ParsableArguments {
 
     var path: String {
         if let m = model { return m }
-        if let env = ProcessInfo.processInfo.environment["SLUICE_MODEL"], !env.isEmpty { return env }
+        if let env = environmentValue("SLUICE_MODEL"), !env.isEmpty { return env }
         return Self.defaultModel
     }
 

@@ -13,7 +13,7 @@ struct TokenizeCommand: ParsableCommand {
     var file: String?
 
     func run() throws {
-        let path = model ?? ProcessInfo.processInfo.environment["SLUICE_MODEL"] ?? ModelOptions.defaultModel
+        let path = model ?? environmentValue("SLUICE_MODEL") ?? ModelOptions.defaultModel
         let f = try GGUFFile(path: path)
         let tok = try Tokenizer(gguf: f.metadata)
         let text: String

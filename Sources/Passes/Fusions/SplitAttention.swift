@@ -12,7 +12,7 @@ public enum SplitAttention {
     /// The slices per head the pass gives attention: defaultSplits, or SLUICE_ATTENTION_SPLITS
     /// (1 … 64; A/B runs).
     static var splits: Int {
-        ProcessInfo.processInfo.environment["SLUICE_ATTENTION_SPLITS"].flatMap(Int.init).map { min(max($0, 1), 64) } ?? defaultSplits
+        environmentValue("SLUICE_ATTENTION_SPLITS").flatMap(Int.init).map { min(max($0, 1), 64) } ?? defaultSplits
     }
     static let attrs = [AttrSpec("heads", .int, minimum: 1), AttrSpec("kv_heads", .int, minimum: 1),
                         AttrSpec("head_dim", .int, minimum: 1), AttrSpec("scale", .float),
