@@ -3,14 +3,8 @@
 # read once and chainProblem cached, with a DBG line per generate: decode µs, µs inside
 # runGreedy, µs in submitChain); (b) counted sums one element every CSTRIDE 8-byte words
 # (kernel variants, SLUICE_COUNTED_STRIDE sizes the sets), 1 / 4 / 16 / 32.
-for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
-export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+source docs/bench/h200-s17-ab/common.sh
 mkdir -p /tmp/n; python3 -c "import lzma,tarfile; tarfile.open(fileobj=lzma.open('.dev/s17/pair.tar.xz')).extractall('/tmp/n')"; chmod +x /tmp/n/base /tmp/n/new
-S="--synthetic smollm2-135m"
-summ() { python3 -c "
-import json,sys
-d=json.load(sys.stdin)
-print(' | '.join('%s %.1f ± %.1f %s' % (t['test'], t['tokens_per_second'], t['sd'], t.get('ids',[])[:2]) for t in d['tests']))"; }
 timeout 60 /tmp/n/base bench $S -p 512 -n 64 -r 2 2>&1 | tail -2
 for round in 1 2 3; do
   echo "== base: $(timeout 100 /tmp/n/base bench $S -p 0 -n 128 -r 5 --json 2>/dev/null | summ)"

@@ -4,10 +4,7 @@
 # in), t1 = after the attention (before the fused projection), t2 = before the unit waits (after
 # its preload). The handoff column is then the time from the QKV stage's last workgroup finishing
 # to the last unit reaching the stamp. The binary: e963b20 (.dev/n.xz).
-for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
-export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-mkdir -p /tmp/n; python3 -c "import lzma,shutil; shutil.copyfileobj(lzma.open('.dev/n.xz'), open('/tmp/n/sluice','wb'))"; chmod +x /tmp/n/sluice
-B=/tmp/n/sluice; S="--synthetic smollm2-135m"
+source docs/bench/h200-s17-ab/common.sh .dev/n.xz
 timeout 60 $B bench $S -p 512 -n 64 -r 2 2>&1 | tail -1
 for v in t0 t1 t2; do
   for d in 0 512; do

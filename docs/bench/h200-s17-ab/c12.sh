@@ -1,10 +1,7 @@
 #!/bin/bash
 # Session 17, c12: c11's three trace kernels again at depth 0, each after an untimed --profile run
 # of its own (c11's depth-0 runs, the first after each kernel's compile, were inflated 2–3×).
-for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
-export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-mkdir -p /tmp/n; python3 -c "import lzma,shutil; shutil.copyfileobj(lzma.open('.dev/n.xz'), open('/tmp/n/sluice','wb'))"; chmod +x /tmp/n/sluice
-B=/tmp/n/sluice; S="--synthetic smollm2-135m"
+source docs/bench/h200-s17-ab/common.sh .dev/n.xz
 timeout 60 $B bench $S -p 512 -n 64 -r 2 2>&1 | tail -1
 for v in t0 t1 t2; do
   SLUICE_KERNEL_DIR=.dev/s17/k/$v timeout 60 $B bench $S -p 0 -n 32 -r 1 --profile > /dev/null 2>&1

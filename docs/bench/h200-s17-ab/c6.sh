@@ -1,21 +1,5 @@
 #!/bin/bash
 # Session 17, c6: fh (the fused projection's rows taken by D / 8 invocations, a piece each, coalesced)
 # against base (d884b0e's kernel); the binary of c2.
-for f in .gl/*.deb; do dpkg -x $f /; done; ldconfig
-export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-mkdir -p /tmp/n; python3 -c "import lzma,shutil; shutil.copyfileobj(lzma.open('.dev/s17/n.xz'), open('/tmp/n/sluice','wb'))"; chmod +x /tmp/n/sluice
-B=/tmp/n/sluice; S="--synthetic smollm2-135m"
-summ() { python3 -c "
-import json,sys
-d=json.load(sys.stdin)
-print(' | '.join('%s %.1f ± %.1f %s' % (t['test'], t['tokens_per_second'], t['sd'], t.get('ids',[])[:2]) for t in d['tests']))"; }
-timeout 60 $B bench $S -p 512 -n 64 -r 2 2>&1 | tail -1
-for v in base fh; do
-  echo "$v: $(SLUICE_KERNEL_DIR=.dev/s17/k/$v SLUICE_PIPELINE_STATS=persistent_q4 timeout 60 $B bench $S -p 0 -n 4 -r 1 2>&1 | grep -i "regist" | head -1 | cut -c1-200)"
-done
-D="-d 0,512,2048"
-for round in 1 2; do
-  for v in base fh; do
-    echo "== $v: $(SLUICE_KERNEL_DIR=.dev/s17/k/$v timeout 100 $B bench $S -p 0 -n 128 $D -r 3 --json 2>/dev/null | summ)"
-  done
-done
+source docs/bench/h200-s17-ab/common.sh .dev/s17/n.xz
+ab base fh
