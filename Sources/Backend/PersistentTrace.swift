@@ -59,9 +59,10 @@ final class PersistentTracer {
         runs += 1
         for (b, table) in zip(buffers, tables) {
             let bytes = try b.download(offset: 0, count: b.size)
-            let t: [UInt64] = bytes.withUnsafeBytes { Array($0.bindMemory(to: UInt64.self)) }
-            func stamp(_ si: Int, _ g: Int, _ slot: Int) -> Double { Double(t[(si * groups + g) * 4 + slot]) }
+            let raw: [UInt64] = bytes.withUnsafeBytes { Array($0.bindMemory(to: UInt64.self)) }
             let n = table.ops.count
+            let t = Self.relativeStamps(raw, starts: (0..<n * groups).map { $0 * 4 })
+            func stamp(_ si: Int, _ g: Int, _ slot: Int) -> Double { t[(si * groups + g) * 4 + slot] }
             var start = 0
             var done = (0..<groups).map { stamp(0, $0, 0) }.min() ?? 0
             while start < n {
@@ -93,6 +94,20 @@ final class PersistentTracer {
                 totals[label] = x
                 start = end
             }
+        }
+    }
+
+    /// A run's stamps in nanoseconds after its first one (raw[0], workgroup 0 starting stage
+    /// 0): a device clock's absolute values (nanoseconds since an epoch, ~1.7e18) would lose
+    /// their last eight bits as doubles. Some clocks are 32 bits wide (lavapipe in Mesa 22.3
+    /// returns a zero high word), so they wrap every 4.3 s: when every stage start in `starts`
+    /// (indices of stamps always written) has a zero high word, differences are taken modulo
+    /// 2^32, which is right for stamps within 2.1 s of the first.
+    static func relativeStamps(_ raw: [UInt64], starts: [Int]) -> [Double] {
+        guard let ref = raw.first else { return [] }
+        let narrow = starts.allSatisfy { raw[$0] >> 32 == 0 }
+        return raw.map { v in
+            narrow ? Double(Int32(truncatingIfNeeded: v &- ref)) : Double(Int64(bitPattern: v &- ref))
         }
     }
 

@@ -39,8 +39,12 @@ final class Profiler {
         }
         guard r == VK_SUCCESS else { return }
         let period = Double(device.info.timestampPeriodNs)
+        // Timestamps with fewer than 64 valid bits wrap: differences modulo 2^bits (one in
+        // the upper half of that range is a stamp before its predecessor: counted as 0).
+        let mask: UInt64 = device.timestampBits >= 64 ? .max : (1 << UInt64(device.timestampBits)) - 1
         for (i, op) in ops.enumerated() {
-            let dt = stamps[i + 1] >= stamps[i] ? Double(stamps[i + 1] - stamps[i]) * period : 0
+            let d = (stamps[i + 1] &- stamps[i]) & mask
+            let dt = d > mask >> 1 ? 0 : Double(d) * period
             let t = totals[op] ?? (0, 0)
             totals[op] = (t.n + 1, t.ns + dt)
         }

@@ -11,7 +11,9 @@ public final class VulkanDevice: @unchecked Sendable {
     public let queueFamily: UInt32
     let commandPool: VkCommandPool
     let memoryTypes: [VkMemoryType]
-    let timestampsValid: Bool
+    /// Bits of the compute queue's timestamps that count (0: no timestamps); they wrap above.
+    let timestampBits: UInt32
+    var timestampsValid: Bool { timestampBits > 0 }
     /// Pipelines are created with the driver's statistics (SLUICE_PIPELINE_STATS).
     let capturesStatistics: Bool
 
@@ -46,7 +48,7 @@ public final class VulkanDevice: @unchecked Sendable {
             throw BackendError.unsupported("\(info.name) has no queue family with compute")
         }
         queueFamily = UInt32(family)
-        timestampsValid = families[family].timestampValidBits > 0
+        timestampBits = families[family].timestampValidBits
         var priority: Float = 1
         var device: VkDevice?
         let r: VkResult = withUnsafePointer(to: &priority) { pp in

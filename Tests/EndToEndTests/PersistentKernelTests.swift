@@ -33,9 +33,17 @@ final class PersistentKernelTests: XCTestCase {
                                        contextLength: 96)
         let m = try SyntheticSource.model(config: config, layerType: .q4_1, embeddingType: .q8_0)
         let traced = try runner(m, device, persistent: true, profile: true)
+        let started = Date()
         try compareGreedy(try runner(m, device, persistent: false), traced, prompt: [3, 141, 59], steps: 3, label: "traced")
+        let wallMillis = Date().timeIntervalSince(started) * 1000
         let decode = try traced.executor(.decode)
         XCTAssertEqual(decode.fallbacks, 0)
+        // The per-dispatch query timestamps: every kind of dispatch took time, and all of
+        // them less than the test's wall clock.
+        let ops = try XCTUnwrap(decode.profileTable())
+        XCTAssertTrue(ops.contains { $0.op == "persistent" && $0.dispatches == 2 }, "\(ops)")
+        for op in ops { XCTAssertGreaterThan(op.milliseconds, 0, op.op) }
+        XCTAssertLessThan(ops.reduce(0) { $0 + $1.milliseconds }, wallMillis)
         let table = try XCTUnwrap(decode.persistentStageTable())
         let barriers = decode.stageTablesBarriers
         // One stretch more than grid barriers per persistent dispatch.
@@ -49,6 +57,24 @@ final class PersistentKernelTests: XCTestCase {
             if let b = row.barrierMicros { XCTAssertGreaterThanOrEqual(b, 0, row.stages) }
             if let st = row.stagedMicros { XCTAssertLessThanOrEqual(st, row.slowestMicros, row.stages) }
         }
+    }
+
+    /// The trace's stamps relative to the run's first: a 32-bit clock (lavapipe's) wrapping
+    /// inside a run still gives the right intervals, and a 64-bit clock's nanoseconds since
+    /// an epoch keep their last digit.
+    func testTraceStampsAcrossAClockWrap() {
+        let wrap: UInt64 = 1 << 32
+        // Stage starts at 2^32 − 300 ns and (after the wrap) 700 ns; a slot never written (0).
+        let narrow = PersistentTracer.relativeStamps([wrap - 300, 0, wrap - 100, 0, 700, 0, 900, 0], starts: [0, 4])
+        XCTAssertEqual(narrow[2], 200)
+        XCTAssertEqual(narrow[4], 1000)
+        XCTAssertEqual(narrow[6] - narrow[2], 1000)
+        let epoch: UInt64 = 1_764_557_000_123_456_789
+        let wide = PersistentTracer.relativeStamps([epoch, 0, epoch + 1, 0, epoch + 4_500_000_001, 0, epoch + 4_500_000_002, 0],
+                                                   starts: [0, 4])
+        XCTAssertEqual(wide[2], 1)
+        XCTAssertEqual(wide[4], 4_500_000_001)   // beyond a 32-bit clock's range: not taken modulo 2^32
+        XCTAssertEqual(wide[6] - wide[4], 1)
     }
 
     /// Prefill of `prompt` (in chunks of at most 8 tokens, the runners' largest), then greedy
