@@ -122,8 +122,7 @@ public final class VulkanExecutor {
             buffers[.arena] = try GPUBuffer(device: device, size: plan.arenaBytes, use: .deviceLocal, label: "arena")
         }
         for p in graph.params {
-            guard let fileBytes = p.type.byteCount(maxBindings) else { throw BackendError.run("cannot size %\(p.name) \(p.type) under \(maxBindings)") }
-            let exact = p.kind == .weight ? GPUWeightLayout.byteCount(p.type.dtype, fileBytes: fileBytes) : fileBytes
+            guard let exact = p.type.byteCount(maxBindings) else { throw BackendError.run("cannot size %\(p.name) \(p.type) under \(maxBindings)") }
             // Kernels read whole 32-bit words: round every buffer up to a multiple of 4 bytes.
             let size = (exact + 3) / 4 * 4
             switch p.kind {
@@ -134,7 +133,7 @@ public final class VulkanExecutor {
                 }
                 buffers[.param(p.name)] = try resident.buffer(p.name, size: size) {
                     let b = try GPUBuffer(device: device, size: size, use: .deviceLocal, label: "weight %\(p.name)")
-                    try GPUWeightLayout.withGPUBytes(w) { try b.upload($0) }
+                    try withBytes(w) { try b.upload($0) }
                     return b
                 }
                 tableRows[p.name] = w.shape.first ?? 0

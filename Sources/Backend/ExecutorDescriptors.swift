@@ -36,10 +36,7 @@ extension VulkanExecutor {
         for (i, name) in pc.call.buffers.enumerated() {
             let loc = plan.locations[name]!
             let buffer = buffers[loc.root]!
-            // A whole parameter binds its whole buffer (a weight's GPU layout can be longer
-            // than its type's size: GPUWeightLayout).
-            let whole = loc.root == .param(name) ? max(loc.size, buffer.size - loc.offset) : loc.size
-            let (off, size) = pc.call.windows[i].map { (loc.offset + $0.offset, $0.size) } ?? (loc.offset, whole)
+            let (off, size) = pc.call.windows[i].map { (loc.offset + $0.offset, $0.size) } ?? (loc.offset, loc.size)
             let kind = pc.pipeline.kinds[i + 1]
             // A texel view covers whole texels: round up where the buffer has the room.
             let unit = max(4, kind.texelBytes)

@@ -154,7 +154,7 @@ public struct LoweringContext {
     /// Row ranges of a [rows, K] weight such that each range's bytes fit one binding and
     /// start at an allowed offset.
     /// With `texel`, the ranges also fit a uniform texel buffer of 4-byte texels.
-    public func rowChunks(rows: Int, rowBytes: Int, texel: Bool = false, rowMultiple: Int = 1) throws -> [Range<Int>] {
+    public func rowChunks(rows: Int, rowBytes: Int, texel: Bool = false) throws -> [Range<Int>] {
         let texelLimit = Int(min(device.maxTexelBufferElements, UInt64(Int.max / 4))) * 4
         let limit = texel ? min(maxBinding, texelLimit) : maxBinding
         if rows * rowBytes <= limit { return [0..<rows] }
@@ -162,9 +162,7 @@ public struct LoweringContext {
         let storageAlign = max(1, Int(device.minStorageBufferOffsetAlignment))
         let texelAlign = max(1, Int(device.minTexelBufferOffsetAlignment))
         let align = texel ? storageAlign / gcd(storageAlign, texelAlign) * texelAlign : storageAlign
-        let aligned = align / gcd(rowBytes, align)
-        // Chunks start at multiples of `rowMultiple` rows too (GPUWeightLayout's groups).
-        let step = aligned / gcd(aligned, rowMultiple) * rowMultiple
+        let step = align / gcd(rowBytes, align)
         let per = limit / rowBytes / step * step
         guard per > 0 else { throw fail("one row of \(rowBytes) bytes does not fit a binding of \(limit) bytes") }
         return stride(from: 0, to: rows, by: per).map { $0 ..< min(rows, $0 + per) }

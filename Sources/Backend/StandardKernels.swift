@@ -33,12 +33,12 @@ enum StandardKernels {
                 // A table bigger than one binding is bound in row windows; each dispatch
                 // writes the rows whose ids fall in its window.
                 let rowBytes = table.dtype.byteCount(forElements: d)!
-                let chunks = try c.rowChunks(rows: vocab, rowBytes: rowBytes, rowMultiple: GPUWeightLayout.rowMultiple(table.dtype, k: d))
+                let chunks = try c.rowChunks(rows: vocab, rowBytes: rowBytes)
                 return chunks.map { r in
                     KernelCall(kernel: "embedding_\(v)", buffers: [c.node.inputs[0], c.node.inputs[1], c.node.outputs[0].name],
                                writes: [2], push: rows.words + [UInt32(d), UInt32(r.count), UInt32(r.lowerBound)],
                                grid: (c.groups(c.maximum(rows) * d, per: 256), 1),
-                               windows: chunks.count == 1 ? [:] : [0: GPUWeightLayout.window(table.dtype, rows: r, rowBytes: rowBytes)])
+                               windows: chunks.count == 1 ? [:] : [0: (r.lowerBound * rowBytes, r.count * rowBytes)])
                 }
             },
             "rms_norm": { c in try norm(c, "rms") },
@@ -174,7 +174,7 @@ enum StandardKernels {
         case "matmul":
             // A weight bigger than one binding is bound in row windows, one dispatch each.
             buffers += own
-            chunks = try c.rowChunks(rows: n, rowBytes: rowBytes, texel: variant == "texel", rowMultiple: GPUWeightLayout.rowMultiple(w.dtype, k: k))
+            chunks = try c.rowChunks(rows: n, rowBytes: rowBytes, texel: variant == "texel")
             columns = { $0.count }
             tail = { [UInt32($0.count), eps, UInt32(n), UInt32($0.lowerBound)] }
         default:
@@ -183,7 +183,7 @@ enum StandardKernels {
         }
         if norm == "addrms" { buffers.append(outs[0]) }
         let writes = Set(buffers.indices.filter { i in outs.contains(buffers[i]) || (base == "qkv_rope" && (i == prefix + 2 || i == prefix + 3)) })
-        let windows: (Range<Int>) -> [Int: (Int, Int)] = { r in chunks.count == 1 ? [:] : [prefix: GPUWeightLayout.window(w.dtype, rows: r, rowBytes: rowBytes)] }
+        let windows: (Range<Int>) -> [Int: (Int, Int)] = { r in chunks.count == 1 ? [:] : [prefix: (r.lowerBound * rowBytes, r.count * rowBytes)] }
         if norm == "none", k % 32 == 0, c.tiledMatmul(rows: rows) {
             // Many rows: 64×64 tiles with the weights staged once per 64 rows; on matrix
             // cores where the device has them and the build compiled matmul_coop.comp (same

@@ -19,17 +19,6 @@ uint wword(uint off) {
 }
 float wf16(uint off) { return unpackHalf2x16(wu16(off)).x; }
 
-#if defined(W_Q8_0)
-// q8_0 on the GPU (GPUWeightLayout.swift): groups of eight blocks, 68 words each: the eight
-// float16 scales (4 words), then the blocks' 32 quants (8 words each). Block b's scale word,
-// its scale, and the index of its first quant word.
-uint q8ScaleWord(uint b) { return (b >> 3) * 68u + ((b & 7u) >> 1); }
-float q8Scale(uint word, uint b) { return unpackHalf2x16((b & 1u) != 0u ? word >> 16 : word).x; }
-uint q8Quants(uint b) { return (b >> 3) * 68u + 4u + (b & 7u) * 8u; }
-// Signed byte i (0…3) of a word of quants.
-float q8Byte(uint word, uint i) { return float(int(word << (24u - 8u * i)) >> 24); }
-#endif
-
 // Value i of the flattened tensor.
 float loadW(uint i) {
 #if defined(W_F32)
@@ -49,8 +38,9 @@ float loadW(uint i) {
     uint q = j < 16u ? (byte & 15u) : (byte >> 4);
     return float(q) * wf16(o) + wf16(o + 2u);
 #elif defined(W_Q8_0)
-    uint b = i >> 5, j = i & 31u;
-    return q8Byte(WLOAD(q8Quants(b) + (j >> 2)), j & 3u) * q8Scale(WLOAD(q8ScaleWord(b)), b);
+    uint b = i >> 5, j = i & 31u, o = b * 34u;
+    int q = int(wbyte(o + 2u + j));
+    return float(q >= 128 ? q - 256 : q) * wf16(o);
 #else
 #error "no weight type"
 #endif
@@ -69,8 +59,12 @@ void q4Header(uint i0, out float d, out float m, out uint qs) {
 }
 #endif
 
-#if defined(RED_TEXEL) && defined(W_Q4_0)
+#if defined(RED_TEXEL) && (defined(W_Q4_0) || defined(W_Q8_0))
+#if defined(W_Q4_0)
 const uint NQ = 4u;
+#else
+const uint NQ = 8u;
+#endif
 // The texel variant reads a block (a 2-byte scale and NQ words of quants at the even byte
 // offset o) as NQ + 1 aligned words put in place with selects: lavapipe runs both sides of
 // a branch, so wword's aligned shortcut would cost three fetches a word.
@@ -113,11 +107,20 @@ void dequant32(uint i0, out float w[32]) {
         }
     }
 #elif defined(W_Q8_0)
-    uint b = i0 >> 5, q = q8Quants(b);
-    float d = q8Scale(WLOAD(q8ScaleWord(b)), b);
-    [[unroll]] for (uint j = 0u; j < 8u; j++) {
-        uint word = WLOAD(q + j);
-        [[unroll]] for (uint e = 0u; e < 4u; e++) w[4u * j + e] = q8Byte(word, e) * d;
+    // QWORD(j): the word that holds values j … j+3.
+    float d;
+#if defined(RED_TEXEL)
+    uint q[NQ];
+    texelBlock((i0 >> 5) * 34u, d, q);
+#define QWORD(j) q[(j) >> 2]
+#else
+    uint o = (i0 >> 5) * 34u;
+    d = wf16(o);
+#define QWORD(j) wword(o + 2u + (j))
+#endif
+    [[unroll]] for (uint j = 0u; j < 32u; j += 4u) {
+        uint word = QWORD(j);
+        [[unroll]] for (uint b = 0u; b < 4u; b++) w[j + b] = float(int(word << (24u - 8u * b)) >> 24) * d;
     }
 #else
     [[unroll]] for (uint j = 0u; j < 32u; j++) w[j] = loadW(i0 + j);
@@ -138,12 +141,11 @@ void dequant8(uint i0, uint s, out float w[8]) {
         w[i + 4u] = float((hi >> (8u * i + shift)) & 15u) * d + m;
     }
 #elif defined(W_Q8_0)
-    uint b = i0 >> 5, q = q8Quants(b) + 2u * s;
-    float d = q8Scale(WLOAD(q8ScaleWord(b)), b);
-    uint lo = WLOAD(q), hi = WLOAD(q + 1u);
+    uint o = (i0 >> 5) * 34u; float d = wf16(o);
+    uint lo = wword(o + 2u + 8u * s), hi = wword(o + 6u + 8u * s);
     [[unroll]] for (uint i = 0u; i < 4u; i++) {
-        w[i] = q8Byte(lo, i) * d;
-        w[i + 4u] = q8Byte(hi, i) * d;
+        w[i] = float(int(lo << (24u - 8u * i)) >> 24) * d;
+        w[i + 4u] = float(int(hi << (24u - 8u * i)) >> 24) * d;
     }
 #else
     [[unroll]] for (uint i = 0u; i < 8u; i++) w[i] = loadW(i0 + 8u * s + i);
@@ -160,11 +162,12 @@ uvec4 raw8(uint i0, uint s) {
 #if defined(W_Q4_1)
     uint o = (i0 >> 5) * 20u, q = (o + 4u + (s & 1u) * 8u) >> 2;
     return uvec4(WLOAD(o >> 2), WLOAD(q), WLOAD(q + 1u), 0u);
-#elif defined(W_Q8_0)
-    uint b = i0 >> 5, q = q8Quants(b) + 2u * s;
-    return uvec4(WLOAD(q8ScaleWord(b)), WLOAD(q), WLOAD(q + 1u), 0u);
-#elif defined(W_Q4_0)
+#elif defined(W_Q4_0) || defined(W_Q8_0)
+#if defined(W_Q4_0)
     uint o = (i0 >> 5) * 18u, b = o + 2u + (s & 1u) * 8u;
+#else
+    uint o = (i0 >> 5) * 34u, b = o + 2u + 8u * s;
+#endif
     // b is even: two words when it is a multiple of 4, else three.
     uint a = b >> 2;
     return uvec4(WLOAD(o >> 2), WLOAD(a), WLOAD(a + 1u), (b & 2u) != 0u ? WLOAD(a + 2u) : 0u);
@@ -192,10 +195,13 @@ void decode8(uvec4 r, uint i0, uint s, out float w[8]) {
         w[i + 4u] = float((hi >> (8u * i + shift)) & 15u) * d + m;
     }
 #elif defined(W_Q8_0)
-    float d = q8Scale(r.x, i0 >> 5);
+    uint o = (i0 >> 5) * 34u, b = o + 2u + 8u * s;
+    float d = unpackHalf2x16((o & 2u) != 0u ? r.x >> 16 : r.x).x;
+    bool odd = (b & 2u) != 0u;
+    uint lo = odd ? (r.y >> 16) | (r.z << 16) : r.y, hi = odd ? (r.z >> 16) | (r.w << 16) : r.z;
     [[unroll]] for (uint i = 0u; i < 4u; i++) {
-        w[i] = q8Byte(r.y, i) * d;
-        w[i + 4u] = q8Byte(r.z, i) * d;
+        w[i] = float(int(lo << (24u - 8u * i)) >> 24) * d;
+        w[i + 4u] = float(int(hi << (24u - 8u * i)) >> 24) * d;
     }
 #elif defined(W_F16)
     [[unroll]] for (uint j = 0u; j < 4u; j++) { vec2 h = unpackHalf2x16(r[j]); w[2u * j] = h.x; w[2u * j + 1u] = h.y; }
