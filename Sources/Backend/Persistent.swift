@@ -83,7 +83,7 @@ enum Persistent {
         rest = rest.dropLast(suffix.count)
         for red in ["_subgroup", "_shared", "_texel"] where rest.hasSuffix(red) {
             let w = String(rest.dropLast(red.count))
-            return StandardKernels.weightTypes.contains(where: { $0.rawValue == w }) ? (kind, norm, w, kv) : nil
+            return StandardKernels.splitLoadTypes.contains(where: { $0.rawValue == w }) ? (kind, norm, w, kv) : nil
         }
         return nil
     }

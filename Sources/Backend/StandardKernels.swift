@@ -3,7 +3,11 @@ import SluiceGraph
 
 /// Lowerings of the standard operators onto the kernels in Kernels/.
 enum StandardKernels {
-    static let weightTypes: Set<DType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q8_0]
+    static let weightTypes: Set<DType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q8_0, .q4_k, .q6_k]
+    /// The weight types of the kernels that issue a piece's loads apart from decoding it
+    /// (weights.glsl's raw8/decode8: the persistent kernel, the LM head's matmul_wide and
+    /// head_chain); the K-quants go through the plain matrix kernels.
+    static let splitLoadTypes: Set<DType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q8_0]
 
     static func weightVariant(_ c: LoweringContext, _ t: DType, _ role: String, allowed: Set<DType> = weightTypes) throws -> String {
         guard allowed.contains(t) else {
@@ -204,7 +208,7 @@ enum StandardKernels {
             }
         }
         // One row of a very wide product (an LM head) on a GPU: matmul_wide.comp.
-        if base == "matmul", chunks.count == 1, c.wideMatmul(columns: n, k: k, rows: rows) {
+        if base == "matmul", chunks.count == 1, splitLoadTypes.contains(w.dtype), c.wideMatmul(columns: n, k: k, rows: rows) {
             return [KernelCall(kernel: "matmul_wide_\(v)_\(norm)", buffers: buffers, writes: writes, push: push + tail(0..<n),
                                grid: (wideGroups(c, columns: n), 1))]
         }

@@ -53,15 +53,6 @@ final class ExecutorTests: BackendTestCase {
         }
     }
 
-    func testUnsupportedWeightTypeNamesIt() throws {
-        let g = try GraphParser.parse("graph @m(%x: f32[T,256], %w: weight q6_k[4,256]) {\n  %y = matmul(%x, %w) : f32[T,4]\n  return %y\n}")
-        var rng = SplitMix64(seed: 1)
-        let w = try HostTensor(dtype: .q6_k, shape: [4, 256], bytes: ByteBuffer(Quantize.randomBytes(.q6_k, count: 1024, scale: 1, rng: &rng)))
-        XCTAssertThrowsError(try VulkanExecutor(device: device, graph: g, bindings: ["T": 1], weights: ["w": w])) {
-            XCTAssertTrue("\($0)".contains("q6_k"), "\($0)")
-        }
-    }
-
     func testIndependentDispatchesShareABarrier() throws {
         let g = try GraphParser.parse("""
         graph @fan(%x: f32[T,64], %a: weight f32[8,64], %b: weight f32[8,64], %c: weight f32[8,64]) {

@@ -20,9 +20,9 @@ final class FusedKernelTests: BackendTestCase {
     }
 
     func testQKVRope() throws {
-        for dt in ["f32", "f16", "q4_0", "q4_1", "q8_0", "bf16"] {
+        for dt in ["f32", "f16", "q4_0", "q4_1", "q8_0", "bf16", "q4_k", "q6_k"] {
             for (h, kvh, hd, dims, mode) in [(4, 2, 32, 0, "interleaved"), (3, 1, 64, 32, "half"), (2, 2, 32, 16, "interleaved")] {
-                let k = 64, rows = (h + 2 * kvh) * hd
+                let k = dt.hasSuffix("_k") ? 256 : 64, rows = (h + 2 * kvh) * hd
                 // float16 caches for two of the weight types (the cache type is independent).
                 let cdt = dt == "q4_1" || dt == "f16" ? "f16" : "f32"
                 for (t, p) in [(1, 3), (6, 0)] {
@@ -119,6 +119,12 @@ final class FusedKernelTests: BackendTestCase {
         for dt in ["f32", "f16", "bf16", "q4_0", "q4_1", "q8_0"] {
             for t in [1, 5] {
                 try check("graph @s(%x: f32[T,96], %w: weight \(dt)[14,96]) {\n  %y = matmul_swiglu(%x, %w) : f32[T,7]\n  return %y\n}", ["T": t])
+            }
+        }
+        // The K-quants' rows are whole 256-value blocks.
+        for dt in ["q4_k", "q6_k"] {
+            for t in [1, 5] {
+                try check("graph @s(%x: f32[T,256], %w: weight \(dt)[14,256]) {\n  %y = matmul_swiglu(%x, %w) : f32[T,7]\n  return %y\n}", ["T": t])
             }
         }
         for wdt in ["f32", "f16", "bf16"] {

@@ -31,6 +31,28 @@ final class KernelTests: BackendTestCase {
         }
     }
 
+    /// GGUF's K-quants (256-value blocks; Q4_K_M files mix q4_k and q6_k): the plain matrix
+    /// kernels on every reduction variant (one row and several), with a norm prologue, and
+    /// an embedding table.
+    func testKQuantWeights() throws {
+        for dt in ["q4_k", "q6_k"] {
+            for k in [256, 512] {
+                for (n, t) in [(1, 1), (7, 3), (65, 6), (33, 1)] {
+                    try checkGraph("graph @mm(%x: f32[T,\(k)], %w: weight \(dt)[\(n),\(k)]) {\n  %y = matmul(%x, %w) : f32[T,\(n)]\n  return %y\n}", ["T": t], seed: UInt64(k * n + t))
+                }
+            }
+            try checkGraph("""
+            graph @p(%a: f32[T,256], %b: f32[T,256], %nw: weight f32[256], %w: weight \(dt)[9,256]) {
+              %s, %y = add_rms_matmul(%a, %b, %nw, %w) {eps = 1e-05} : f32[T,256], f32[T,9]
+              return %s, %y
+            }
+            """, ["T": 2])
+            for t in [1, 4] {
+                try checkGraph("graph @e(%ids: i32[T], %tab: weight \(dt)[11,256]) {\n  %y = embedding(%tab, %ids) : f32[T,256]\n  return %y\n}", ["T": t])
+            }
+        }
+    }
+
     /// matmul_wide.comp (an LM head's kernel on GPUs), forced with SLUICE_MATMUL_VARIANT=wide
     /// for one-row products: every weight type, column counts that leave a subgroup's last
     /// group of four partly empty, and the norm prologues (the residual sum written out).

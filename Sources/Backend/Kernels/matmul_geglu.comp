@@ -1,5 +1,5 @@
 #version 450
-// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 RED=shared,subgroup,texel NORM=none,rms,addrms
+// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0,q4_k,q6_k RED=shared,subgroup,texel NORM=none,rms,addrms
 // y[r, n] = gelu(x·w[n]) · (x·w[F + n]) for w = [W_gate; W_up] with 2F rows.
 // matvec.glsl supplies the dot products (rowDots) and the column split; only the epilogue
 // is this kernel's own.

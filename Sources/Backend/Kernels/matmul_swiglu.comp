@@ -1,5 +1,5 @@
 #version 450
-// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 RED=shared,subgroup,texel NORM=none,rms,addrms
+// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0,q4_k,q6_k RED=shared,subgroup,texel NORM=none,rms,addrms
 // y[r, n] = silu(x·w[n]) · (x·w[F + n]) for w = [W_gate; W_up] with 2F rows.
 layout(local_size_x = 64) in;
 #include "common.glsl"

@@ -1,5 +1,5 @@
 #version 450
-// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 RED=shared,subgroup,texel NORM=none,rms,addrms KV=f32,f16
+// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0,q4_k,q6_k RED=shared,subgroup,texel NORM=none,rms,addrms KV=f32,f16
 // One matmul over w = [Wq; Wk; Wv] with the epilogue: RoPE on the q and k columns (row t at
 // position P + t), q written out, k and v written into their caches at row P + t.
 // Each invocation (or subgroup) owns one PAIR of columns: a rotation pair of q or k, or two

@@ -1,7 +1,9 @@
 // Element access to a weight tensor stored in GGUF's layout, dequantized on the fly.
 // Before including, declare the buffer as `uint WNAME[]` and `#define WBUF WNAME` (or define
 // WLOAD(i), word i of the weight, for another kind of binding); the variant define W_F32 /
-// W_F16 / W_BF16 / W_Q4_0 / W_Q4_1 / W_Q8_0 picks the format.
+// W_F16 / W_BF16 / W_Q4_0 / W_Q4_1 / W_Q8_0 / W_Q4_K / W_Q6_K picks the format (the K-quants:
+// kquants.glsl; kernels that split loads from decoding, raw8 and decode8, have no K-quant
+// variants).
 #if !defined(WLOAD)
 #define WLOAD(i) WBUF[i]
 #endif
@@ -18,6 +20,11 @@ uint wword(uint off) {
     return (WLOAD(i) >> sh) | (WLOAD(i + 1u) << (32u - sh));
 }
 float wf16(uint off) { return unpackHalf2x16(wu16(off)).x; }
+
+#if defined(W_Q4_K) || defined(W_Q6_K)
+#define W_KQUANT 1
+#include "kquants.glsl"
+#endif
 
 // Value i of the flattened tensor.
 float loadW(uint i) {
@@ -41,6 +48,8 @@ float loadW(uint i) {
     uint b = i >> 5, j = i & 31u, o = b * 34u;
     int q = int(wbyte(o + 2u + j));
     return float(q >= 128 ? q - 256 : q) * wf16(o);
+#elif defined(W_KQUANT)
+    return kqValue(i);
 #else
 #error "no weight type"
 #endif
@@ -122,6 +131,8 @@ void dequant32(uint i0, out float w[32]) {
         uint word = QWORD(j);
         [[unroll]] for (uint b = 0u; b < 4u; b++) w[j + b] = float(int(word << (24u - 8u * b)) >> 24) * d;
     }
+#elif defined(W_KQUANT)
+    kqBlock32(i0, w);
 #else
     [[unroll]] for (uint j = 0u; j < 32u; j++) w[j] = loadW(i0 + j);
 #endif
@@ -147,12 +158,14 @@ void dequant8(uint i0, uint s, out float w[8]) {
         w[i] = float(int(lo << (24u - 8u * i)) >> 24) * d;
         w[i + 4u] = float(int(hi << (24u - 8u * i)) >> 24) * d;
     }
+#elif defined(W_KQUANT)
+    kqPiece(i0, s, w);
 #else
     [[unroll]] for (uint i = 0u; i < 8u; i++) w[i] = loadW(i0 + 8u * s + i);
 #endif
 }
 
-#if !defined(W_F32)
+#if !defined(W_F32) && !defined(W_KQUANT)
 // dequant8 in two halves, for kernels that start a stage's weight loads before they wait
 // on something else (the persistent kernel stages its input row meanwhile): raw8 issues the
 // loads of values 8·s … 8·s+7 of the block at flat index i0 (at most four words: for the

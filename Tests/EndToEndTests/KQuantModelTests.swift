@@ -1,0 +1,47 @@
+import XCTest
+@testable import Sluice
+@testable import SluiceBackend
+@testable import SluiceFrontends
+import SluiceGraph
+import SluicePasses
+
+/// A LLaMA-shaped model in GGUF's K-quants (Q4_K_M files mix q4_k and q6_k): decoder layers in
+/// q4_k and the tied embedding / LM head in q6_k, random weights. On Vulkan with the GPU pass
+/// pipeline (the K-quants go through the plain matrix kernels; the persistent kernel takes no
+/// K-quant stage) against the CPU reference interpreter on the unoptimized graphs: the logits
+/// of a prefill and of greedy decode steps within 1e-3 of their largest magnitude, the same
+/// tokens.
+final class KQuantModelTests: XCTestCase {
+    func testQ4KLayersAndQ6KHeadMatchTheReference() throws {
+        let device = try VulkanDevice()
+        let config = TransformerConfig(architecture: "llama", vocabSize: 300, hidden: 256, layers: 2, heads: 4, kvHeads: 2,
+                                       headDim: 64, ffn: 512, ropeBase: 10000, ropeMode: "interleaved", normEps: 1e-5,
+                                       contextLength: 64)
+        let m = try SyntheticSource.model(config: config, layerType: .q4_k, embeddingType: .q6_k)
+        let cpu = try ReferenceRunner(model: m, contextLength: 32, maxChunk: 8)
+        // As a GPU runs it (the persistent kernel on: the steps' other stages in it), and with
+        // plain dispatches only.
+        for persistent in [true, false] {
+            Persistent.override = Persistent.Settings(enabled: persistent, groups: 1, spinLimit: 1 << 22, retryGroups: nil, headRows: 144)
+            defer { Persistent.override = nil }
+            let gpu = try VulkanRunner(device: device, model: m, contextLength: 32, maxChunk: 8, passes: .standard)
+            let kernels = try gpu.executor(.decode).dispatches.map(\.kernel)
+            XCTAssertTrue(kernels.contains { $0.contains("_q4_k_") }, "\(kernels)")
+            XCTAssertTrue(kernels.contains { $0.contains("_q6_k_") }, "\(kernels)")
+            try cpu.reset()
+            var tokens: [Int32] = [5, 77, 12, 250, 3], past = 0
+            for step in 0..<4 {
+                let stage: GraphStage = step == 0 ? .prefill : .decode
+                let a = try cpu.run(stage, tokens: tokens, past: past, logits: true)
+                let b = try gpu.run(stage, tokens: tokens, past: past, logits: true)
+                let scale = a.logits.map(abs).max()!
+                let err = zip(a.logits, b.logits).map { abs($0 - $1) }.max()!
+                XCTAssertGreaterThan(scale, 0)
+                XCTAssertLessThanOrEqual(err, 1e-3 * scale, "persistent \(persistent) step \(step): max |Δlogit| \(err) of \(scale)")
+                XCTAssertEqual(a.next, b.next, "persistent \(persistent) step \(step)")
+                past += tokens.count
+                tokens = [a.next]
+            }
+        }
+    }
+}
