@@ -38,14 +38,27 @@ float kqValue(uint i) {
     q4kSub(i, o, qs, shift, dsc, dmn);
     return dsc * float((wbyte(qs + (i & 31u)) >> shift) & 15u) - dmn;
 }
+// Eight values from two words of nibbles.
+void q4kDecode8(uint lo, uint hi, uint shift, float dsc, float dmn, out float w[8]) {
+    [[unroll]] for (uint e = 0u; e < 4u; e++) {
+        w[e] = dsc * float((lo >> (8u * e + shift)) & 15u) - dmn;
+        w[e + 4u] = dsc * float((hi >> (8u * e + shift)) & 15u) - dmn;
+    }
+}
 // Values 8·s … 8·s+7 of the 32-value sub-block starting at flat index i0.
 void kqPiece(uint i0, uint s, out float w[8]) {
     uint o, qs, shift; float dsc, dmn;
     q4kSub(i0, o, qs, shift, dsc, dmn);
-    uint lo = WLOAD((qs >> 2) + 2u * s), hi = WLOAD((qs >> 2) + 2u * s + 1u);
-    [[unroll]] for (uint e = 0u; e < 4u; e++) {
-        w[e] = dsc * float((lo >> (8u * e + shift)) & 15u) - dmn;
-        w[e + 4u] = dsc * float((hi >> (8u * e + shift)) & 15u) - dmn;
+    q4kDecode8(WLOAD((qs >> 2) + 2u * s), WLOAD((qs >> 2) + 2u * s + 1u), shift, dsc, dmn, w);
+}
+// The 32 values of the sub-block starting at flat index i0 (its scale decoded once).
+void kqBlock32(uint i0, out float w[32]) {
+    uint o, qs, shift; float dsc, dmn;
+    q4kSub(i0, o, qs, shift, dsc, dmn);
+    [[unroll]] for (uint s = 0u; s < 4u; s++) {
+        float p[8];
+        q4kDecode8(WLOAD((qs >> 2) + 2u * s), WLOAD((qs >> 2) + 2u * s + 1u), shift, dsc, dmn, p);
+        [[unroll]] for (uint e = 0u; e < 8u; e++) w[8u * s + e] = p[e];
     }
 }
 #else
@@ -69,10 +82,8 @@ float kqValue(uint i) {
     uint q = ((wbyte(ql + l) >> ls) & 15u) | (((wbyte(qh + l) >> hs) & 3u) << 4);
     return (l < 16u ? d0 : d1) * float(int(q) - 32);
 }
-void kqPiece(uint i0, uint s, out float w[8]) {
-    uint ql, qh, ls, hs; float d0, d1;
-    q6kSub(i0, ql, qh, ls, hs, d0, d1);
-    float d = s < 2u ? d0 : d1;
+// Piece s (values 8·s … 8·s+7 of the quarter) with the quarter's offsets and factors.
+void q6kDecode8(uint ql, uint qh, uint ls, uint hs, float d, uint s, out float w[8]) {
     uint l0 = wword(ql + 8u * s), l1 = wword(ql + 8u * s + 4u), h0 = wword(qh + 8u * s), h1 = wword(qh + 8u * s + 4u);
     [[unroll]] for (uint e = 0u; e < 4u; e++) {
         uint a = ((l0 >> (8u * e + ls)) & 15u) | (((h0 >> (8u * e + hs)) & 3u) << 4);
@@ -81,12 +92,18 @@ void kqPiece(uint i0, uint s, out float w[8]) {
         w[e + 4u] = d * float(int(c) - 32);
     }
 }
-#endif
-// The 32 values of the sub-block starting at flat index i0.
+void kqPiece(uint i0, uint s, out float w[8]) {
+    uint ql, qh, ls, hs; float d0, d1;
+    q6kSub(i0, ql, qh, ls, hs, d0, d1);
+    q6kDecode8(ql, qh, ls, hs, s < 2u ? d0 : d1, s, w);
+}
 void kqBlock32(uint i0, out float w[32]) {
+    uint ql, qh, ls, hs; float d0, d1;
+    q6kSub(i0, ql, qh, ls, hs, d0, d1);
     [[unroll]] for (uint s = 0u; s < 4u; s++) {
         float p[8];
-        kqPiece(i0, s, p);
+        q6kDecode8(ql, qh, ls, hs, s < 2u ? d0 : d1, s, p);
         [[unroll]] for (uint e = 0u; e < 8u; e++) w[8u * s + e] = p[e];
     }
 }
+#endif
