@@ -17,7 +17,7 @@ struct BenchCommand: ParsableCommand {
 
     @Option(name: .shortAndLong, help: "Model file (.gguf). Default: the fetched SmolLM2.")
     var model: String?
-    @Option(help: "Random weights in the shape of a known model instead of a file: smollm2-135m.")
+    @Option(help: "Random weights in the shape of a known model instead of a file: smollm2-135m, tinyllama-1.1b-q4k (K-quants).")
     var synthetic: String?
     @Option(name: .short, help: "Prompt tokens for the prefill test (0 skips it).")
     var p: Int = 512

@@ -12,6 +12,11 @@ public final class SyntheticSource: TensorSource {
         "smollm2-135m": (TransformerConfig(architecture: "llama", vocabSize: 49152, hidden: 576, layers: 30, heads: 9, kvHeads: 3,
                                            headDim: 64, ffn: 1536, ropeBase: 100000, ropeMode: "interleaved", normEps: 1e-5,
                                            contextLength: 8192), .q4_1, .q8_0),
+        // TinyLlama-1.1B's shape in the K-quants of a Q4_K_M file (q4_k layers; q6_k, as
+        // Q4_K_M stores the output matrix, for the embedding, which this shape ties to the head).
+        "tinyllama-1.1b-q4k": (TransformerConfig(architecture: "llama", vocabSize: 32000, hidden: 2048, layers: 22, heads: 32, kvHeads: 4,
+                                                 headDim: 64, ffn: 5632, ropeBase: 10000, ropeMode: "interleaved", normEps: 1e-5,
+                                                 contextLength: 2048), .q4_k, .q6_k),
     ]
 
     public init(config c: TransformerConfig, layerType: DType, embeddingType: DType, seed: UInt64 = 1) {
