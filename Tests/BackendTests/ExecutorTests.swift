@@ -118,4 +118,28 @@ final class LargeTensorTests: BackendTestCase {
             XCTAssertEqual(exec.dispatches.filter { $0.op == "matmul" }.count, 13)
         }
     }
+
+    /// K-quant weights in row windows (whole 256-value blocks per row): a q6_k matrix (210-byte
+    /// rows, windows of 16 rows at 16-byte offsets) and a q4_k embedding table (144-byte rows,
+    /// windows of 28).
+    func testKQuantWeightsSplitAcrossBindings() throws {
+        setenv("SLUICE_MAX_BINDING", "4096", 1)
+        defer { unsetenv("SLUICE_MAX_BINDING") }
+        let g = try GraphParser.parse("""
+        graph @kq(%ids: i32[T], %emb: weight q4_k[40,256], %w: weight q6_k[20,256]) {
+          %e = embedding(%emb, %ids) : f32[T,256]
+          %y = matmul(%e, %w) : f32[T,20]
+          return %e, %y
+        }
+        """)
+        for t in [1, 5] {
+            let r = try RandomFeeds(graph: g, bindings: ["T": t], seed: UInt64(t))
+            for res in try CrossCheck.run(device: device, graph: g, feeds: r.feeds, state: r.state, bindings: r.bindings) {
+                XCTAssertTrue(res.passed, "%\(res.output): error \(res.error) > \(res.tolerance)")
+            }
+            let exec = try VulkanExecutor(device: device, graph: g, bindings: r.bindings, weights: r.feeds.filter { $0.key == "emb" || $0.key == "w" })
+            XCTAssertEqual(exec.dispatches.filter { $0.op == "embedding" }.count, 2)
+            XCTAssertEqual(exec.dispatches.filter { $0.op == "matmul" }.count, 2)
+        }
+    }
 }
