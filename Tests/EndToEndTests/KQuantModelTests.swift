@@ -44,4 +44,31 @@ final class KQuantModelTests: XCTestCase {
             }
         }
     }
+
+    /// A LLaMA GGUF written by gguf-py in Q4_K_M's K-quants (scripts/make_kquant_llama.py: q4_k
+    /// matrices, q6_k V and down projections and tied embedding/head, random blocks): loaded
+    /// from the file, a prefill of five tokens and a decode step of the sixth, each last row's
+    /// logits against scripts/reference_llama.py (gguf's dequantizer, float64 numpy) within
+    /// 1e-3 of their largest magnitude, and the same argmax.
+    func testKQuantGGUFMatchesNumpy() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/llama_kquant")
+        let m = try ModelLoader.load(path: dir.appendingPathComponent("llama_kquant.gguf").path)
+        XCTAssertEqual(Set(m.weights.values.map(\.dtype)), [.q4_k, .q6_k, .f32])
+        let want = try SmolLM2Tests.npy(dir.appendingPathComponent("logits.npy"))
+        let ids = try String(contentsOf: dir.appendingPathComponent("ids.txt"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").map { Int32($0)! }
+        let vocab = m.config.vocabSize
+        XCTAssertEqual(want.count, ids.count * vocab)
+        let gpu = try VulkanRunner(device: try VulkanDevice(), model: m, contextLength: 32, maxChunk: 8)
+        let prefill = try gpu.run(.prefill, tokens: Array(ids[0..<5]), past: 0, logits: true)
+        let decode = try gpu.run(.decode, tokens: [ids[5]], past: 5, logits: true)
+        for (row, got) in [(4, prefill), (5, decode)] {
+            let ref = Array(want[(row * vocab)..<((row + 1) * vocab)])
+            let scale = ref.map(abs).max()!
+            let err = zip(ref, got.logits).map { abs($0 - $1) }.max()!
+            XCTAssertGreaterThan(scale, 0)
+            XCTAssertLessThanOrEqual(err, 1e-3 * scale, "position \(row): max |Δlogit| \(err) of \(scale)")
+            XCTAssertEqual(Int(got.next), ref.indices.max { ref[$0] < ref[$1] }!, "position \(row)")
+        }
+    }
 }

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Write a tiny LLaMA GGUF in the K-quants of a Q4_K_M file, and its reference logits.
+
+Decoder matrices in q4_k (the V projections in q6_k, as Q4_K_M stores some), the tied
+token embedding / LM head in q6_k, norms in f32; random but well-formed blocks (gguf-py
+cannot quantize K-quants, so the blocks' bytes are random with scales that keep values
+near 1/sqrt(K)). Written with gguf-py's GGUFWriter; the logits of every position of IDS come
+from scripts/reference_llama.py (gguf's dequantizer, float64 numpy), not from Sluice.
+
+    .venv/bin/python3 scripts/make_kquant_llama.py   # writes Tests/EndToEndTests/Fixtures/llama_kquant/
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+from gguf import GGMLQuantizationType as QT
+from gguf import GGUFWriter
+
+HIDDEN, FFN, LAYERS, HEADS, KV_HEADS, VOCAB = 256, 256, 2, 4, 2, 96
+IDS = [3, 41, 7, 88, 15, 60]
+BLOCK_BYTES = {QT.Q4_K: 144, QT.Q6_K: 210}
+rng = np.random.default_rng(20261201)
+
+
+def kquant(rows, k, qt):
+    """Random blocks of `qt` for a [rows, k] matrix, values around 1/sqrt(k)."""
+    blocks = rows * k // 256
+    raw = rng.integers(0, 256, size=(blocks, BLOCK_BYTES[qt]), dtype=np.uint8)
+    scale = 1.0 / np.sqrt(k)
+    if qt == QT.Q4_K:
+        raw[:, 0:2] = np.frombuffer(np.float16(scale / (8 * 63)).tobytes(), dtype=np.uint8)
+        raw[:, 2:4] = np.frombuffer(np.float16(scale / (63 * 2)).tobytes(), dtype=np.uint8)
+    else:
+        raw[:, 208:210] = np.frombuffer(np.float16(scale / (32 * 64)).tobytes(), dtype=np.uint8)
+    return raw.reshape(rows, k // 256 * BLOCK_BYTES[qt])
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = os.path.join(here, "..", "Tests", "EndToEndTests", "Fixtures", "llama_kquant")
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, "llama_kquant.gguf")
+    w = GGUFWriter(path, "llama")
+    w.add_context_length(64)
+    w.add_embedding_length(HIDDEN)
+    w.add_block_count(LAYERS)
+    w.add_feed_forward_length(FFN)
+    w.add_head_count(HEADS)
+    w.add_head_count_kv(KV_HEADS)
+    w.add_rope_freq_base(10000.0)
+    w.add_layer_norm_rms_eps(1e-5)
+    hd = HIDDEN // HEADS
+
+    def add(name, rows, k, qt):
+        w.add_tensor(name, kquant(rows, k, qt), raw_dtype=qt)
+
+    def norm(name):
+        w.add_tensor(name, (1 + 0.1 * rng.standard_normal(HIDDEN)).astype(np.float32))
+
+    add("token_embd.weight", VOCAB, HIDDEN, QT.Q6_K)
+    norm("output_norm.weight")
+    for layer in range(LAYERS):
+        p = f"blk.{layer}."
+        norm(p + "attn_norm.weight")
+        norm(p + "ffn_norm.weight")
+        add(p + "attn_q.weight", HEADS * hd, HIDDEN, QT.Q4_K)
+        add(p + "attn_k.weight", KV_HEADS * hd, HIDDEN, QT.Q4_K)
+        add(p + "attn_v.weight", KV_HEADS * hd, HIDDEN, QT.Q6_K)
+        add(p + "attn_output.weight", HIDDEN, HEADS * hd, QT.Q4_K)
+        add(p + "ffn_gate.weight", FFN, HIDDEN, QT.Q4_K)
+        add(p + "ffn_up.weight", FFN, HIDDEN, QT.Q4_K)
+        add(p + "ffn_down.weight", HIDDEN, FFN, QT.Q6_K)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    logits = os.path.join(out, "logits.npy")
+    subprocess.run([sys.executable, os.path.join(here, "reference_llama.py"), path,
+                    "--ids", ",".join(map(str, IDS)), "--out", logits], check=True)
+    with open(os.path.join(out, "ids.txt"), "w") as f:
+        f.write(",".join(map(str, IDS)) + "\n")
+    print(f"wrote {path} ({os.path.getsize(path)} bytes), {logits}")
+
+
+if __name__ == "__main__":
+    main()
