@@ -7,7 +7,7 @@ cannot quantize K-quants, so the blocks' bytes are random with scales that keep 
 near 1/sqrt(K)). Written with gguf-py's GGUFWriter; the logits of every position of IDS come
 from scripts/reference_llama.py (gguf's dequantizer, float64 numpy), not from Sluice.
 
-    .venv/bin/python3 scripts/make_kquant_llama.py   # writes Tests/EndToEndTests/Fixtures/llama_kquant/
+    .venv/bin/python3 scripts/make_kquant_llama.py   # writes Tests/EndToEndTests/Fixtures/llama_kquant/ (setup.sh runs it)
 """
 import os
 import subprocess

@@ -12,7 +12,8 @@
 #   4. .venv with the Python tools the tests use (scripts/requirements.txt; with --onnx
 #      also scripts/requirements-onnx.txt) -- pip runs only when those files changed
 #   5. the default model, via scripts/fetch-model.sh
-#   6. the GPT-2 GGUF test fixtures, converted by scripts/make_gguf_gpt2.py
+#   6. the GPT-2 GGUF test fixtures, converted by scripts/make_gguf_gpt2.py, and the K-quant
+#      LLaMA one with its numpy logits (scripts/make_kquant_llama.py)
 #
 # Usage: scripts/setup.sh [--onnx]
 #   --onnx               also install onnx + onnxruntime (same as SLUICE_WITH_ONNX=1)
@@ -179,6 +180,14 @@ if [[ ! -f "$FIX/gpt2_f32.gguf" || ! -f "$FIX/gpt2_q8_0.gguf" ]]; then
     "$VENV/bin/python3" "$ROOT/scripts/make_gguf_gpt2.py" > /dev/null \
         || die "scripts/make_gguf_gpt2.py failed to write the GPT-2 GGUF fixtures"
     changed+=("gguf fixtures")
+fi
+# A K-quant LLaMA GGUF (random blocks, written by gguf-py) and its logits from the numpy
+# reference (scripts/reference_llama.py), deterministic, about a second.
+KQ="$ROOT/Tests/EndToEndTests/Fixtures/llama_kquant"
+if [[ ! -f "$KQ/llama_kquant.gguf" || ! -f "$KQ/logits.npy" || ! -f "$KQ/ids.txt" ]]; then
+    "$VENV/bin/python3" "$ROOT/scripts/make_kquant_llama.py" > /dev/null \
+        || die "scripts/make_kquant_llama.py failed to write the K-quant GGUF fixture"
+    changed+=("k-quant fixture")
 fi
 
 # MARK: Done
