@@ -12,6 +12,14 @@ import SluicePasses
 /// of a prefill and of greedy decode steps within 1e-3 of their largest magnitude, the same
 /// tokens.
 final class KQuantModelTests: XCTestCase {
+    /// `got` within 1e-3 of the largest magnitude of `want` (which is not all zeros).
+    func assertLogitsClose(_ got: [Float], _ want: [Float], _ label: String, file: StaticString = #filePath, line: UInt = #line) {
+        let scale = want.map(abs).max()!
+        let err = zip(want, got).map { abs($0 - $1) }.max()!
+        XCTAssertGreaterThan(scale, 0, label, file: file, line: line)
+        XCTAssertLessThanOrEqual(err, 1e-3 * scale, "\(label): max |Δlogit| \(err) of \(scale)", file: file, line: line)
+    }
+
     func testQ4KLayersAndQ6KHeadMatchTheReference() throws {
         let device = try VulkanDevice()
         let config = TransformerConfig(architecture: "llama", vocabSize: 300, hidden: 256, layers: 2, heads: 4, kvHeads: 2,
@@ -34,10 +42,7 @@ final class KQuantModelTests: XCTestCase {
                 let stage: GraphStage = step == 0 ? .prefill : .decode
                 let a = try cpu.run(stage, tokens: tokens, past: past, logits: true)
                 let b = try gpu.run(stage, tokens: tokens, past: past, logits: true)
-                let scale = a.logits.map(abs).max()!
-                let err = zip(a.logits, b.logits).map { abs($0 - $1) }.max()!
-                XCTAssertGreaterThan(scale, 0)
-                XCTAssertLessThanOrEqual(err, 1e-3 * scale, "persistent \(persistent) step \(step): max |Δlogit| \(err) of \(scale)")
+                assertLogitsClose(b.logits, a.logits, "persistent \(persistent) step \(step)")
                 XCTAssertEqual(a.next, b.next, "persistent \(persistent) step \(step)")
                 past += tokens.count
                 tokens = [a.next]
@@ -64,10 +69,7 @@ final class KQuantModelTests: XCTestCase {
         let decode = try gpu.run(.decode, tokens: [ids[5]], past: 5, logits: true)
         for (row, got) in [(4, prefill), (5, decode)] {
             let ref = Array(want[(row * vocab)..<((row + 1) * vocab)])
-            let scale = ref.map(abs).max()!
-            let err = zip(ref, got.logits).map { abs($0 - $1) }.max()!
-            XCTAssertGreaterThan(scale, 0)
-            XCTAssertLessThanOrEqual(err, 1e-3 * scale, "position \(row): max |Δlogit| \(err) of \(scale)")
+            assertLogitsClose(got.logits, ref, "position \(row)")
             XCTAssertEqual(Int(got.next), ref.indices.max { ref[$0] < ref[$1] }!, "position \(row)")
         }
     }

@@ -20,11 +20,10 @@ void q4kScaleMin(uint o, uint j, out float sc, out float mn) {
         mn = float((hi >> 4) | ((b >> 6) << 4));
     }
 }
-// The block, byte offset of the nibbles, nibble shift and factors of the sub-block holding
-// flat index i.
-void q4kSub(uint i, out uint o, out uint qs, out uint shift, out float dsc, out float dmn) {
-    uint b = i >> 8, w = i & 255u, g = w >> 6, hi = (w >> 5) & 1u;
-    o = b * 144u;
+// The byte offset of the nibbles, nibble shift and factors of the sub-block holding flat
+// index i.
+void q4kSub(uint i, out uint qs, out uint shift, out float dsc, out float dmn) {
+    uint b = i >> 8, w = i & 255u, g = w >> 6, hi = (w >> 5) & 1u, o = b * 144u;
     vec2 dd = unpackHalf2x16(WLOAD(o >> 2));
     float sc, mn;
     q4kScaleMin(o, 2u * g + hi, sc, mn);
@@ -34,8 +33,8 @@ void q4kSub(uint i, out uint o, out uint qs, out uint shift, out float dsc, out 
     shift = 4u * hi;
 }
 float kqValue(uint i) {
-    uint o, qs, shift; float dsc, dmn;
-    q4kSub(i, o, qs, shift, dsc, dmn);
+    uint qs, shift; float dsc, dmn;
+    q4kSub(i, qs, shift, dsc, dmn);
     return dsc * float((wbyte(qs + (i & 31u)) >> shift) & 15u) - dmn;
 }
 // Eight values from two words of nibbles.
@@ -47,14 +46,14 @@ void q4kDecode8(uint lo, uint hi, uint shift, float dsc, float dmn, out float w[
 }
 // Values 8·s … 8·s+7 of the 32-value sub-block starting at flat index i0.
 void kqPiece(uint i0, uint s, out float w[8]) {
-    uint o, qs, shift; float dsc, dmn;
-    q4kSub(i0, o, qs, shift, dsc, dmn);
+    uint qs, shift; float dsc, dmn;
+    q4kSub(i0, qs, shift, dsc, dmn);
     q4kDecode8(WLOAD((qs >> 2) + 2u * s), WLOAD((qs >> 2) + 2u * s + 1u), shift, dsc, dmn, w);
 }
 // The 32 values of the sub-block starting at flat index i0 (its scale decoded once).
 void kqBlock32(uint i0, out float w[32]) {
-    uint o, qs, shift; float dsc, dmn;
-    q4kSub(i0, o, qs, shift, dsc, dmn);
+    uint qs, shift; float dsc, dmn;
+    q4kSub(i0, qs, shift, dsc, dmn);
     [[unroll]] for (uint s = 0u; s < 4u; s++) {
         float p[8];
         q4kDecode8(WLOAD((qs >> 2) + 2u * s), WLOAD((qs >> 2) + 2u * s + 1u), shift, dsc, dmn, p);
