@@ -34,6 +34,10 @@ from op_fixture_lib import (CASES, MAX_BYTES, case, f32, graph_text, grid, make_
 def cases_embedding():
     dims = {"f32": (6, 8), "f16": (6, 8), "bf16": (6, 8), "q4_0": (5, 64), "q4_1": (5, 64),
             "q8_0": (5, 64), "q4_k": (3, 256), "q6_k": (3, 256)}
+    embedding_cases(dims)
+
+
+def embedding_cases(dims):
     for dt, (V, D) in dims.items():
         raw, vals, deq = make_weight(dt, (V, D))
         ids = np.array([V - 1, 0, 2, 0], dtype=np.int64)  # first, last, a repeat
@@ -52,9 +56,7 @@ def cases_embedding():
              {"y": out_val(y, exact=True)}, tol, note, emu={"y": f32(y)})
 
 
-def cases_matmul():
-    dims = {"f32": (7, 64), "f16": (7, 64), "bf16": (7, 64), "q4_0": (7, 64),
-            "q4_1": (7, 64), "q8_0": (7, 64), "q4_k": (5, 256), "q6_k": (5, 256)}
+def matmul_cases(dims):
     T = 3
     for dt, (N, K) in dims.items():
         raw, vals, deq = make_weight(dt, (N, K), scale=0.5)
@@ -68,6 +70,13 @@ def cases_matmul():
                 f"dequantized weights are exact or within one f32 rounding")
         case(name, g, {"T": T}, {"x": num_in("f32", x), "w": weight_input(dt, raw, vals, (N, K))},
              {"y": out_val(y)}, tol, note, emu={"y": seq_matmul32(x, deq)})
+
+
+def cases_matmul():
+    dims = {"f32": (7, 64), "f16": (7, 64), "bf16": (7, 64), "q4_0": (7, 64),
+            "q4_1": (7, 64), "q8_0": (7, 64), "q4_k": (5, 256), "q6_k": (5, 256)}
+    matmul_cases(dims)
+    T = 3
     # leading dims beyond one: rows are all leading dims flattened
     N, K = 5, 32
     _, w, _ = make_weight("f32", (N, K))
@@ -381,6 +390,13 @@ def cases_memory():
          "each row: a's 3 values then b's 4")
 
 
+def cases_q5():
+    """q5_0 / q5_1 (the fallback types of llama.cpp's K-quant files for rows that are not a
+    multiple of 256): made last, so that the cases before them kept their random values."""
+    embedding_cases({"q5_0": (5, 64), "q5_1": (5, 64)})
+    matmul_cases({"q5_0": (7, 64), "q5_1": (7, 64)})
+
+
 def cases_argmax():
     x = np.array([
         [0.5, 2.0, -1.0, 0.25, 2.0, 1.0, -3.0],        # tie between 1 and 4 -> 1
@@ -420,6 +436,7 @@ def main():
     cases_attention()
     cases_memory()
     cases_argmax()
+    cases_q5()
 
     out = os.path.normpath(args.out)
     os.makedirs(out, exist_ok=True)

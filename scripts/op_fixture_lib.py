@@ -219,10 +219,22 @@ def random_q6_k_block():
     return blk
 
 
+def random_q5_block(dtype, r):
+    """A random q5_0 (f16 d, 32 high bits, 16 bytes of nibbles) or q5_1 (f16 d and m first)
+    block, from its own generator `r` (so adding these cases left the others' bytes as they
+    were)."""
+    head = f16_bytes(np.float16(r.uniform(0.01, 0.05)))
+    if dtype == "q5_1":
+        head += f16_bytes(np.float16(r.uniform(-0.5, 0.5)))
+    blk = head + r.integers(0, 256, size=20, dtype=np.uint8).tobytes()
+    assert len(blk) == (24 if dtype == "q5_1" else 22)
+    return blk
+
+
 GG = {"f16": QT.F16, "bf16": QT.BF16, "q4_0": QT.Q4_0, "q4_1": QT.Q4_1, "q8_0": QT.Q8_0,
-      "q4_k": QT.Q4_K, "q6_k": QT.Q6_K}
+      "q4_k": QT.Q4_K, "q6_k": QT.Q6_K, "q5_0": QT.Q5_0, "q5_1": QT.Q5_1}
 BLOCK = {"f16": (1, 2), "bf16": (1, 2), "q4_0": (32, 18), "q4_1": (32, 20), "q8_0": (32, 34),
-         "q4_k": (256, 144), "q6_k": (256, 210)}
+         "q4_k": (256, 144), "q6_k": (256, 210), "q5_0": (32, 22), "q5_1": (32, 24)}
 
 
 def gguf_dequant(dtype, raw, shape):
@@ -271,6 +283,10 @@ def make_weight(dtype, shape, scale=0.5):
     if dtype in ("q4_k", "q6_k"):
         gen = random_q4_k_block if dtype == "q4_k" else random_q6_k_block
         raw = b"".join(gen() for _ in range(n * (k // 256)))
+        return raw, None, gguf_dequant(dtype, raw, shape)
+    if dtype in ("q5_0", "q5_1"):
+        r = np.random.default_rng(5 if dtype == "q5_0" else 51)
+        raw = b"".join(random_q5_block(dtype, r) for _ in range(n * (k // 32)))
         return raw, None, gguf_dequant(dtype, raw, shape)
     raise ValueError(dtype)
 

@@ -3,10 +3,10 @@ import SluiceGraph
 
 /// Lowerings of the standard operators onto the kernels in Kernels/.
 enum StandardKernels {
-    static let weightTypes: Set<DType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q8_0, .q4_k, .q6_k]
+    static let weightTypes: Set<DType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_k, .q6_k]
     /// The weight types of the kernels that issue a piece's loads apart from decoding it
     /// (weights.glsl's raw8/decode8: the persistent kernel, the LM head's matmul_wide and
-    /// head_chain); the K-quants go through the plain matrix kernels.
+    /// head_chain; matmul_wide decodes the K-quants whole, with dequant8).
     static let splitLoadTypes: Set<DType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q8_0]
 
     static func weightVariant(_ c: LoweringContext, _ t: DType, _ role: String, allowed: Set<DType> = weightTypes) throws -> String {
@@ -208,7 +208,7 @@ enum StandardKernels {
             }
         }
         // One row of a very wide product (an LM head) on a GPU: matmul_wide.comp.
-        if base == "matmul", chunks.count == 1, splitLoadTypes.contains(w.dtype), c.wideMatmul(columns: n, k: k, rows: rows) {
+        if base == "matmul", chunks.count == 1, c.wideMatmul(columns: n, k: k, rows: rows) {
             return [KernelCall(kernel: "matmul_wide_\(v)_\(norm)", buffers: buffers, writes: writes, push: push + tail(0..<n),
                                grid: (wideGroups(c, columns: n), 1))]
         }
@@ -250,7 +250,8 @@ enum StandardKernels {
 
     /// Output columns one workgroup of the matrix kernels covers.
     static func columnsPerGroup(_ c: LoweringContext, _ variant: String) -> Int {
-        variant == "subgroup" ? max(1, 64 / max(c.device.subgroupSize, 1)) : 64
+        // The subgroup variant's workgroups are 256 invocations (prologue.glsl), the others' 64.
+        variant == "subgroup" ? max(1, 256 / max(c.device.subgroupSize, 1)) : 64
     }
 
     static func norm(_ c: LoweringContext, _ kind: String, add: Bool = false) throws -> [KernelCall] {

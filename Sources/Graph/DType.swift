@@ -2,12 +2,13 @@
 public enum DType: String, CaseIterable, Sendable, Hashable, Codable {
     case f32, f16, bf16, i32
     case q4_0, q4_1, q8_0, q4_k, q6_k
+    case q5_0, q5_1
 
     /// Values per block (1 for plain types).
     public var blockSize: Int {
         switch self {
         case .f32, .f16, .bf16, .i32: return 1
-        case .q4_0, .q4_1, .q8_0: return 32
+        case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0: return 32
         case .q4_k, .q6_k: return 256
         }
     }
@@ -19,6 +20,8 @@ public enum DType: String, CaseIterable, Sendable, Hashable, Codable {
         case .f16, .bf16: return 2
         case .q4_0: return 18
         case .q4_1: return 20
+        case .q5_0: return 22
+        case .q5_1: return 24
         case .q8_0: return 34
         case .q4_k: return 144
         case .q6_k: return 210

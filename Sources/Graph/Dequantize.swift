@@ -51,6 +51,20 @@ public enum Dequantize {
                 out[base + j] = Float(byte & 0x0F) * d + m
                 out[base + j + 16] = Float(byte >> 4) * d + m
             }
+        case .q5_0, .q5_1:
+            // A 5-bit value: a nibble (as in q4_0 / q4_1) and one bit of the 32-bit qh
+            // (bit j for value j): q5_0 (q − 16)·d, q5_1 q·d + m.
+            let d = half(u16(p, o)), one = t == .q5_1
+            let m = one ? half(u16(p, o + 2)) : 0
+            let hb = o + (one ? 4 : 2), qs = hb + 4
+            let qh = u32(p, hb)
+            for j in 0..<16 {
+                let byte = p[qs + j]
+                let lo = Int(byte & 0x0F) | Int((qh >> UInt32(j)) & 1) << 4
+                let hi = Int(byte >> 4) | Int((qh >> UInt32(j + 16)) & 1) << 4
+                out[base + j] = one ? Float(lo) * d + m : Float(lo - 16) * d
+                out[base + j + 16] = one ? Float(hi) * d + m : Float(hi - 16) * d
+            }
         case .q8_0:
             let d = half(u16(p, o))
             for j in 0..<32 { out[base + j] = Float(Int8(bitPattern: p[o + 2 + j])) * d }

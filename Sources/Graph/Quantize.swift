@@ -47,6 +47,31 @@ public enum Quantize {
                 let q = blk.map { dh == 0 ? 0 : min(15, max(0, Int((($0 - mh) / dh).rounded()))) }
                 for j in 0..<16 { out.append(UInt8(q[j] | q[j + 16] << 4)) }
             }
+        case .q5_0, .q5_1:
+            // As GGUF's reference quantizers: q5_0 maps the value of largest magnitude to
+            // -16; q5_1 spans min … max in 31 steps.
+            let one = dtype == .q5_1
+            for b in stride(from: 0, to: values.count, by: 32) {
+                let blk = Array(values[b..<b + 32])
+                let q: [Int]
+                if one {
+                    let mn = blk.min() ?? 0, mx = blk.max() ?? 0
+                    let d = (mx - mn) / 31
+                    let dh = Float(Float16(d)), mh = Float(Float16(mn))
+                    put16(half(d)); put16(half(mn))
+                    q = blk.map { dh == 0 ? 0 : min(31, max(0, Int((($0 - mh) / dh).rounded()))) }
+                } else {
+                    let mx = blk.max(by: { abs($0) < abs($1) }) ?? 0
+                    let d = mx / -16
+                    let dh = Float(Float16(d))
+                    put16(half(d))
+                    q = blk.map { dh == 0 ? 16 : min(31, max(0, Int(($0 / dh).rounded()) + 16)) }
+                }
+                var qh: UInt32 = 0
+                for j in 0..<32 where q[j] & 16 != 0 { qh |= 1 << UInt32(j) }
+                for s in stride(from: 0, to: 32, by: 8) { out.append(UInt8((qh >> UInt32(s)) & 0xFF)) }
+                for j in 0..<16 { out.append(UInt8((q[j] & 15) | (q[j + 16] & 15) << 4)) }
+            }
         case .q4_k, .q6_k:
             preconditionFailure("use Quantize.randomBytes for k-quants")
         }

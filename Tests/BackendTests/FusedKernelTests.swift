@@ -20,7 +20,7 @@ final class FusedKernelTests: BackendTestCase {
     }
 
     func testQKVRope() throws {
-        for dt in ["f32", "f16", "q4_0", "q4_1", "q8_0", "bf16", "q4_k", "q6_k"] {
+        for dt in ["f32", "f16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "bf16", "q4_k", "q6_k"] {
             for (h, kvh, hd, dims, mode) in [(4, 2, 32, 0, "interleaved"), (3, 1, 64, 32, "half"), (2, 2, 32, 16, "interleaved")] {
                 let k = dt.hasSuffix("_k") ? 256 : 64, rows = (h + 2 * kvh) * hd
                 // float16 caches for two of the weight types (the cache type is independent).
@@ -116,7 +116,7 @@ final class FusedKernelTests: BackendTestCase {
     }
 
     func testSwiGLUAndAddNorm() throws {
-        for dt in ["f32", "f16", "bf16", "q4_0", "q4_1", "q8_0"] {
+        for dt in ["f32", "f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0"] {
             for t in [1, 5] {
                 try check("graph @s(%x: f32[T,96], %w: weight \(dt)[14,96]) {\n  %y = matmul_swiglu(%x, %w) : f32[T,7]\n  return %y\n}", ["T": t])
             }

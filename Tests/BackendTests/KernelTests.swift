@@ -17,7 +17,7 @@ final class KernelTests: BackendTestCase {
     }
 
     func testMatmulEveryWeightTypeOddSizes() throws {
-        for dt in ["f32", "f16", "bf16", "q4_0", "q4_1", "q8_0"] {
+        for dt in ["f32", "f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0"] {
             // 36: whole four-float texels but not whole 32-value blocks (the texel kernels'
             // per-value path on CPU drivers); 5 and 37: not even texels (storage buffers).
             let ks = dt.hasPrefix("q") ? [32, 96, 160] : [5, 36, 37, 96]
@@ -61,8 +61,8 @@ final class KernelTests: BackendTestCase {
         try XCTSkipUnless(info.subgroupArithmetic, "\(info.name): no subgroup arithmetic")
         setenv("SLUICE_MATMUL_VARIANT", "wide", 1)
         defer { unsetenv("SLUICE_MATMUL_VARIANT") }
-        for dt in ["f32", "f16", "bf16", "q4_0", "q4_1", "q8_0"] {
-            for (k, n) in [(32, 7), (96, 301), (576, 130)] {
+        for dt in ["f32", "f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q4_k"] {
+            for (k, n) in dt == "q4_k" ? [(256, 7), (512, 130)] : [(32, 7), (96, 301), (576, 130)] {
                 try checkGraph("graph @mm(%x: f32[T,\(k)], %w: weight \(dt)[\(n),\(k)]) {\n  %y = matmul(%x, %w) : f32[T,\(n)]\n  return %y\n}", ["T": 1], seed: UInt64(k + n))
             }
         }
@@ -78,7 +78,7 @@ final class KernelTests: BackendTestCase {
     }
 
     func testEmbeddingEveryTableType() throws {
-        for dt in ["f32", "f16", "bf16", "q4_0", "q4_1", "q8_0"] {
+        for dt in ["f32", "f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0"] {
             for t in [1, 5] {
                 try checkGraph("graph @e(%ids: i32[T], %tab: weight \(dt)[11,64]) {\n  %y = embedding(%tab, %ids) : f32[T,64]\n  return %y\n}", ["T": t])
             }

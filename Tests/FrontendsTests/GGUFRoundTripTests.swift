@@ -43,9 +43,11 @@ final class GGUFRoundTripTests: XCTestCase {
         .init(name: "q8_0", dims: [32, 3, 1, 2], type: 8, data: bytes(6 * 34, seed: 6)),
         .init(name: "q4_k", dims: [256, 2], type: 12, data: bytes(2 * 144, seed: 7)),
         .init(name: "q6_k", dims: [256], type: 14, data: bytes(210, seed: 8)),
+        .init(name: "q5_0", dims: [32, 2], type: 6, data: bytes(2 * 22, seed: 9)),
+        .init(name: "q5_1", dims: [64], type: 7, data: bytes(2 * 24, seed: 10)),
     ]
 
-    private let expectedDTypes: [DType] = [.f32, .f16, .bf16, .q4_0, .q4_1, .q8_0, .q4_k, .q6_k]
+    private let expectedDTypes: [DType] = [.f32, .f16, .bf16, .q4_0, .q4_1, .q8_0, .q4_k, .q6_k, .q5_0, .q5_1]
 
     func testRoundTripV3() throws { try roundTrip(version: 3) }
     func testRoundTripV2() throws { try roundTrip(version: 2) }

@@ -1,5 +1,5 @@
 #version 450
-// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0,q4_k,q6_k
+// variants: W=f32,f16,bf16,q4_0,q4_1,q5_0,q5_1,q8_0,q4_k,q6_k
 // y[t, d] = table[ids[t], d] (the host checks the ids before a run).
 layout(local_size_x = 256) in;
 #include "common.glsl"

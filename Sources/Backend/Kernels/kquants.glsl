@@ -9,16 +9,15 @@
 // value is d·scale·(q − 32).
 // Needs wbyte, wword, wf16 and WLOAD (weights.glsl).
 #if defined(W_Q4_K)
-// Sub-block j's scale and min, from the twelve bytes at o + 4.
+// Sub-block j's scale and min, from the twelve bytes at o + 4 (o, a multiple of 144, is
+// word-aligned): the three words loaded whatever j is, and the 6-bit fields picked with
+// selects, so lanes on different sub-blocks take no divergent branch with loads in it.
 void q4kScaleMin(uint o, uint j, out float sc, out float mn) {
-    if (j < 4u) {
-        sc = float(wbyte(o + 4u + j) & 63u);
-        mn = float(wbyte(o + 8u + j) & 63u);
-    } else {
-        uint hi = wbyte(o + 8u + j), a = wbyte(o + j), b = wbyte(o + 4u + j);
-        sc = float((hi & 15u) | ((a >> 6) << 4));
-        mn = float((hi >> 4) | ((b >> 6) << 4));
-    }
+    uint w = o >> 2, sh = 8u * (j & 3u);
+    uint b1 = (WLOAD(w + 1u) >> sh) & 0xFFu, b2 = (WLOAD(w + 2u) >> sh) & 0xFFu, b3 = (WLOAD(w + 3u) >> sh) & 0xFFu;
+    bool low = j < 4u;
+    sc = float(low ? b1 & 63u : (b3 & 15u) | ((b1 >> 6) << 4));
+    mn = float(low ? b2 & 63u : (b3 >> 4) | ((b2 >> 6) << 4));
 }
 // The byte offset of the nibbles, nibble shift and factors of the sub-block holding flat
 // index i.
@@ -65,10 +64,13 @@ void kqBlock32(uint i0, out float w[32]) {
 // low nibbles and high bits of the 32 values of quarter qq of a half starting at flat i0.
 void q6kSub(uint i0, out uint ql, out uint qh, out uint lshift, out uint hshift, out float d0, out float d1) {
     uint b = i0 >> 8, w = i0 & 255u, h = w >> 7, qq = (w >> 5) & 3u, o = b * 210u;
-    float d = wf16(o + 208u);
-    uint sc = o + 192u + 8u * h + 2u * qq;
-    d0 = d * float(int(wbyte(sc) << 24) >> 24);
-    d1 = d * float(int(wbyte(sc + 1u) << 24) >> 24);
+    // d and the two int8 scales: even offsets, each pair within one word (no branch on the
+    // block's alignment).
+    uint dw = o + 208u, sc = o + 192u + 8u * h + 2u * qq;
+    float d = unpackHalf2x16(WLOAD(dw >> 2) >> (8u * (dw & 2u))).x;
+    uint sw = WLOAD(sc >> 2) >> (8u * (sc & 2u));
+    d0 = d * float(int(sw << 24) >> 24);
+    d1 = d * float(int(sw << 16) >> 24);
     ql = o + 64u * h + 32u * (qq & 1u);
     qh = o + 128u + 32u * h;
     lshift = 4u * (qq >> 1);
@@ -82,8 +84,15 @@ float kqValue(uint i) {
     return (l < 16u ? d0 : d1) * float(int(q) - 32);
 }
 // Piece s (values 8·s … 8·s+7 of the quarter) with the quarter's offsets and factors.
+// Two words of quants at an even byte offset (the blocks are 210 bytes: every other one is
+// 2 mod 4), from three aligned loads made either way: no branch on the alignment.
+uvec2 q6kWords(uint off) {
+    uint i = off >> 2, a = WLOAD(i), b = WLOAD(i + 1u), c = WLOAD(i + 2u);
+    return (off & 2u) == 0u ? uvec2(a, b) : uvec2((a >> 16) | (b << 16), (b >> 16) | (c << 16));
+}
 void q6kDecode8(uint ql, uint qh, uint ls, uint hs, float d, uint s, out float w[8]) {
-    uint l0 = wword(ql + 8u * s), l1 = wword(ql + 8u * s + 4u), h0 = wword(qh + 8u * s), h1 = wword(qh + 8u * s + 4u);
+    uvec2 l = q6kWords(ql + 8u * s), h = q6kWords(qh + 8u * s);
+    uint l0 = l.x, l1 = l.y, h0 = h.x, h1 = h.y;
     [[unroll]] for (uint e = 0u; e < 4u; e++) {
         uint a = ((l0 >> (8u * e + ls)) & 15u) | (((h0 >> (8u * e + hs)) & 3u) << 4);
         uint c = ((l1 >> (8u * e + ls)) & 15u) | (((h1 >> (8u * e + hs)) & 3u) << 4);

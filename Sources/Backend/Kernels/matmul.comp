@@ -1,8 +1,7 @@
 #version 450
-// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0,q4_k,q6_k RED=shared,subgroup,texel NORM=none,rms,addrms
+// variants: W=f32,f16,bf16,q4_0,q4_1,q5_0,q5_1,q8_0,q4_k,q6_k RED=shared,subgroup,texel NORM=none,rms,addrms
 // y[r, n] = Σ_k x[r, k] · w[n, k], in tiles of R rows so each weight block is dequantized
 // once per tile (matvec.glsl).
-layout(local_size_x = 64) in;
 #include "common.glsl"
 #define SUM_BINDING 6
 #if defined(NORM_ADDRMS)

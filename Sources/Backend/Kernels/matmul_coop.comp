@@ -1,5 +1,5 @@
 #version 450
-// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0,q4_k,q6_k EPI=none,swiglu,geglu,qkv,qkvh
+// variants: W=f32,f16,bf16,q4_0,q4_1,q5_0,q5_1,q8_0,q4_k,q6_k EPI=none,swiglu,geglu,qkv,qkvh
 // requires: coopmat
 // Many-row matrix product on matrix cores (VK_KHR_cooperative_matrix): the tiles of
 // matmul_tiled.comp (64 rows × 64 columns, K in steps of 32, each weight block dequantized

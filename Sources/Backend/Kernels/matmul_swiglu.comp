@@ -1,7 +1,6 @@
 #version 450
-// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0,q4_k,q6_k RED=shared,subgroup,texel NORM=none,rms,addrms
+// variants: W=f32,f16,bf16,q4_0,q4_1,q5_0,q5_1,q8_0,q4_k,q6_k RED=shared,subgroup,texel NORM=none,rms,addrms
 // y[r, n] = silu(x·w[n]) · (x·w[F + n]) for w = [W_gate; W_up] with 2F rows.
-layout(local_size_x = 64) in;
 #include "common.glsl"
 #define SUM_BINDING 6
 #if defined(NORM_ADDRMS)
@@ -23,8 +22,7 @@ void main() {
         for (uint n = first; n < F; n += stride) {
             float g[R], u[R];
             [[unroll]] for (uint j = 0u; j < R; j++) { g[j] = 0.0; u[j] = 0.0; }
-            rowDots(n, r0, nr, K, lane, lanes, g);
-            rowDots(F + n, r0, nr, K, lane, lanes, u);
+            rowDotsPair(n, F + n, r0, nr, K, lane, lanes, g, u);
             REDUCE(g)
             REDUCE(u)
             if (LEADER) {

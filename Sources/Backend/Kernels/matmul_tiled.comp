@@ -1,5 +1,5 @@
 #version 450
-// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0,q4_k,q6_k EPI=none,swiglu,geglu,qkv,qkvh
+// variants: W=f32,f16,bf16,q4_0,q4_1,q5_0,q5_1,q8_0,q4_k,q6_k EPI=none,swiglu,geglu,qkv,qkvh
 // Many-row matrix product for prefill: y[r, n] = Σ_k x[r, k] · w[n, k] in 64×64 output
 // tiles. Each step over K stages a 64×32 tile of x and 64 weight rows × 32 (one quantized
 // block per row, dequantized once into shared memory) and every invocation accumulates a

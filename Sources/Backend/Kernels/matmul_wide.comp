@@ -1,5 +1,5 @@
 #version 450
-// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0 NORM=none,rms,addrms
+// variants: W=f32,f16,bf16,q4_0,q4_1,q5_0,q5_1,q8_0,q4_k,q6_k NORM=none,rms,addrms
 // A one-row product with very many columns (an LM head) on GPUs, with matmul.comp's bindings
 // and push constants (wide_product.glsl; the host sizes the grid for about four groups of
 // columns a subgroup). K must be a multiple of 32 and at most XMAX (wideMatmul).

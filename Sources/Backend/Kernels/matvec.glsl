@@ -17,7 +17,42 @@ layout(constant_id = 0) const uint R = 1u;
 const uint R = 1u;
 #endif
 
+#if defined(MATVEC_STAGED)
+// Pieces a lane takes at a time: 4 (H200, a Q4_K_M-style 1.1B file: tg128 529–534 with 4,
+// 521–522 with 8, 497–501 with 16; docs/bench/h200-s19/c6).
+const uint STAGED_PIECES = 4u;
+// Piece c (values 8c … 8c+7) of column n times the staged row.
+float stagedPiece(uint n, uint K, uint c) {
+    uint kb = (c >> 2) * 32u, s = c & 3u;
+    float w[8];
+#if defined(W_F32) || defined(W_WHOLE)
+    dequant8(n * K + kb, s, w);
+#else
+    decode8(raw8(n * K + kb, s), n * K + kb, s, w);
+#endif
+    float t = 0.0;
+    [[unroll]] for (uint e = 0u; e < 8u; e++) t += w[e] * xst[XPAD(kb + 8u * s + e)];
+    return t;
+}
+#endif
+
 void rowDots(uint n, uint r0, uint nr, uint K, uint lane, uint lanes, inout float acc[R]) {
+#if defined(MATVEC_STAGED)
+    // The row in shared memory (prologue.glsl; R = 1): STAGED_PIECES pieces a lane at a
+    // time, their weight loads issued together.
+    if (rowStaged && (K & 31u) == 0u) {
+        uint pieces = K / 8u;
+        float t = 0.0;
+        for (uint base = 0u; base < pieces; base += STAGED_PIECES * lanes) {
+            [[unroll]] for (uint i = 0u; i < STAGED_PIECES; i++) {
+                uint c = base + lane + i * lanes;
+                if (c < pieces) t += stagedPiece(n, K, c);
+            }
+        }
+        acc[0] += t;
+        return;
+    }
+#endif
 #if defined(RED_SUBGROUP)
     // Lanes take 8-value pieces of the blocks, so a subgroup keeps all its lanes busy on
     // short rows (K = 576 is 18 blocks but 72 pieces).
@@ -81,3 +116,26 @@ void rowDots(uint n, uint r0, uint nr, uint K, uint lane, uint lanes, inout floa
 #define REDUCE(acc)
 #define LEADER true
 #endif
+
+// The products of columns na and nb (gate and up, a rotation pair) with the same rows: with a
+// staged row, the two columns' pieces interleaved so that eight pieces' loads are in flight
+// a lane, not four.
+void rowDotsPair(uint na, uint nb, uint r0, uint nr, uint K, uint lane, uint lanes, inout float a[R], inout float b[R]) {
+#if defined(MATVEC_STAGED)
+    if (rowStaged && (K & 31u) == 0u) {
+        uint pieces = K / 8u;
+        float ta = 0.0, tb = 0.0;
+        for (uint base = 0u; base < pieces; base += 4u * lanes) {
+            [[unroll]] for (uint i = 0u; i < 4u; i++) {
+                uint c = base + lane + i * lanes;
+                if (c < pieces) { ta += stagedPiece(na, K, c); tb += stagedPiece(nb, K, c); }
+            }
+        }
+        a[0] += ta;
+        b[0] += tb;
+        return;
+    }
+#endif
+    rowDots(na, r0, nr, K, lane, lanes, a);
+    rowDots(nb, r0, nr, K, lane, lanes, b);
+}

@@ -7,6 +7,15 @@
 // RED_TEXEL (the CPU-driver variant) reads x and b through uniform texel buffers
 // (R32G32B32A32_SFLOAT views; K a multiple of 4): lavapipe turns a storage-buffer load into a
 // loop over the lanes with a branch each, even when every lane reads the same address.
+// The workgroup size: 256 for the subgroup variant (GPUs: eight subgroups of 32 share one staged
+// row, below), 64 for the others.
+#if defined(RED_SUBGROUP)
+layout(local_size_x = 256) in;
+#define WG 256u
+#else
+layout(local_size_x = 64) in;
+#define WG 64u
+#endif
 #if defined(RED_TEXEL)
 layout(binding = 1) uniform samplerBuffer xtex;
 #define XS(i) texelFetch(xtex, int((i) >> 2))[(i) & 3u]
@@ -34,8 +43,27 @@ layout(std430, binding = 2) readonly buffer NW { float nws[]; };
 #define B0 2
 #endif
 
+#if defined(RED_SUBGROUP)
+// The subgroup variant (GPUs, one row a tile) stages its row, normalized, in shared memory
+// once per workgroup where K ≤ XSTAGE (rowStaged), so its lanes read x from there instead of
+// loading x (and b, and the norm weight) from memory for every piece of every column: those
+// loads of 8 floats 32 bytes apart were most of the kernel's memory traffic (a 2048-value row
+// times 11,264 rows of a gate/up product: 277 MB of loads for 13 MB of weights). One float of
+// padding every 32 (XPAD) spreads a subgroup's reads of 8-value pieces over all banks.
+// XSTAGE: the most that fits, with the padding and the reductions' 1 KiB, in the 32 KiB of
+// shared memory Vulkan guarantees (7,680 + 240 floats: hidden and feed-forward sizes up to
+// 7,680; wider rows take the loads from memory as before).
+#define MATVEC_STAGED 1
+const uint XSTAGE = 7680u;
+shared float xst[XSTAGE + XSTAGE / 32u];
+uint XPAD(uint k) { return k + (k >> 5); }
+bool rowStaged;
+#if !defined(NORM_RMS) && !defined(NORM_ADDRMS)
+#define XRAW(i) XS(i)
+#endif
+#endif
+
 #if defined(NORM_RMS) || defined(NORM_ADDRMS)
-#define WG 64u
 #include "reduce.glsl"
 shared float invs[4];
 // x[row r0 + j, k] as the matrix kernels see it.
@@ -45,26 +73,40 @@ shared float invs[4];
 // the workgroup must call it (it synchronizes).
 void prologue(uint r0, uint nr, uint K, float eps) {
     uint t = gl_LocalInvocationID.x;
+#if defined(MATVEC_STAGED)
+    // (R = 1: one row. The barrier: the previous row's readers are done with xst.)
+    rowStaged = K <= XSTAGE;
+    barrier();
+#endif
     // nr is the same for the whole workgroup, so the barriers in wgSum stay uniform.
     for (uint j = 0u; j < nr; j++) {
         float s = 0.0;
         // Eight loads in flight per invocation: a row of 576 values waits on memory twice,
         // not nine times.
-        for (uint k0 = t; k0 < K; k0 += 8u * 64u) {
+        for (uint k0 = t; k0 < K; k0 += 8u * WG) {
             float v[8];
             // (Indices clamped: lavapipe runs both sides of the select, and no texel fetch
             // may leave x's view.)
-            [[unroll]] for (uint i = 0u; i < 8u; i++) { uint k = k0 + 64u * i; v[i] = k < K ? XRAW((r0 + j) * K + min(k, K - 1u)) : 0.0; }
+            [[unroll]] for (uint i = 0u; i < 8u; i++) { uint k = k0 + WG * i; v[i] = k < K ? XRAW((r0 + j) * K + min(k, K - 1u)) : 0.0; }
             [[unroll]] for (uint i = 0u; i < 8u; i++) {
-                uint k = k0 + 64u * i;
+                uint k = k0 + WG * i;
                 s += v[i] * v[i];
 #if defined(NORM_ADDRMS)
                 if (gl_WorkGroupID.x == 0u && k < K) sums[(r0 + j) * K + k] = v[i];
+#endif
+#if defined(MATVEC_STAGED)
+                if (k < K && rowStaged) xst[XPAD(k)] = v[i];
 #endif
             }
         }
         float tot = wgSum(s);
         if (t == 0u) invs[j] = inversesqrt(tot / float(K) + eps);
+#if defined(MATVEC_STAGED)
+        if (rowStaged) {
+            float inv = inversesqrt(tot / float(K) + eps);
+            for (uint k = t; k < K; k += WG) xst[XPAD(k)] *= inv * nws[k];
+        }
+#endif
     }
     barrier();
 }
@@ -76,5 +118,21 @@ layout(std430, binding = 1) readonly buffer X4 { vec4 xs4[]; };
 #define XS4(i) xs4[i]
 #endif
 #define X_VEC4 1
+#if defined(MATVEC_STAGED)
+void prologue(uint r0, uint nr, uint K, float eps) {
+    uint t = gl_LocalInvocationID.x;
+    rowStaged = K <= XSTAGE;
+    barrier();
+    if (rowStaged) {
+        for (uint k0 = t; k0 < K; k0 += 8u * WG) {
+            float v[8];
+            [[unroll]] for (uint i = 0u; i < 8u; i++) { uint k = k0 + WG * i; v[i] = k < K ? XS(r0 * K + k) : 0.0; }
+            [[unroll]] for (uint i = 0u; i < 8u; i++) { uint k = k0 + WG * i; if (k < K) xst[XPAD(k)] = v[i]; }
+        }
+    }
+    barrier();
+}
+#else
 void prologue(uint r0, uint nr, uint K, float eps) {}
+#endif
 #endif

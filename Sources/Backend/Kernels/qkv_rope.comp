@@ -1,10 +1,9 @@
 #version 450
-// variants: W=f32,f16,bf16,q4_0,q4_1,q8_0,q4_k,q6_k RED=shared,subgroup,texel NORM=none,rms,addrms KV=f32,f16
+// variants: W=f32,f16,bf16,q4_0,q4_1,q5_0,q5_1,q8_0,q4_k,q6_k RED=shared,subgroup,texel NORM=none,rms,addrms KV=f32,f16
 // One matmul over w = [Wq; Wk; Wv] with the epilogue: RoPE on the q and k columns (row t at
 // position P + t), q written out, k and v written into their caches at row P + t.
 // Each invocation (or subgroup) owns one PAIR of columns: a rotation pair of q or k, or two
 // adjacent v columns.
-layout(local_size_x = 64) in;
 #include "common.glsl"
 #include "kvcache.glsl"
 #define SUM_BINDING 8
@@ -36,8 +35,7 @@ void main() {
             qkvPair(p, qd, kvd, D, pc.dims, pc.mode, ca, cb, fi, rotate);
             float a[R], b[R];
             [[unroll]] for (uint j = 0u; j < R; j++) { a[j] = 0.0; b[j] = 0.0; }
-            rowDots(ca, r0, nr, K, lane, lanes, a);
-            rowDots(cb, r0, nr, K, lane, lanes, b);
+            rowDotsPair(ca, cb, r0, nr, K, lane, lanes, a, b);
             REDUCE(a)
             REDUCE(b)
             if (LEADER) {

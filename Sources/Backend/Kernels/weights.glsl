@@ -1,9 +1,10 @@
 // Element access to a weight tensor stored in GGUF's layout, dequantized on the fly.
 // Before including, declare the buffer as `uint WNAME[]` and `#define WBUF WNAME` (or define
 // WLOAD(i), word i of the weight, for another kind of binding); the variant define W_F32 /
-// W_F16 / W_BF16 / W_Q4_0 / W_Q4_1 / W_Q8_0 / W_Q4_K / W_Q6_K picks the format (the K-quants:
-// kquants.glsl; kernels that split loads from decoding, raw8 and decode8, have no K-quant
-// variants).
+// W_F16 / W_BF16 / W_Q4_0 / W_Q4_1 / W_Q5_0 / W_Q5_1 / W_Q8_0 / W_Q4_K / W_Q6_K picks the format
+// (the K-quants: kquants.glsl). W_WHOLE: the formats without raw8 / decode8 (a piece's loads
+// apart from its decoding), the K-quants and q5_0 / q5_1 (whose pieces span more than four
+// words); kernels that split them decode with dequant8.
 #if !defined(WLOAD)
 #define WLOAD(i) WBUF[i]
 #endif
@@ -25,6 +26,23 @@ float wf16(uint off) { return unpackHalf2x16(wu16(off)).x; }
 #define W_KQUANT 1
 #include "kquants.glsl"
 #endif
+#if defined(W_KQUANT) || defined(W_Q5_0) || defined(W_Q5_1)
+#define W_WHOLE 1
+#endif
+
+#if defined(W_Q5_0) || defined(W_Q5_1)
+// 5-bit blocks of 32: q5_0 (22 bytes: float16 d, the 32 high bits qh, 16 bytes of nibbles as
+// q4_0's) holds (q − 16)·d, q5_1 (24 bytes: d and m, qh, nibbles) q·d + m; bit j of qh is
+// value j's fifth bit. The factors (m = −16·d for q5_0), qh and the nibbles' byte offset of
+// the block holding flat index i0.
+void q5Header(uint i0, out float d, out float m, out uint qh, out uint qs) {
+#if defined(W_Q5_0)
+    uint o = (i0 >> 5) * 22u; d = wf16(o); m = -16.0 * d; qh = wword(o + 2u); qs = o + 6u;
+#else
+    uint o = (i0 >> 5) * 24u; vec2 dm = unpackHalf2x16(WLOAD(o >> 2)); d = dm.x; m = dm.y; qh = WLOAD((o >> 2) + 1u); qs = o + 8u;
+#endif
+}
+#endif
 
 // Value i of the flattened tensor.
 float loadW(uint i) {
@@ -44,6 +62,12 @@ float loadW(uint i) {
     uint byte = wbyte(o + 4u + (j & 15u));
     uint q = j < 16u ? (byte & 15u) : (byte >> 4);
     return float(q) * wf16(o) + wf16(o + 2u);
+#elif defined(W_Q5_0) || defined(W_Q5_1)
+    uint j = i & 31u, qh, qs; float d, m;
+    q5Header(i, d, m, qh, qs);
+    uint byte = wbyte(qs + (j & 15u));
+    uint q = (j < 16u ? byte & 15u : byte >> 4) | (((qh >> j) & 1u) << 4);
+    return float(q) * d + m;
 #elif defined(W_Q8_0)
     uint b = i >> 5, j = i & 31u, o = b * 34u;
     int q = int(wbyte(o + 2u + j));
@@ -131,6 +155,17 @@ void dequant32(uint i0, out float w[32]) {
         uint word = QWORD(j);
         [[unroll]] for (uint b = 0u; b < 4u; b++) w[j + b] = float(int(word << (24u - 8u * b)) >> 24) * d;
     }
+#elif defined(W_Q5_0) || defined(W_Q5_1)
+    float d, m; uint qh, qs;
+    q5Header(i0, d, m, qh, qs);
+    [[unroll]] for (uint j = 0u; j < 16u; j += 4u) {
+        uint word = wword(qs + j);
+        [[unroll]] for (uint b = 0u; b < 4u; b++) {
+            uint byte = (word >> (8u * b)) & 0xFFu;
+            w[j + b] = float((byte & 15u) | (((qh >> (j + b)) & 1u) << 4)) * d + m;
+            w[j + b + 16u] = float((byte >> 4) | (((qh >> (j + b + 16u)) & 1u) << 4)) * d + m;
+        }
+    }
 #elif defined(W_KQUANT)
     kqBlock32(i0, w);
 #else
@@ -158,6 +193,17 @@ void dequant8(uint i0, uint s, out float w[8]) {
         w[i] = float(int(lo << (24u - 8u * i)) >> 24) * d;
         w[i + 4u] = float(int(hi << (24u - 8u * i)) >> 24) * d;
     }
+#elif defined(W_Q5_0) || defined(W_Q5_1)
+    float d, m; uint qh, qs;
+    q5Header(i0, d, m, qh, qs);
+    // Byte j holds value j (low nibble) and j + 16 (high nibble); value 8·s + i's fifth bit
+    // is bit 8·s + i of qh.
+    uint b0 = qs + (s & 1u) * 8u, shift = s >= 2u ? 4u : 0u;
+    uint lo = wword(b0), hi = wword(b0 + 4u), hb = qh >> (8u * s);
+    [[unroll]] for (uint i = 0u; i < 4u; i++) {
+        w[i] = float(((lo >> (8u * i + shift)) & 15u) | (((hb >> i) & 1u) << 4)) * d + m;
+        w[i + 4u] = float(((hi >> (8u * i + shift)) & 15u) | (((hb >> (i + 4u)) & 1u) << 4)) * d + m;
+    }
 #elif defined(W_KQUANT)
     kqPiece(i0, s, w);
 #else
@@ -165,7 +211,7 @@ void dequant8(uint i0, uint s, out float w[8]) {
 #endif
 }
 
-#if !defined(W_F32) && !defined(W_KQUANT)
+#if !defined(W_F32) && !defined(W_WHOLE)
 // dequant8 in two halves, for kernels that start a stage's weight loads before they wait
 // on something else (the persistent kernel stages its input row meanwhile): raw8 issues the
 // loads of values 8·s … 8·s+7 of the block at flat index i0 (at most four words: for the

@@ -61,7 +61,7 @@ void wideColumns(uint n0, out float dots[CPS]) {
             [[unroll]] for (uint j = 0u; j < CPS; j++) {
                 if (c < pieces && n0 + j < N) {
                     float w[8];
-#if defined(W_F32)
+#if defined(W_F32) || defined(W_WHOLE)
                     dequant8((n0 + j) * K + kb, q, w);
 #else
                     // raw8's loads take no branch on the block's alignment (dequant8's

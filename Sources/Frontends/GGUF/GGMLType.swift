@@ -4,7 +4,7 @@ import SluiceGraph
 public enum GGMLType {
     /// The ids this reader accepts, with the `DType` each becomes.
     public static let supported: [UInt32: DType] = [
-        0: .f32, 1: .f16, 2: .q4_0, 3: .q4_1, 8: .q8_0, 12: .q4_k, 14: .q6_k, 30: .bf16,
+        0: .f32, 1: .f16, 2: .q4_0, 3: .q4_1, 6: .q5_0, 7: .q5_1, 8: .q8_0, 12: .q4_k, 14: .q6_k, 30: .bf16,
     ]
 
     /// `DType` for a GGML type id, or nil when unsupported.

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Write a random-weight LLaMA GGUF in a real model's shape and quantization, for benchmarks.
+
+For comparing Sluice with a peer (llama.cpp's llama-bench) on the same file where the real
+model cannot be carried or fetched. The tensor types follow llama.cpp's Q4_K_M recipe:
+q4_k everywhere, q6_k for the output matrix and for attn_v / ffn_down in the layers where
+that recipe spends more bits (the first and last eighth of the layers and every third one
+between). Blocks are random bytes with scales that keep values near 1/sqrt(K) (gguf-py
+cannot quantize K-quants); norms are f32. The vocabulary is a byte-level BPE one (the
+256 byte tokens, then two-byte merges) of the shape's size, so both runtimes can load it.
+Speed depends on the shapes and types only; the text it would generate is meaningless.
+
+    python3 scripts/make_bench_gguf.py --shape tinyllama-1.1b --out /tmp/tinyllama-q4km.gguf
+"""
+import argparse
+
+import numpy as np
+from gguf import GGMLQuantizationType as QT
+from gguf import GGUFWriter
+
+# hidden, ffn, layers, heads, kv heads, vocabulary, context, rope base
+SHAPES = {
+    "tinyllama-1.1b": (2048, 5632, 22, 32, 4, 32000, 2048, 10000.0),
+    # A small one, to check a change to this script quickly.
+    "tiny": (256, 512, 2, 4, 2, 1000, 256, 10000.0),
+}
+BLOCK_BYTES = {QT.Q4_K: 144, QT.Q6_K: 210}
+
+
+def byte_chars():
+    """GPT-2's printable stand-ins for the 256 byte values."""
+    keep = list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAD)) + list(range(0xAE, 0x100))
+    chars, extra = {}, 0
+    for b in range(256):
+        if b in keep:
+            chars[b] = chr(b)
+        else:
+            chars[b] = chr(256 + extra)
+            extra += 1
+    return [chars[b] for b in range(256)]
+
+
+def vocabulary(size):
+    base = byte_chars()
+    tokens, merges = list(base), []
+    for a in base:
+        for b in base:
+            if len(tokens) >= size - 1:
+                break
+            tokens.append(a + b)
+            merges.append(f"{a} {b}")
+    tokens.append("<|endoftext|>")
+    types = [1] * (len(tokens) - 1) + [3]
+    return tokens, merges, types
+
+
+def more_bits(layer, layers):
+    """llama.cpp's Q4_K_M rule for which layers' attn_v and ffn_down get q6_k."""
+    return layer < layers // 8 or layer >= 7 * layers // 8 or (layer - layers // 8) % 3 == 2
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--shape", choices=sorted(SHAPES), default="tinyllama-1.1b")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    hidden, ffn, layers, heads, kv_heads, vocab, context, rope = SHAPES[args.shape]
+    rng = np.random.default_rng(args.seed)
+    hd = hidden // heads
+
+    def kquant(rows, k, qt):
+        raw = rng.integers(0, 256, size=(rows * k // 256, BLOCK_BYTES[qt]), dtype=np.uint8)
+        scale = 1.0 / np.sqrt(k)
+        if qt == QT.Q4_K:
+            raw[:, 0:2] = np.frombuffer(np.float16(scale / (8 * 63)).tobytes(), dtype=np.uint8)
+            raw[:, 2:4] = np.frombuffer(np.float16(scale / (63 * 2)).tobytes(), dtype=np.uint8)
+        else:
+            raw[:, 208:210] = np.frombuffer(np.float16(scale / (32 * 64)).tobytes(), dtype=np.uint8)
+        return raw.reshape(rows, k // 256 * BLOCK_BYTES[qt])
+
+    w = GGUFWriter(args.out, "llama")
+    w.add_name(f"{args.shape} Q4_K_M-style random weights")
+    w.add_context_length(context)
+    w.add_embedding_length(hidden)
+    w.add_block_count(layers)
+    w.add_feed_forward_length(ffn)
+    w.add_head_count(heads)
+    w.add_head_count_kv(kv_heads)
+    w.add_rope_freq_base(rope)
+    w.add_layer_norm_rms_eps(1e-5)
+    w.add_file_type(15)  # LLAMA_FTYPE_MOSTLY_Q4_K_M
+    tokens, merges, types = vocabulary(vocab)
+    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_pre("gpt-2")
+    w.add_token_list(tokens)
+    w.add_token_types(types)
+    w.add_token_merges(merges)
+    w.add_bos_token_id(len(tokens) - 1)
+    w.add_eos_token_id(len(tokens) - 1)
+
+    def add(name, rows, k, qt):
+        w.add_tensor(name, kquant(rows, k, qt), raw_dtype=qt)
+
+    def norm(name):
+        w.add_tensor(name, (1 + 0.1 * rng.standard_normal(hidden)).astype(np.float32))
+
+    add("token_embd.weight", vocab, hidden, QT.Q4_K)
+    norm("output_norm.weight")
+    add("output.weight", vocab, hidden, QT.Q6_K)
+    for layer in range(layers):
+        p = f"blk.{layer}."
+        big = QT.Q6_K if more_bits(layer, layers) else QT.Q4_K
+        norm(p + "attn_norm.weight")
+        norm(p + "ffn_norm.weight")
+        add(p + "attn_q.weight", heads * hd, hidden, QT.Q4_K)
+        add(p + "attn_k.weight", kv_heads * hd, hidden, QT.Q4_K)
+        add(p + "attn_v.weight", kv_heads * hd, hidden, big)
+        add(p + "attn_output.weight", hidden, heads * hd, QT.Q4_K)
+        add(p + "ffn_gate.weight", ffn, hidden, QT.Q4_K)
+        add(p + "ffn_up.weight", ffn, hidden, QT.Q4_K)
+        add(p + "ffn_down.weight", hidden, ffn, big)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+if __name__ == "__main__":
+    main()
