@@ -11,7 +11,7 @@
 #   3. a Swift 6 toolchain -- checked, never installed (see the hint it prints)
 #   4. .venv with the Python tools the tests use (scripts/requirements.txt; with --onnx
 #      also scripts/requirements-onnx.txt) -- pip runs only when those files changed
-#   5. the default model, via scripts/fetch-model.sh
+#   5. the default model, via scripts/fetch-model.sh, and Gemma 3 270M (scripts/fetch-gemma.sh)
 #   6. the GPT-2 GGUF test fixtures, converted by scripts/make_gguf_gpt2.py, and the K-quant
 #      LLaMA one with its numpy logits (scripts/make_kquant_llama.py)
 #
@@ -171,6 +171,7 @@ fi
 # MARK: 5. Default model
 
 SLUICE_PYTHON_BOOT="$VENV/bin/python3" "$ROOT/scripts/fetch-model.sh"
+SLUICE_PYTHON_BOOT="$VENV/bin/python3" "$ROOT/scripts/fetch-gemma.sh"
 
 # MARK: 6. Test fixtures made from committed ones
 # The GPT-2 GGUF fixtures are converted from the committed Hugging Face fixture with the gguf

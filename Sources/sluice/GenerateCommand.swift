@@ -53,7 +53,7 @@ struct GenerateCommand: ParsableCommand {
         var text = "", generated: [Int32] = []
         var logits: [[Float]] = []
         let eos = model.tokenizer?.eosID
-        if !printIds, let tok = model.tokenizer { printStreaming(tok.decode(ids)) }
+        if !printIds, let tok = model.tokenizer { printStreaming(tok.decode(ids, skipControl: true)) }
         let stats = try gen.generate(prompt: ids, maxTokens: n, sampling: params,
                                      onLogits: dumpLogits == nil ? nil : { logits.append($0) }) { id in
             generated.append(id)

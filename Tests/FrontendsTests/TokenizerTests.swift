@@ -99,9 +99,9 @@ final class TokenizerTests: XCTestCase {
 
     func testUnsupportedModelFromMetadata() {
         var m = GGUFMetadata(path: "x.gguf")
-        m.insert("tokenizer.ggml.model", .string("llama"))
+        m.insert("tokenizer.ggml.model", .string("rwkv"))
         XCTAssertThrowsError(try Tokenizer(gguf: m)) { e in
-            XCTAssertEqual("\(e)", "tokenizer.ggml.model 'llama' is not supported (supported: gpt2)")
+            XCTAssertEqual("\(e)", "tokenizer.ggml.model 'rwkv' is not supported (supported: gpt2, llama)")
         }
     }
 

@@ -66,8 +66,20 @@ public struct DecoderBuilder {
             var q = try linear(h, n.q, [qd, d], bias: n.qBias, p + "q")
             var k = try linear(h, n.k, [kvd, d], bias: n.kBias, p + "k")
             let v = try linear(h, n.v, [kvd, d], bias: n.vBias, p + "v")
+            if c.headNorms, let qn = n.qNorm, let kn = n.kNorm {
+                // Each head's RMS norm: rows of head_dim values.
+                func headNorm(_ x: String, _ w: String, _ heads: Int, _ out: String) throws -> String {
+                    let r = try b.op("reshape", [x], ["shape": .ints([-1, heads, c.headDim])], name: out + "_heads")
+                    let nrm = try b.op("rms_norm", [r, try weight(w, [c.headDim])], ["eps": .float(c.normEps)], name: out + "_normed")
+                    return try b.op("reshape", [nrm], ["shape": .ints([-1, heads * c.headDim])], name: out)
+                }
+                q = try headNorm(q, qn, c.heads, p + "q_norm")
+                k = try headNorm(k, kn, c.kvHeads, p + "k_norm")
+            }
+            let local = c.isLocal(l)
             if c.ropeBase > 0 && names.positionEmbedding == nil {
-                let rope: Attributes = ["base": .float(c.ropeBase), "head_dim": .int(c.headDim), "mode": .string(c.ropeMode)]
+                let base = local ? c.localRopeBase ?? c.ropeBase : c.ropeBase
+                let rope: Attributes = ["base": .float(base), "head_dim": .int(c.headDim), "mode": .string(c.ropeMode)]
                 q = try b.op("rope", [q], rope.merging(["heads": .int(c.heads)]) { a, _ in a }, name: p + "q_rot")
                 k = try b.op("rope", [k], rope.merging(["heads": .int(c.kvHeads)]) { a, _ in a }, name: p + "k_rot")
             }
@@ -75,25 +87,31 @@ public struct DecoderBuilder {
             let vc = b.param("cache.v.\(l)", TensorType(.f32, [.symbol("C"), .fixed(kvd)]), kind: .state)
             let kw = try b.op("kv_write", [kc, k], name: p + "k_cache")
             let vw = try b.op("kv_write", [vc, v], name: p + "v_cache")
-            let att = try b.op("attention", [q, kw, vw], [
+            var attrs: Attributes = [
                 "heads": .int(c.heads), "kv_heads": .int(c.kvHeads), "head_dim": .int(c.headDim),
-                "scale": .float(1 / Double(c.headDim).squareRoot()),
-            ], name: p + "attn")
-            let o = try linear(att, n.o, [d, qd], bias: n.oBias, p + "attn_out")
+                "scale": .float(c.attentionScale ?? 1 / Double(c.headDim).squareRoot()),
+            ]
+            if local { attrs["window"] = .int(c.slidingWindow) }
+            let att = try b.op("attention", [q, kw, vw], attrs, name: p + "attn")
+            var o = try linear(att, n.o, [d, qd], bias: n.oBias, p + "attn_out")
+            if c.postNorms, let pn = n.postAttnNorm { o = try norm(o, try weight(pn, [d]), nil, p + "attn_post_norm") }
             x = try b.op("add", [x, o], name: p + "resid1")
             let h2 = try norm(x, try weight(n.ffnNorm, [d]), try optionalWeight(n.ffnNormBias, [d]), p + "ffn_in")
             let act: String
             if let gate = n.gate {
                 let g = try linear(h2, gate, [c.ffn, d], bias: nil, p + "gate")
                 let u = try linear(h2, n.up, [c.ffn, d], bias: nil, p + "up")
-                let s = try b.op("silu", [g], name: p + "gate_act")
+                let s = c.activation == .silu
+                    ? try b.op("silu", [g], name: p + "gate_act")
+                    : try b.op("gelu", [g], ["approx": .string(c.activation == .geluErf ? "erf" : "tanh")], name: p + "gate_act")
                 act = try b.op("mul", [s, u], name: p + "ffn_act")
             } else {
                 let u = try linear(h2, n.up, [c.ffn, d], bias: n.upBias, p + "up")
                 let approx = c.activation == .geluErf ? "erf" : "tanh"
                 act = try b.op("gelu", [u], ["approx": .string(approx)], name: p + "ffn_act")
             }
-            let down = try linear(act, n.down, [d, c.ffn], bias: n.downBias, p + "down")
+            var down = try linear(act, n.down, [d, c.ffn], bias: n.downBias, p + "down")
+            if c.postNorms, let pn = n.postFfnNorm { down = try norm(down, try weight(pn, [d]), nil, p + "ffn_post_norm") }
             x = try b.op("add", [x, down], name: p + "resid2")
         }
         if stage == .prefill { x = try b.op("slice", [x], ["axis": .int(0), "start": .int(-1), "end": .int(0)], name: "last") }
@@ -112,6 +130,8 @@ public struct WeightNames: Sendable {
         public var attnNorm, q, k, v, o, ffnNorm, up, down: String
         public var gate: String?
         public var attnNormBias, ffnNormBias, qBias, kBias, vBias, oBias, upBias, downBias: String?
+        /// Gemma 3's per-head query/key norms and post norms (TransformerConfig.headNorms, postNorms).
+        public var qNorm, kNorm, postAttnNorm, postFfnNorm: String?
     }
     public var embedding: String
     public var positionEmbedding: String?

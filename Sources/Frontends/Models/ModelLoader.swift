@@ -24,6 +24,7 @@ public enum ModelLoader {
     public static let architectures: [String: Builder] = [
         "llama": { f in (try TransformerConfig(gguf: f), .ggufLlama, f) },
         "gpt2": ggufGPT2,
+        "gemma3": ggufGemma3,
     ]
 
     /// Loads a model from a `.gguf` file, a Hugging Face folder (config.json + safetensors)

@@ -21,7 +21,27 @@ public struct TransformerConfig: Sendable, Equatable {
     public var normEps: Double
     public var contextLength: Int
     public var norm: Norm = .rms
+    /// The feed-forward activation: of the gate where the model has one (SiLU: SwiGLU; a
+    /// GELU: GeGLU), else of the up projection.
     public var activation: Activation = .silu
+    /// Gemma 3's extras: an RMS norm of every query and key head (weights attn_q_norm /
+    /// attn_k_norm, before RoPE), RMS norms of the attention and feed-forward outputs before
+    /// their residual adds (post_attention_norm / post_ffw_norm).
+    public var headNorms = false
+    public var postNorms = false
+    /// The attention's score scale; nil: 1/sqrt(head dim).
+    public var attentionScale: Double?
+    /// Sliding-window attention: layer l attends to the last `slidingWindow` positions when
+    /// l % slidingPattern < slidingPattern − 1 (Gemma 3: five local layers, then a global
+    /// one), with RoPE base `localRopeBase` there. 0: every layer global.
+    public var slidingWindow = 0
+    public var slidingPattern = 1
+    public var localRopeBase: Double?
+
+    /// Whether layer `l` attends through the sliding window.
+    public func isLocal(_ l: Int) -> Bool {
+        slidingWindow > 0 && slidingPattern > 0 && l % slidingPattern < slidingPattern - 1
+    }
 
     /// Checks the numbers are usable and bounded before any graph or buffer is sized from them.
     public func validate(_ source: String) throws {
@@ -38,6 +58,10 @@ public struct TransformerConfig: Sendable, Equatable {
         try need(ropeBase > 0 && ropeBase.isFinite, "rope base", "\(ropeBase) must be positive")
         try need(normEps >= 0 && normEps < 1, "norm epsilon", "\(normEps) is out of range")
         try need((1...10_000_000).contains(contextLength), "context length", "\(contextLength) is out of range")
+        try need((0...10_000_000).contains(slidingWindow), "sliding window", "\(slidingWindow) is out of range")
+        try need((1...1024).contains(slidingPattern), "sliding window pattern", "\(slidingPattern) is out of range")
+        if let a = attentionScale { try need(a > 0 && a.isFinite, "attention scale", "\(a) must be positive") }
+        if let r = localRopeBase { try need(r > 0 && r.isFinite, "local rope base", "\(r) must be positive") }
     }
 }
 

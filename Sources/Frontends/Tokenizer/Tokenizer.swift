@@ -1,6 +1,7 @@
 import Foundation
 
-/// A byte-level BPE tokenizer (GGUF `tokenizer.ggml.model = "gpt2"`).
+/// A byte-level BPE tokenizer (GGUF `tokenizer.ggml.model = "gpt2"`), or SentencePiece's BPE
+/// (`"llama"`: pieces with scores, SentencePiece.swift) when built with `scores`.
 ///
 /// Encoding: special tokens (control and user-defined, token types 3 and 4) are found in
 /// the raw text first and never split; the text between them is cut by the pre-tokenizer,
@@ -21,6 +22,10 @@ public final class Tokenizer: @unchecked Sendable {
 
     private let tokenIDs: [String: Int32]
     private let merges: BPEMerges
+    /// SentencePiece encoding (nil: byte-level BPE), and whether a text that follows the start
+    /// or a special token gets a leading space (`tokenizer.ggml.add_space_prefix`).
+    private let sentencePiece: SentencePieceBPE?
+    private let addSpacePrefix: Bool
     private let allSpecials: SpecialTokenMatcher
     private let userDefinedOnly: SpecialTokenMatcher
     /// Decoded bytes of every token, flattened: token `i` is `tokenBytes[tokenStarts[i]..<tokenStarts[i+1]]`.
@@ -32,9 +37,12 @@ public final class Tokenizer: @unchecked Sendable {
     private static let cacheLimit = 100_000
 
     /// Builds a tokenizer from its parts. `tokenTypes` may be empty (all normal).
+    /// With `scores` (one per token) it is a SentencePiece tokenizer: `merges` and
+    /// `preTokenizer` are unused.
     public init(tokens: [String], tokenTypes: [TokenType] = [], merges: [String],
                 preTokenizer: PreTokenizer, bosID: Int32? = nil, eosID: Int32? = nil,
-                unknownID: Int32? = nil, addBOS: Bool = false, addEOS: Bool = false) throws {
+                unknownID: Int32? = nil, addBOS: Bool = false, addEOS: Bool = false,
+                scores: [Float]? = nil, addSpacePrefix: Bool = false) throws {
         guard !tokens.isEmpty, tokens.count < Int(Int32.max) else {
             throw TokenizerError.invalid(field: "tokenizer.ggml.tokens", reason: "\(tokens.count) tokens")
         }
@@ -61,7 +69,9 @@ public final class Tokenizer: @unchecked Sendable {
         ids.reserveCapacity(tokens.count)
         for (i, t) in tokens.enumerated() where ids[t] == nil { ids[t] = Int32(i) }
         tokenIDs = ids
-        self.merges = try BPEMerges(merges: merges, tokenIDs: ids)
+        self.merges = try BPEMerges(merges: scores == nil ? merges : [], tokenIDs: ids)
+        sentencePiece = try scores.map { try SentencePieceBPE(tokens: tokens, scores: $0, pieceIDs: ids) }
+        self.addSpacePrefix = addSpacePrefix
 
         var specials: [(String, Int32)] = [], userDefined: [(String, Int32)] = []
         var bytes: [UInt8] = [], starts: [Int] = [0]
@@ -72,6 +82,10 @@ public final class Tokenizer: @unchecked Sendable {
                 specials.append((t, Int32(i)))
                 if type == .userDefined { userDefined.append((t, Int32(i))) }
                 bytes.append(contentsOf: t.utf8)
+            } else if scores != nil {
+                // SentencePiece: "▁" is a space; a byte token is its byte.
+                if type == .byte, let b = SentencePieceBPE.byteValue(t) { bytes.append(b) }
+                else { bytes.append(contentsOf: t.replacingOccurrences(of: "\u{2581}", with: " ").utf8) }
             } else {
                 bytes.append(contentsOf: ByteLevel.bytes(ofToken: t))
             }
@@ -113,7 +127,13 @@ public final class Tokenizer: @unchecked Sendable {
             if i < t.count && !specials.isEmpty { special = specials.match(t.scalars, at: i) }
             if special == nil && i < t.count { i += 1; continue }
             // Plain text segmentStart..<i, then the special token (if any).
-            if segmentStart < i {
+            if segmentStart < i, let spm = sentencePiece {
+                // As llama.cpp: a space before a text at the start or after a special token
+                // (where the model asks for it), every space spelled "▁".
+                var text = String(decoding: t.utf8[t.byteOffsets[segmentStart]..<t.byteOffsets[i]], as: UTF8.self)
+                if addSpacePrefix { text = " " + text }
+                spm.encode(text.replacingOccurrences(of: " ", with: "\u{2581}"), unknown: unknownID, into: &out)
+            } else if segmentStart < i {
                 ends.removeAll(keepingCapacity: true)
                 preTokenizer.split(t, segmentStart, i, into: &ends)
                 var start = segmentStart
