@@ -65,8 +65,8 @@ struct ChatCommand: ParsableCommand {
     func run() throws {
         let model = try modelOptions.load()
         guard let tok = model.tokenizer else { throw SluiceError.noTokenizer(model.path) }
-        guard let template = ChatTemplate(jinja: model.chatTemplate) else {
-            throw CLIError("\(model.path): no chat template this build understands (ChatML is supported)")
+        guard let template = ChatTemplate(jinja: model.chatTemplate) ?? ChatTemplate(vocabularyHas: { tok.id(of: $0) != nil }) else {
+            throw CLIError("\(model.path): no chat template this build understands (ChatML and Gemma turns are supported)")
         }
         let params = try sampling.parameters()
         let gen = Generator(runner: try modelOptions.runner(model))
