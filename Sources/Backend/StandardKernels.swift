@@ -81,6 +81,16 @@ enum StandardKernels {
                                                        c.string("mode") == "half" ? 1 : 0, c.float("base").bitPattern],
                                    grid: (c.groups(n, per: 256), 1))]
             },
+            "rms_rope": { c in
+                let rows = try c.affine([c.inputTypes[0].shape[0]])
+                let hd = c.int("head_dim"), dims = c.int("dims") == 0 ? hd : c.int("dims")
+                guard hd <= 1024 else { throw c.fail("head_dim \(hd) > 1024 has no kernel") }
+                let v = try weightVariant(c, c.inputTypes[1].dtype, "the norm weight", allowed: [.f32, .f16, .bf16])
+                return [KernelCall(kernel: "rope_norm_\(v)_\(c.reduction)", buffers: c.node.inputs + [c.node.outputs[0].name], writes: [2],
+                                   push: rows.words + [UInt32(c.int("heads")), UInt32(hd), UInt32(dims), c.string("mode") == "half" ? 1 : 0,
+                                                       c.float("base").bitPattern, c.float("eps").bitPattern],
+                                   grid: (c.groups(c.maximum(rows) * c.int("heads")), 1))]
+            },
             "attention": { c in
                 let rows = try c.affine([c.inputTypes[0].shape[0]])
                 let kv = try cacheVariant(c, c.inputTypes[1])

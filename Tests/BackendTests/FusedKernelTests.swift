@@ -19,6 +19,22 @@ final class FusedKernelTests: BackendTestCase {
         }
     }
 
+    /// rms_rope (Gemma 3's query/key head norms with RoPE): both pairings, a partial rotation,
+    /// heads of 8 and 256 values, norm weights in each float type, one row and several after
+    /// cached ones.
+    func testHeadNormRope() throws {
+        for (h, hd, dims, mode, wdt) in [(3, 8, 0, "half", "f32"), (2, 8, 4, "interleaved", "f16"), (4, 256, 0, "half", "bf16"), (1, 256, 128, "interleaved", "f32")] {
+            for (t, p) in [(1, 5), (4, 0)] {
+                try check("""
+                graph @rr(%x: f32[T,\(h * hd)], %w: weight \(wdt)[\(hd)]) {
+                  %y = rms_rope(%x, %w) {base = 10000.0, dims = \(dims), eps = 1e-06, head_dim = \(hd), heads = \(h), mode = "\(mode)"} : f32[T,\(h * hd)]
+                  return %y
+                }
+                """, ["T": t, "P": p])
+            }
+        }
+    }
+
     func testQKVRope() throws {
         for dt in ["f32", "f16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "bf16", "q4_k", "q6_k"] {
             for (h, kvh, hd, dims, mode) in [(4, 2, 32, 0, "interleaved"), (3, 1, 64, 32, "half"), (2, 2, 32, 16, "interleaved")] {
