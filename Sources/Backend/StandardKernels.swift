@@ -275,7 +275,8 @@ enum StandardKernels {
         let bufs = c.node.inputs + c.node.outputs.map(\.name)
         let writes: Set<Int> = add ? [bufs.count - 2, bufs.count - 1] : [bufs.count - 1]
         return [KernelCall(kernel: "norm_\(kind)_\(add ? "yes" : "no")_\(v)_\(c.reduction)", buffers: bufs, writes: writes,
-                           push: rows.words + [UInt32(d), c.float("eps").bitPattern], grid: (c.groups(c.maximum(rows)), 1))]
+                           push: rows.words + [UInt32(d), c.float("eps").bitPattern], grid: (c.groups(c.maximum(rows)), 1),
+                           constants: [c.device.kind == .cpu ? 64 : 256])]
     }
 
     static func binary(_ c: LoweringContext, _ op: UInt32) throws -> [KernelCall] {

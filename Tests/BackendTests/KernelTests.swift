@@ -86,7 +86,7 @@ final class KernelTests: BackendTestCase {
     }
 
     func testElementwiseNormsAndReductions() throws {
-        for d in [1, 7, 64, 300] {
+        for d in [1, 7, 64, 300, 700] {
             for t in [1, 5] {
                 let b: Bindings = ["T": t]
                 try checkGraph("graph @a(%x: f32[T,\(d)], %y: f32[T,\(d)], %b: f32[\(d)]) {\n  %s = add(%x, %y) : f32[T,\(d)]\n  %m = mul(%s, %b) : f32[T,\(d)]\n  %c = scale(%m) {value = -0.75} : f32[T,\(d)]\n  return %c\n}", b)

@@ -4,8 +4,10 @@
 // (x − mean) / sqrt(var + eps) · w + b. With ADD_YES the row is x = a + b (a residual
 // add), which is also written out.
 // Bindings in order: x (or a, b), w, [bias], [sum], y.
-#define WG 64u
-layout(local_size_x = 64) in;
+// The workgroup size, specialization constant 0: 256 on GPUs, 64 on CPU drivers (where a
+// workgroup is one thread's loop).
+layout(local_size_x_id = 0) in;
+layout(constant_id = 0) const uint WG = 64u;
 #include "common.glsl"
 layout(std430, binding = 1) readonly buffer X { float xs[]; };
 #if defined(ADD_YES)
@@ -46,6 +48,9 @@ float loadB(uint i) {
 }
 #endif
 
+// Values per invocation the one-read path keeps (rows up to 2,048 values on GPUs).
+const uint RV = 8u;
+
 float xv(uint i) {
 #if defined(ADD_YES)
     return xs[i] + x2s[i];
@@ -74,6 +79,25 @@ void main() {
         }
 #else
         float s = 0.0;
+        if (D <= RV * WG) {
+            // A row of at most RV·WG values: each invocation's loads issued together and its
+            // values kept, so the row is read once (a decode step's norms are one row each,
+            // and their latency is all the dispatch costs).
+            float v[RV];
+            [[unroll]] for (uint k = 0u; k < RV; k++) { uint i = t + k * WG; v[k] = i < D ? xv(base + i) : 0.0; }
+            [[unroll]] for (uint k = 0u; k < RV; k++) s += v[k] * v[k];
+            float inv = inversesqrt(wgSum(s) / float(D) + pc.eps);
+            [[unroll]] for (uint k = 0u; k < RV; k++) {
+                uint i = t + k * WG;
+                if (i < D) {
+                    ys[base + i] = v[k] * inv * loadW(i);
+#if defined(ADD_YES)
+                    sums[base + i] = v[k];
+#endif
+                }
+            }
+            continue;
+        }
         for (uint i = t; i < D; i += WG) { float e = xv(base + i); s += e * e; }
         float inv = inversesqrt(wgSum(s) / float(D) + pc.eps);
         for (uint i = t; i < D; i += WG) {
