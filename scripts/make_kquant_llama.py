@@ -17,23 +17,16 @@ import numpy as np
 from gguf import GGMLQuantizationType as QT
 from gguf import GGUFWriter
 
+from make_bench_gguf import random_blocks
+
 HIDDEN, FFN, LAYERS, HEADS, KV_HEADS, VOCAB = 256, 256, 2, 4, 2, 96
 IDS = [3, 41, 7, 88, 15, 60]
-BLOCK_BYTES = {QT.Q4_K: 144, QT.Q6_K: 210}
 rng = np.random.default_rng(20261201)
 
 
 def kquant(rows, k, qt):
     """Random blocks of `qt` for a [rows, k] matrix, values around 1/sqrt(k)."""
-    blocks = rows * k // 256
-    raw = rng.integers(0, 256, size=(blocks, BLOCK_BYTES[qt]), dtype=np.uint8)
-    scale = 1.0 / np.sqrt(k)
-    if qt == QT.Q4_K:
-        raw[:, 0:2] = np.frombuffer(np.float16(scale / (8 * 63)).tobytes(), dtype=np.uint8)
-        raw[:, 2:4] = np.frombuffer(np.float16(scale / (63 * 2)).tobytes(), dtype=np.uint8)
-    else:
-        raw[:, 208:210] = np.frombuffer(np.float16(scale / (32 * 64)).tobytes(), dtype=np.uint8)
-    return raw.reshape(rows, k // 256 * BLOCK_BYTES[qt])
+    return random_blocks(rng, rows, k, qt)
 
 
 def main():
