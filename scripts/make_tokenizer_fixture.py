@@ -7,7 +7,7 @@ vocabulary and merges that the `gguf` package reads out of the SmolLM2 GGUF file
   BPE(vocab, merges) with the pre-tokenizer SmolLM2's tokenizer.json uses,
   Sequence([Digits(individual_digits=True), ByteLevel(add_prefix_space=False, use_regex=True)]),
   and every control / user-defined token (token_type 3 or 4) added as a special token.
-It also records the pieces the gpt2, smollm and llama3 pre-tokenizer patterns produce
+It also records the pieces the gpt2, smollm, llama3 and qwen2 pre-tokenizer patterns produce
 (`Split(Regex(pattern), "isolated")`), to test the hand-written scanners on their own.
 
 It also writes gguf_smollm2_tensors.json: for a few tensors, what the `gguf` package's
@@ -33,6 +33,8 @@ TENSORS_OUT = os.path.join(ROOT, "Tests/FrontendsTests/Fixtures/gguf_smollm2_ten
 GPT2 = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 LLAMA3 = (r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|"""
           r""" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+""")
+# Qwen 2's (llama.cpp's LLAMA_VOCAB_PRE_TYPE_QWEN2): LLaMA 3's with single digits.
+QWEN2 = LLAMA3.replace(r"\p{N}{1,3}", r"\p{N}")
 
 FILES = ["/usr/share/common-licenses/GPL-3", "/usr/share/common-licenses/Apache-2.0"]
 
@@ -138,6 +140,8 @@ def splitter(name):
         return pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True), split(GPT2)])
     if name == "llama3":
         return split(LLAMA3)
+    if name == "qwen2":
+        return split(QWEN2)
     raise ValueError(name)
 
 
@@ -158,7 +162,7 @@ def main():
         encode.append({"text": text, "ids": enc.ids})
 
     pretokenize = []
-    for name in ["gpt2", "smollm", "llama3"]:
+    for name in ["gpt2", "smollm", "llama3", "qwen2"]:
         sp = splitter(name)
         for text in TEXTS + [t for t in random_texts() if "<|" not in t]:
             if len(text) > 120:

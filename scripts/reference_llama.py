@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent numpy reference forward pass for LLaMA-architecture GGUF models.
+"""Independent numpy reference forward pass for LLaMA-architecture GGUF models (and Qwen 2/3).
 
 Reads the GGUF with the `gguf` package (GGUFReader), dequantizes every tensor with
 `gguf.quants.dequantize` (no hand-written dequantizer), and runs the transformer in
@@ -16,8 +16,12 @@ Usage:
   python scripts/reference_llama.py MODEL --make-fixtures DIR
       regenerates Tests/EndToEndTests/Fixtures/llama_reference/ (needs `tokenizers`)
 
-  --rope-mode normal  (default) adjacent pairs (x[2i], x[2i+1]) -- correct for GGUF LLaMA
-  --rope-mode neox    half-split pairs (x[i], x[i+d/2]) -- wrong for GGUF LLaMA, for comparison
+  --rope-mode normal  adjacent pairs (x[2i], x[2i+1]) -- GGUF LLaMA's (its default)
+  --rope-mode neox    half-split pairs (x[i], x[i+d/2]) -- Qwen 2/3's (their default); wrong
+                      for GGUF LLaMA, for comparison
+
+Architectures: llama, and qwen2 (Q/K/V biases) and qwen3 (per-head query/key RMS norms
+before RoPE, a head size of its own from attention.key_length).
 """
 from __future__ import annotations
 
@@ -44,17 +48,21 @@ class LlamaGGUF:
         self.reader = r = GGUFReader(path)
         self.dtype = dtype
         arch = self.field("general.architecture")
-        if arch != "llama":
-            raise SystemExit(f"unsupported architecture {arch!r} (expects llama)")
-        self.n_layer = int(self.field("llama.block_count"))
-        self.n_embd = int(self.field("llama.embedding_length"))
-        self.n_ff = int(self.field("llama.feed_forward_length"))
-        self.n_head = int(self.field("llama.attention.head_count"))
-        self.n_head_kv = int(self.field("llama.attention.head_count_kv", self.n_head))
-        self.head_dim = self.n_embd // self.n_head
-        self.rope_dim = int(self.field("llama.rope.dimension_count", self.head_dim))
-        self.rope_base = float(self.field("llama.rope.freq_base", 10000.0))
-        self.eps = float(self.field("llama.attention.layer_norm_rms_epsilon"))
+        # Qwen 2 adds Q/K/V biases, Qwen 3 per-head query/key RMS norms (and a head size of
+        # its own); both pair RoPE dims NeoX-style (llama.cpp's rope type for them).
+        if arch not in ("llama", "qwen2", "qwen3"):
+            raise SystemExit(f"unsupported architecture {arch!r} (expects llama, qwen2, qwen3)")
+        self.arch = arch
+        self.default_rope = "normal" if arch == "llama" else "neox"
+        self.n_layer = int(self.field(f"{arch}.block_count"))
+        self.n_embd = int(self.field(f"{arch}.embedding_length"))
+        self.n_ff = int(self.field(f"{arch}.feed_forward_length"))
+        self.n_head = int(self.field(f"{arch}.attention.head_count"))
+        self.n_head_kv = int(self.field(f"{arch}.attention.head_count_kv", self.n_head))
+        self.head_dim = int(self.field(f"{arch}.attention.key_length", self.n_embd // self.n_head))
+        self.rope_dim = int(self.field(f"{arch}.rope.dimension_count", self.head_dim))
+        self.rope_base = float(self.field(f"{arch}.rope.freq_base", 10000.0))
+        self.eps = float(self.field(f"{arch}.attention.layer_norm_rms_epsilon"))
         assert self.rope_dim == self.head_dim, "partial rotary not supported"
         assert self.n_head % self.n_head_kv == 0
 
@@ -78,6 +86,10 @@ class LlamaGGUF:
             assert self.w[p + "attn_k.weight"].shape == (KV * D, E)
             assert self.w[p + "attn_v.weight"].shape == (KV * D, E)
             assert self.w[p + "attn_output.weight"].shape == (E, H * D)
+            for b, rows in (("attn_q.bias", H * D), ("attn_k.bias", KV * D), ("attn_v.bias", KV * D)):
+                assert self.w.get(p + b, np.zeros(rows)).shape == (rows,)
+            for nrm in ("attn_q_norm.weight", "attn_k_norm.weight"):
+                assert self.w.get(p + nrm, np.zeros(D)).shape == (D,)
             assert self.w[p + "ffn_gate.weight"].shape == (F, E)
             assert self.w[p + "ffn_up.weight"].shape == (F, E)
             assert self.w[p + "ffn_down.weight"].shape == (E, F)
@@ -149,9 +161,15 @@ class LlamaGGUF:
         for L in range(self.n_layer):
             p = f"blk.{L}."
             h = self.rmsnorm(x, self.w[p + "attn_norm.weight"])
-            q = (h @ self.w[p + "attn_q.weight"].T).reshape(n, H, D)   # == W @ x per row
-            k = (h @ self.w[p + "attn_k.weight"].T).reshape(n, KV, D)
-            v = (h @ self.w[p + "attn_v.weight"].T).reshape(n, KV, D)
+            def proj(name, heads):
+                y = h @ self.w[p + f"attn_{name}.weight"].T                # == W @ x per row
+                if p + f"attn_{name}.bias" in self.w:
+                    y = y + self.w[p + f"attn_{name}.bias"]
+                return y.reshape(n, heads, D)
+            q, k, v = proj("q", H), proj("k", KV), proj("v", KV)
+            if p + "attn_q_norm.weight" in self.w:                         # per head, before RoPE
+                q = self.rmsnorm(q, self.w[p + "attn_q_norm.weight"])
+                k = self.rmsnorm(k, self.w[p + "attn_k_norm.weight"])
             q = self.rope(q, pos, rope_mode)
             k = self.rope(k, pos, rope_mode)
             if past:
@@ -357,11 +375,13 @@ def main():
     ap.add_argument("--perplexity-ids-file", help="whitespace/comma separated ids")
     ap.add_argument("--ctx", type=int, default=64)
     ap.add_argument("--chunks", type=int, default=None)
-    ap.add_argument("--rope-mode", choices=["normal", "neox"], default="normal")
+    ap.add_argument("--rope-mode", choices=["normal", "neox"], default=None,
+                    help="default: normal for llama, neox for qwen2/qwen3")
     ap.add_argument("--make-fixtures", metavar="DIR")
     a = ap.parse_args()
 
     m = LlamaGGUF(a.model)
+    a.rope_mode = a.rope_mode or m.default_rope
     print(f"loaded {a.model} in {m.load_seconds:.2f}s (float64)", file=sys.stderr)
     if a.ids:
         ids = [int(s) for s in a.ids.replace(" ", "").split(",") if s]

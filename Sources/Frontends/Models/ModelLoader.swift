@@ -25,6 +25,8 @@ public enum ModelLoader {
         "llama": { f in (try TransformerConfig(gguf: f), .ggufLlama, f) },
         "gpt2": ggufGPT2,
         "gemma3": ggufGemma3,
+        "qwen2": ggufQwen2,
+        "qwen3": ggufQwen3,
     ]
 
     /// Loads a model from a `.gguf` file, a Hugging Face folder (config.json + safetensors)

@@ -10,12 +10,16 @@ public enum PreTokenizer: String, CaseIterable, Sendable {
     /// LLaMA 3: `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|`
     /// ` ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`.
     case llama3
+    /// Qwen 2 / 2.5 / 3: LLaMA 3's pattern with `\p{N}` (every digit its own piece) for
+    /// `\p{N}{1,3}`.
+    case qwen2
 
     /// `tokenizer.ggml.pre` values and the pre-tokenizer each selects.
     public static let ggufNames: [String: PreTokenizer] = [
         "gpt2": .gpt2, "gpt-2": .gpt2,
         "smollm": .smollm, "starcoder": .smollm, "refact": .smollm,
         "llama3": .llama3, "llama-v3": .llama3, "llama-bpe": .llama3,
+        "qwen2": .qwen2, "deepseek-r1-qwen": .qwen2,
     ]
 
     /// The pre-tokenizer for a `tokenizer.ggml.pre` value; throws naming the supported ones.
@@ -62,6 +66,9 @@ public enum PreTokenizer: String, CaseIterable, Sendable {
         case .llama3:
             var i = lo
             while i < hi { i = Self.llama3Piece(t, i, hi); ends.append(i) }
+        case .qwen2:
+            var i = lo
+            while i < hi { i = Self.llama3Piece(t, i, hi, digits: 1); ends.append(i) }
         }
     }
 
@@ -117,8 +124,8 @@ public enum PreTokenizer: String, CaseIterable, Sendable {
         return whitespace(t, i, hi)
     }
 
-    /// End of the LLaMA 3 piece starting at `i`.
-    static func llama3Piece(_ t: ScalarText, _ i: Int, _ hi: Int) -> Int {
+    /// End of the LLaMA 3 piece starting at `i` (Qwen 2's with `digits` 1).
+    static func llama3Piece(_ t: ScalarText, _ i: Int, _ hi: Int, digits: Int = 3) -> Int {
         let c = contraction(t, i, hi, caseInsensitive: true)
         if c > 0 { return i + c }
         let v = t.scalars[i], k = t.kinds[i]
@@ -127,8 +134,8 @@ public enum PreTokenizer: String, CaseIterable, Sendable {
         if v != cr && v != lf && k != .number && i + 1 < hi && t.kinds[i + 1] == .letter {
             return run(t, i + 1, hi, .letter)
         }
-        // `\p{N}{1,3}`
-        if k == .number { return min(run(t, i, hi, .number), i + 3) }
+        // `\p{N}{1,3}` (Qwen 2: `\p{N}`)
+        if k == .number { return min(run(t, i, hi, .number), i + digits) }
         // ` ?[^\s\p{L}\p{N}]+[\r\n]*`
         var start = -1
         if k == .other { start = i } else if v == space && i + 1 < hi && t.kinds[i + 1] == .other { start = i + 1 }

@@ -1,0 +1,35 @@
+import Foundation
+import XCTest
+@testable import Sluice
+
+/// Qwen 2 (Q/K/V biases) and Qwen 3 (per-head query/key norms, a head size of 48 with hidden
+/// 128 and 4 heads) GGUFs written by gguf-py (scripts/make_qwen_gguf.py: q8_0 matrices, random
+/// blocks), against the numpy reference (scripts/reference_llama.py: gguf's dequantizer,
+/// float64): a 5-token prefill and a decode step, logits within 1e-3 of the largest, the same
+/// argmax; the persistent decode kernel on where the device takes it.
+final class QwenModelTests: XCTestCase {
+    static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/qwen")
+
+    func check(_ arch: String) throws {
+        let m = try ModelLoader.load(path: Self.dir.appendingPathComponent("\(arch).gguf").path)
+        XCTAssertEqual(m.config.architecture, arch)
+        XCTAssertEqual(m.config.ropeMode, "half")
+        let want = try SmolLM2Tests.npy(Self.dir.appendingPathComponent("\(arch)_logits.npy"))
+        let ids = try String(contentsOf: Self.dir.appendingPathComponent("ids.txt"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").map { Int32($0)! }
+        let vocab = m.config.vocabSize
+        XCTAssertEqual(want.count, ids.count * vocab)
+        let gpu = try VulkanRunner(device: try VulkanDevice(), model: m, contextLength: 32, maxChunk: 8)
+        let prefill = try gpu.run(.prefill, tokens: Array(ids[0..<5]), past: 0, logits: true)
+        let decode = try gpu.run(.decode, tokens: [ids[5]], past: 5, logits: true)
+        for (row, got) in [(4, prefill), (5, decode)] {
+            let ref = Array(want[(row * vocab)..<((row + 1) * vocab)])
+            let scale = ref.map(abs).max()!, err = zip(ref, got.logits).map { abs($0 - $1) }.max()!
+            XCTAssertLessThanOrEqual(err, 1e-3 * scale, "\(arch) position \(row): max |Δlogit| \(err) of \(scale)")
+            XCTAssertEqual(Int(got.next), ref.indices.max { ref[$0] < ref[$1] }!, "\(arch) position \(row)")
+        }
+    }
+
+    func testQwen2MatchesNumpy() throws { try check("qwen2") }
+    func testQwen3MatchesNumpy() throws { try check("qwen3") }
+}
