@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Sluice
+@testable import SluiceBackend
 
 /// Qwen 2 (Q/K/V biases) and Qwen 3 (per-head query/key norms, a head size of 48 with hidden
 /// 128 and 4 heads) GGUFs written by gguf-py (scripts/make_qwen_gguf.py: q8_0 matrices, random
@@ -19,14 +20,21 @@ final class QwenModelTests: XCTestCase {
             .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").map { Int32($0)! }
         let vocab = m.config.vocabSize
         XCTAssertEqual(want.count, ids.count * vocab)
-        let gpu = try VulkanRunner(device: try VulkanDevice(), model: m, contextLength: 32, maxChunk: 8)
-        let prefill = try gpu.run(.prefill, tokens: Array(ids[0..<5]), past: 0, logits: true)
-        let decode = try gpu.run(.decode, tokens: [ids[5]], past: 5, logits: true)
-        for (row, got) in [(4, prefill), (5, decode)] {
-            let ref = Array(want[(row * vocab)..<((row + 1) * vocab)])
-            let scale = ref.map(abs).max()!, err = zip(ref, got.logits).map { abs($0 - $1) }.max()!
-            XCTAssertLessThanOrEqual(err, 1e-3 * scale, "\(arch) position \(row): max |Δlogit| \(err) of \(scale)")
-            XCTAssertEqual(Int(got.next), ref.indices.max { ref[$0] < ref[$1] }!, "\(arch) position \(row)")
+        let device = try VulkanDevice()
+        // With the persistent decode kernel (one workgroup, as on a CPU driver: the step's
+        // matrix stages in it) and with plain dispatches only.
+        for persistent in [true, false] {
+            Persistent.override = Persistent.Settings(enabled: persistent, groups: 1, spinLimit: 1 << 22, retryGroups: nil, headRows: 144)
+            defer { Persistent.override = nil }
+            let gpu = try VulkanRunner(device: device, model: m, contextLength: 32, maxChunk: 8)
+            let prefill = try gpu.run(.prefill, tokens: Array(ids[0..<5]), past: 0, logits: true)
+            let decode = try gpu.run(.decode, tokens: [ids[5]], past: 5, logits: true)
+            for (row, got) in [(4, prefill), (5, decode)] {
+                let ref = Array(want[(row * vocab)..<((row + 1) * vocab)])
+                let scale = ref.map(abs).max()!, err = zip(ref, got.logits).map { abs($0 - $1) }.max()!
+                XCTAssertLessThanOrEqual(err, 1e-3 * scale, "\(arch) persistent \(persistent) position \(row): max |Δlogit| \(err) of \(scale)")
+                XCTAssertEqual(Int(got.next), ref.indices.max { ref[$0] < ref[$1] }!, "\(arch) persistent \(persistent) position \(row)")
+            }
         }
     }
 
