@@ -52,12 +52,12 @@ struct GenerateCommand: ParsableCommand {
         var decoder = model.tokenizer.map { StreamingDecoder(tokenizer: $0) }
         var text = "", generated: [Int32] = []
         var logits: [[Float]] = []
-        let eos = model.tokenizer?.eosID
+        let stops = model.tokenizer?.endOfGeneration ?? []
         if !printIds, let tok = model.tokenizer { printStreaming(tok.decode(ids, skipControl: true)) }
         let stats = try gen.generate(prompt: ids, maxTokens: n, sampling: params,
                                      onLogits: dumpLogits == nil ? nil : { logits.append($0) }) { id in
             generated.append(id)
-            if id == eos { return false }
+            if stops.contains(id) { return false }
             if printIds { printStreaming(generated.count == 1 ? "\(id)" : ",\(id)"); return true }
             if var d = decoder {
                 let piece = d.append(id)

@@ -70,7 +70,7 @@ struct ChatCommand: ParsableCommand {
         }
         let params = try sampling.parameters()
         let gen = Generator(runner: try modelOptions.runner(model))
-        let endID = tok.id(of: template.endOfTurn)
+        let endID = tok.id(of: template.endOfTurn), stops = tok.endOfGeneration
         var first = true
         while true {
             printStreaming("> ")
@@ -84,7 +84,7 @@ struct ChatCommand: ParsableCommand {
             guard maxReply > 0 else { throw SluiceError.contextFull(needed: gen.history.count + ids.count + 1, capacity: gen.runner.contextLength) }
             _ = try gen.generate(prompt: ids, maxTokens: maxReply, sampling: params) { id in
                 last = id
-                if id == endID || id == tok.eosID { return false }
+                if id == endID || stops.contains(id) { return false }
                 printStreaming(decoder.append(id))
                 return true
             }

@@ -45,6 +45,8 @@ final class Gemma3Tests: XCTestCase {
             if let s = c.ids_special { XCTAssertEqual(tok.encode(c.text, addSpecial: false, parseSpecial: true), s, c.text) }
             XCTAssertEqual(tok.decode(c.ids), c.text, "decode: \(c.text)")
         }
+        // A reply ends at <eos> or <end_of_turn> (ids from the reference's special-token parse).
+        XCTAssertEqual(tok.endOfGeneration, [1, 106])
     }
 
     /// The layers' attention: five sliding-window layers (512 positions, RoPE base 10,000),

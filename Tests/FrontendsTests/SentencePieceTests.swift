@@ -47,6 +47,15 @@ final class SentencePieceTests: XCTestCase {
         XCTAssertEqual(tok.decode(tok.encode("hi", addSpecial: true), skipControl: true), " hi")
     }
 
+    /// EOS and the control tokens that end a turn stop a generation; a normal token spelled
+    /// like one does not.
+    func testEndOfGeneration() throws {
+        let tokens = ["<unk>", "<s>", "</s>", "<end_of_turn>", "<|im_end|>", "a"]
+        let tok = try Tokenizer(tokens: tokens, tokenTypes: [.unknown, .control, .control, .control, .normal, .normal], merges: [],
+                                preTokenizer: .gpt2, bosID: 1, eosID: 2, unknownID: 0, scores: [0, 0, 0, 0, 0, -1])
+        XCTAssertEqual(tok.endOfGeneration, [2, 3])
+    }
+
     func testScoresMustMatchTokens() {
         XCTAssertThrowsError(try Tokenizer(tokens: ["a", "b"], merges: [], preTokenizer: .gpt2, scores: [0])) { e in
             XCTAssertEqual("\(e)", "tokenizer.ggml.scores: 1 scores for 2 tokens")

@@ -185,6 +185,18 @@ public final class Tokenizer: @unchecked Sendable {
         return tokenBytes[tokenStarts[Int(id)]..<tokenStarts[Int(id) + 1]]
     }
 
+    /// The ids that end a generation: EOS, and the control tokens models end a turn or a
+    /// text with (`<end_of_turn>`, `<|im_end|>`, `<|eot_id|>`, `<|end|>`, `<|endoftext|>`), as
+    /// llama.cpp stops at them too: an instruction-tuned Gemma ends its reply with
+    /// `<end_of_turn>`, not its EOS.
+    public var endOfGeneration: Set<Int32> {
+        var ids = Set(eosID.map { [$0] } ?? [])
+        for t in ["<end_of_turn>", "<|im_end|>", "<|eot_id|>", "<|end|>", "<|endoftext|>"] {
+            if let id = tokenIDs[t], isControl(id) { ids.insert(id) }
+        }
+        return ids
+    }
+
     /// Whether `id` is a control token (BOS, EOS, `<|im_end|>`, …).
     public func isControl(_ id: Int32) -> Bool {
         id >= 0 && Int(id) < tokens.count && tokenTypes[Int(id)] == .control
