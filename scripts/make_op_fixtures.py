@@ -167,7 +167,8 @@ def cases_norms():
          emu={"y": ln(x, w, b, eps, np.float32)})
 
 
-def rope_ref(x, P, heads, head_dim, base, mode, dims, dt):
+def rope_ref(x, P, heads, head_dim, base, mode, dims, dt, factors=None):
+    """RoPE; with `factors` (one per pair) rope_scaled: theta divided by factors[i]."""
     x = x.astype(dt)
     T = x.shape[0]
     n = dims if dims else head_dim
@@ -181,6 +182,8 @@ def rope_ref(x, P, heads, head_dim, base, mode, dims, dt):
                     theta = pos * base ** (-2.0 * i / n)
                 else:  # what an f32 implementation computes
                     theta = np.float32(pos) * np.float32(base) ** np.float32(-2.0 * i / n)
+                if factors is not None:
+                    theta = theta / dt(factors[i])
                 c, s = dt(np.cos(theta)), dt(np.sin(theta))
                 if mode == "interleaved":
                     ia, ib = o + 2 * i, o + 2 * i + 1
@@ -390,6 +393,25 @@ def cases_memory():
          "each row: a's 3 values then b's 4")
 
 
+def cases_rope_scaled():
+    """rope_scaled (Llama 3.1/3.2's frequency factors): made after the others, its own
+    generator, so that their random values are unchanged."""
+    r = np.random.default_rng(31)
+    heads, head_dim, base, T = 2, 8, 500000.0, 3
+    for mode, dims, P in (("interleaved", 0, 5), ("half", 4, 9)):
+        n = dims if dims else head_dim
+        x = np.round(r.normal(0.0, 1.0, size=(T, heads * head_dim)) * 64) / 64
+        factors = np.array([1.0, 2.5, 8.0, 8.0][: n // 2], dtype=np.float32)
+        y = rope_ref(x, P, heads, head_dim, base, mode, dims, np.float64, factors)
+        name = f"rope_scaled_{mode}" + (f"_partial{dims}" if dims else "")
+        attrs = {"base": base, "dims": dims, "head_dim": head_dim, "heads": heads, "mode": mode}
+        g = graph_text(name, [("x", "", "f32", ["T", heads * head_dim]), ("f", "weight", "f32", [n // 2])],
+                       "rope_scaled", ["x", "f"], attrs, [("y", "f32", ["T", heads * head_dim])])
+        note = f"positions P+t = {P}..{P + T - 1}; theta_i = pos * base^(-2i/{n}) / factor_i"
+        case(name, g, {"T": T, "P": P}, {"x": num_in("f32", x), "f": num_in("f32", factors)}, {"y": out_val(y)}, 1e-5,
+             note, emu={"y": rope_ref(x, P, heads, head_dim, base, mode, dims, np.float32, factors)})
+
+
 def cases_q5():
     """q5_0 / q5_1 (the fallback types of llama.cpp's K-quant files for rows that are not a
     multiple of 256): made last, so that the cases before them kept their random values."""
@@ -437,6 +459,7 @@ def main():
     cases_memory()
     cases_argmax()
     cases_q5()
+    cases_rope_scaled()
 
     out = os.path.normpath(args.out)
     os.makedirs(out, exist_ok=True)

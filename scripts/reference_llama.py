@@ -20,8 +20,9 @@ Usage:
   --rope-mode neox    half-split pairs (x[i], x[i+d/2]) -- Qwen 2/3's (their default); wrong
                       for GGUF LLaMA, for comparison
 
-Architectures: llama, and qwen2 (Q/K/V biases) and qwen3 (per-head query/key RMS norms
-before RoPE, a head size of its own from attention.key_length).
+Architectures: llama (with Llama 3.1/3.2's rope_freqs.weight frequency factors when the
+file has them), and qwen2 (Q/K/V biases) and qwen3 (per-head query/key RMS norms before
+RoPE, a head size of its own from attention.key_length).
 """
 from __future__ import annotations
 
@@ -118,6 +119,8 @@ class LlamaGGUF:
         D = self.head_dim
         i = np.arange(D // 2, dtype=np.float64)
         inv = self.rope_base ** (-2.0 * i / D)                  # (D/2,)
+        if "rope_freqs.weight" in self.w:                        # Llama 3.1/3.2: θ_i / factor_i
+            inv = inv / self.w["rope_freqs.weight"]
         ang = pos.astype(np.float64)[:, None] * inv[None, :]     # (n, D/2)
         c = np.cos(ang)[:, None, :].astype(x.dtype)
         s = np.sin(ang)[:, None, :].astype(x.dtype)

@@ -13,8 +13,8 @@
 #      also scripts/requirements-onnx.txt) -- pip runs only when those files changed
 #   5. the default model, via scripts/fetch-model.sh, and Gemma 3 270M (scripts/fetch-gemma.sh)
 #   6. the GPT-2 GGUF test fixtures, converted by scripts/make_gguf_gpt2.py, and the K-quant
-#      LLaMA one with its numpy logits (scripts/make_kquant_llama.py), the Qwen 2/3 ones
-#      (scripts/make_qwen_gguf.py)
+#      LLaMA one with its numpy logits (scripts/make_kquant_llama.py), the Qwen 2/3 and
+#      Llama 3 (RoPE frequency factors) ones (scripts/make_arch_ggufs.py)
 #
 # Usage: scripts/setup.sh [--onnx]
 #   --onnx               also install onnx + onnxruntime (same as SLUICE_WITH_ONNX=1)
@@ -191,11 +191,11 @@ if [[ ! -f "$KQ/llama_kquant.gguf" || ! -f "$KQ/logits.npy" || ! -f "$KQ/ids.txt
         || die "scripts/make_kquant_llama.py failed to write the K-quant GGUF fixture"
     changed+=("k-quant fixture")
 fi
-QW="$ROOT/Tests/EndToEndTests/Fixtures/qwen"
-if [[ ! -f "$QW/qwen2.gguf" || ! -f "$QW/qwen3.gguf" || ! -f "$QW/qwen3_logits.npy" || ! -f "$QW/ids.txt" ]]; then
-    "$VENV/bin/python3" "$ROOT/scripts/make_qwen_gguf.py" > /dev/null \
-        || die "scripts/make_qwen_gguf.py failed to write the Qwen GGUF fixtures"
-    changed+=("qwen fixtures")
+QW="$ROOT/Tests/EndToEndTests/Fixtures/archs"
+if [[ ! -f "$QW/qwen2.gguf" || ! -f "$QW/qwen3.gguf" || ! -f "$QW/llama3_logits.npy" || ! -f "$QW/ids.txt" ]]; then
+    "$VENV/bin/python3" "$ROOT/scripts/make_arch_ggufs.py" > /dev/null \
+        || die "scripts/make_arch_ggufs.py failed to write the Qwen 2/3 and Llama 3 GGUF fixtures"
+    changed+=("architecture fixtures")
 fi
 
 # MARK: Done

@@ -71,16 +71,8 @@ enum StandardKernels {
                                    writes: [1, 2, 3], push: rows.words + [UInt32(d), UInt32(c.int("slices"))],
                                    grid: (UInt32(c.int("slices")), c.groups(c.maximum(rows))))]
             },
-            "rope": { c in
-                let x = c.inputTypes[0]
-                let rows = try c.affine([x.shape[0]])
-                let hd = c.int("head_dim"), dims = c.int("dims") == 0 ? hd : c.int("dims")
-                let n = c.maximum(rows) * c.int("heads") * hd
-                return [KernelCall(kernel: "rope", buffers: [c.node.inputs[0], c.node.outputs[0].name], writes: [1],
-                                   push: rows.words + [UInt32(c.int("heads")), UInt32(hd), UInt32(dims),
-                                                       c.string("mode") == "half" ? 1 : 0, c.float("base").bitPattern],
-                                   grid: (c.groups(n, per: 256), 1))]
-            },
+            "rope": { c in try rope(c) },
+            "rope_scaled": { c in try rope(c) },
             "rms_rope": { c in
                 let rows = try c.affine([c.inputTypes[0].shape[0]])
                 let hd = c.int("head_dim"), dims = c.int("dims") == 0 ? hd : c.int("dims")
@@ -262,6 +254,19 @@ enum StandardKernels {
     static func columnsPerGroup(_ c: LoweringContext, _ variant: String) -> Int {
         // The subgroup variant's workgroups are 256 invocations (prologue.glsl), the others' 64.
         variant == "subgroup" ? max(1, 256 / max(c.device.subgroupSize, 1)) : 64
+    }
+
+    /// rope and rope_scaled (its frequency factors the second input): rope.comp.
+    static func rope(_ c: LoweringContext) throws -> [KernelCall] {
+        let x = c.inputTypes[0]
+        let rows = try c.affine([x.shape[0]])
+        let hd = c.int("head_dim"), dims = c.int("dims") == 0 ? hd : c.int("dims")
+        let n = c.maximum(rows) * c.int("heads") * hd
+        let buffers = c.node.inputs + [c.node.outputs[0].name]
+        return [KernelCall(kernel: c.node.inputs.count == 2 ? "rope_yes" : "rope_no", buffers: buffers, writes: [buffers.count - 1],
+                           push: rows.words + [UInt32(c.int("heads")), UInt32(hd), UInt32(dims),
+                                               c.string("mode") == "half" ? 1 : 0, c.float("base").bitPattern],
+                           grid: (c.groups(n, per: 256), 1))]
     }
 
     static func norm(_ c: LoweringContext, _ kind: String, add: Bool = false) throws -> [KernelCall] {

@@ -77,6 +77,21 @@ final class KernelTests: BackendTestCase {
         }
     }
 
+    /// rope_scaled (Llama 3.1/3.2's RoPE frequency factors): both pairings, a partial rotation.
+    func testRopeScaled() throws {
+        for (mode, dims) in [("interleaved", 0), ("half", 8)] {
+            let pairs = (dims == 0 ? 16 : dims) / 2
+            for (t, p) in [(1, 7), (5, 0)] {
+                try checkGraph("""
+                graph @rs(%x: f32[T,48], %f: weight f32[\(pairs)]) {
+                  %y = rope_scaled(%x, %f) {base = 500000.0, dims = \(dims), head_dim = 16, heads = 3, mode = "\(mode)"} : f32[T,48]
+                  return %y
+                }
+                """, ["T": t, "P": p])
+            }
+        }
+    }
+
     func testEmbeddingEveryTableType() throws {
         for dt in ["f32", "f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0"] {
             for t in [1, 5] {

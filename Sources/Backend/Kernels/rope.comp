@@ -1,11 +1,17 @@
 #version 450
-// Rotary embedding. Row t has position P + t; for pair i < dims/2 of each head,
+// variants: FACTORS=no,yes
+// Rotary embedding (FACTORS_YES: rope_scaled, θ divided by a factor per pair, binding 2). Row t has position P + t; for pair i < dims/2 of each head,
 // θ = pos · base^(−2i/dims). MODE 0 rotates (x[2i], x[2i+1]), MODE 1 (x[i], x[i+dims/2]).
 // Values past `dims` in a head are copied.
 layout(local_size_x = 256) in;
 #include "common.glsl"
 layout(std430, binding = 1) readonly buffer X { float xs[]; };
+#if defined(FACTORS_YES)
+layout(std430, binding = 2) readonly buffer F { float factors[]; };
+layout(std430, binding = 3) writeonly buffer Y { float ys[]; };
+#else
 layout(std430, binding = 2) writeonly buffer Y { float ys[]; };
+#endif
 layout(push_constant) uniform PC { uvec2 rows; uint heads; uint headDim; uint dims; uint mode; float base; } pc;
 
 void main() {
@@ -22,6 +28,9 @@ void main() {
         uint a = pc.mode == 0u ? headBase + 2u * i : headBase + i;
         uint b = pc.mode == 0u ? a + 1u : a + half_;
         float theta = float(stepv.P + t) * pow(pc.base, -2.0 * float(i) / float(pc.dims));
+#if defined(FACTORS_YES)
+        theta /= factors[i];
+#endif
         float c = cos(theta), s = sin(theta);
         ys[e] = first ? xs[a] * c - xs[b] * s : xs[a] * s + xs[b] * c;
     }

@@ -80,8 +80,11 @@ public struct DecoderBuilder {
             if c.ropeBase > 0 && names.positionEmbedding == nil {
                 let base = local ? c.localRopeBase ?? c.ropeBase : c.ropeBase
                 let rope: Attributes = ["base": .float(base), "head_dim": .int(c.headDim), "mode": .string(c.ropeMode)]
-                q = try b.op("rope", [q], rope.merging(["heads": .int(c.heads)]) { a, _ in a }, name: p + "q_rot")
-                k = try b.op("rope", [k], rope.merging(["heads": .int(c.kvHeads)]) { a, _ in a }, name: p + "k_rot")
+                // Llama 3.1 / 3.2 files carry a frequency factor per pair (rope_freqs.weight).
+                let factors = try optionalWeight(names.ropeFactors, [c.headDim / 2])
+                let op = factors == nil ? "rope" : "rope_scaled"
+                q = try b.op(op, [q] + (factors.map { [$0] } ?? []), rope.merging(["heads": .int(c.heads)]) { a, _ in a }, name: p + "q_rot")
+                k = try b.op(op, [k] + (factors.map { [$0] } ?? []), rope.merging(["heads": .int(c.kvHeads)]) { a, _ in a }, name: p + "k_rot")
             }
             let kc = b.param("cache.k.\(l)", TensorType(.f32, [.symbol("C"), .fixed(kvd)]), kind: .state)
             let vc = b.param("cache.v.\(l)", TensorType(.f32, [.symbol("C"), .fixed(kvd)]), kind: .state)
@@ -136,6 +139,8 @@ public struct WeightNames: Sendable {
     public var embedding: String
     public var positionEmbedding: String?
     public var embeddingScale: Double?
+    /// RoPE frequency factors, one per pair, where the file has them (Llama 3.1 / 3.2).
+    public var ropeFactors: String?
     public var outputNorm: String
     public var outputNormBias: String?
     public var output: String
@@ -143,7 +148,7 @@ public struct WeightNames: Sendable {
 
     /// GGUF's LLaMA-family names (`blk.N.attn_q.weight`, …).
     public static let ggufLlama = WeightNames(
-        embedding: "token_embd.weight", outputNorm: "output_norm.weight", output: "output.weight",
+        embedding: "token_embd.weight", ropeFactors: "rope_freqs.weight", outputNorm: "output_norm.weight", output: "output.weight",
         layer: { l in
             let p = "blk.\(l)."
             return Layer(attnNorm: p + "attn_norm.weight", q: p + "attn_q.weight", k: p + "attn_k.weight",

@@ -3,7 +3,7 @@ import Foundation
 /// positions, rope, attention and kv_write: the ops that know about token positions.
 /// Row t of a step has absolute position `P + t`.
 public enum AttentionOps {
-    public static var all: [OpDefinition] { [positions, rope, attention, kvWrite] }
+    public static var all: [OpDefinition] { [positions, rope, ropeScaled, attention, kvWrite] }
 
     public static let positions = OpDefinition(
         name: "positions", inputs: ["like"], optionalInputs: 1,
@@ -15,11 +15,28 @@ public enum AttentionOps {
             return [HostTensor(i32: (0..<n).map { Int32(c.past + $0) }, shape: shape)]
         })
 
+    static let ropeAttributes = [AttrSpec("heads", .int, minimum: 1), AttrSpec("head_dim", .int, minimum: 2),
+                                 AttrSpec("base", .float, minimum: 0), AttrSpec("mode", .string, oneOf: ["interleaved", "half"]),
+                                 AttrSpec("dims", .int, default: .int(0), minimum: 0)]
+
+    /// RoPE with a frequency factor per pair (Llama 3.1 / 3.2's `rope_freqs.weight`):
+    /// θ = pos · base^(−2i/dims) / factor[i].
+    public static let ropeScaled = OpDefinition(
+        name: "rope_scaled", inputs: ["x", "freq_factors"], attributes: ropeAttributes, tolerance: 1e-5,
+        summary: "rotary position embedding with per-pair frequency factors (θ divided by factor[i])",
+        inferTypes: { c in
+            let y = try rope.inferTypes(ShapeContext(node: c.node, inputs: [c.inputs[0]], attributes: c.attributes))
+            try c.require(1, [.f32], "freq_factors")
+            let d = c.int("head_dim"), dims = c.int("dims") == 0 ? d : c.int("dims")
+            guard c.inputs[1].shape == [.fixed(dims / 2)] else {
+                throw c.fail("freq_factors has shape \(c.inputs[1]), expected [\(dims / 2)]")
+            }
+            return y
+        },
+        reference: { c in try rotate(c, factors: c.inputs[1].floats()) })
+
     public static let rope = OpDefinition(
-        name: "rope", inputs: ["x"],
-        attributes: [AttrSpec("heads", .int, minimum: 1), AttrSpec("head_dim", .int, minimum: 2),
-                     AttrSpec("base", .float, minimum: 0), AttrSpec("mode", .string, oneOf: ["interleaved", "half"]),
-                     AttrSpec("dims", .int, default: .int(0), minimum: 0)],
+        name: "rope", inputs: ["x"], attributes: ropeAttributes,
         tolerance: 1e-5,
         summary: "rotary position embedding; rows along dim 0 are positions P + t",
         inferTypes: { c in
@@ -33,27 +50,30 @@ public enum AttentionOps {
             guard d % 2 == 0, dims <= d, dims % 2 == 0 else { throw c.fail("head_dim and dims must be even, dims ≤ head_dim") }
             return [x]
         },
-        reference: { c in
-            let x = c.inputs[0], h = c.int("heads"), d = c.int("head_dim"), base = c.double("base")
-            let rot = c.int("dims") == 0 ? d : c.int("dims")
-            let half = c.string("mode") == "half"
-            var v = x.floats()
-            let rows = x.shape[0]
-            for t in 0..<rows {
-                let pos = Double(c.past + t)
-                for head in 0..<h {
-                    let o = (t * h + head) * d
-                    for i in 0..<(rot / 2) {
-                        let theta = pos * Foundation.pow(base, -2.0 * Double(i) / Double(rot))
-                        let (a, b) = half ? (o + i, o + i + rot / 2) : (o + 2 * i, o + 2 * i + 1)
-                        let xa = Double(v[a]), xb = Double(v[b])
-                        v[a] = Float(xa * Foundation.cos(theta) - xb * Foundation.sin(theta))
-                        v[b] = Float(xa * Foundation.sin(theta) + xb * Foundation.cos(theta))
-                    }
+        reference: { c in try rotate(c, factors: nil) })
+
+    /// The rotation of rope / rope_scaled (θ divided by factors[i] when given).
+    static func rotate(_ c: ReferenceContext, factors: [Float]?) throws -> [HostTensor] {
+        let x = c.inputs[0], h = c.int("heads"), d = c.int("head_dim"), base = c.double("base")
+        let rot = c.int("dims") == 0 ? d : c.int("dims")
+        let half = c.string("mode") == "half"
+        var v = x.floats()
+        let rows = x.shape[0]
+        for t in 0..<rows {
+            let pos = Double(c.past + t)
+            for head in 0..<h {
+                let o = (t * h + head) * d
+                for i in 0..<(rot / 2) {
+                    let theta = pos * Foundation.pow(base, -2.0 * Double(i) / Double(rot)) / Double(factors?[i] ?? 1)
+                    let (a, b) = half ? (o + i, o + i + rot / 2) : (o + 2 * i, o + 2 * i + 1)
+                    let xa = Double(v[a]), xb = Double(v[b])
+                    v[a] = Float(xa * Foundation.cos(theta) - xb * Foundation.sin(theta))
+                    v[b] = Float(xa * Foundation.sin(theta) + xb * Foundation.cos(theta))
                 }
             }
-            return [HostTensor(f32: v, shape: x.shape)]
-        })
+        }
+        return [HostTensor(f32: v, shape: x.shape)]
+    }
 
     public static let attention = OpDefinition(
         name: "attention", inputs: ["q", "k", "v"],

@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""Write tiny Qwen 2 and Qwen 3 GGUFs (random weights) and their reference logits.
+"""Write tiny GGUFs of the architectures beside plain LLaMA (random weights) and their
+reference logits.
 
 Qwen 2: LLaMA's layout plus Q/K/V biases, NeoX RoPE; Qwen 3: no biases, per-head query/key
-RMS norms before RoPE and a head size (attention.key_length) that is not hidden / heads.
+RMS norms before RoPE and a head size (attention.key_length) that is not hidden / heads;
+llama3: LLaMA with Llama 3.1/3.2's RoPE frequency factors (rope_freqs.weight, made by
+Llama 3's formula: factor 8, low/high frequency factors 1 and 4, original context 16 — a
+tiny one, so that the positions here reach the scaled dims).
 Matrices in q8_0 (the embedding tied to the head in Qwen 3, a separate q8_0 output in Qwen 2),
 norms and biases in f32, written with gguf-py's GGUFWriter. The logits of every position of
 IDS come from scripts/reference_llama.py (gguf's dequantizer, float64 numpy), not from
 Sluice.
 
-    .venv/bin/python3 scripts/make_qwen_gguf.py   # writes Tests/EndToEndTests/Fixtures/qwen/ (setup.sh runs it)
+    .venv/bin/python3 scripts/make_arch_ggufs.py   # writes Tests/EndToEndTests/Fixtures/archs/ (setup.sh runs it)
 """
 import os
 import subprocess
@@ -24,9 +28,25 @@ HIDDEN, FFN, LAYERS, HEADS, KV_HEADS, VOCAB = 128, 256, 2, 4, 2, 80
 IDS = [3, 41, 7, 60, 15, 33]
 
 
+def llama3_factors(head, base, factor=8.0, low=1.0, high=4.0, original=16):
+    """Llama 3's rope scaling as llama.cpp's converter writes it: one factor per pair."""
+    out = []
+    for i in range(head // 2):
+        wavelen = 2 * np.pi / (base ** (-2.0 * i / head))
+        if wavelen < original / high:
+            out.append(1.0)
+        elif wavelen > original / low:
+            out.append(factor)
+        else:
+            smooth = (original / wavelen - low) / (high - low)
+            out.append(1.0 / ((1 - smooth) / factor + smooth))
+    return np.array(out, dtype=np.float32)
+
+
 def write(path, arch, rng):
     head = 48 if arch == "qwen3" else HIDDEN // HEADS
-    w = GGUFWriter(path, arch)
+    file_arch = "llama" if arch == "llama3" else arch
+    w = GGUFWriter(path, file_arch)
     w.add_context_length(64)
     w.add_embedding_length(HIDDEN)
     w.add_block_count(LAYERS)
@@ -36,7 +56,8 @@ def write(path, arch, rng):
     if arch == "qwen3":
         w.add_key_length(head)
         w.add_value_length(head)
-    w.add_rope_freq_base(1000000.0)
+    base = 500000.0 if arch == "llama3" else 1000000.0
+    w.add_rope_freq_base(base)
     w.add_layer_norm_rms_eps(1e-6)
 
     def mat(name, rows, k):
@@ -46,6 +67,8 @@ def write(path, arch, rng):
         w.add_tensor(name, (around + 0.1 * rng.standard_normal(n)).astype(np.float32))
 
     mat("token_embd.weight", VOCAB, HIDDEN)
+    if arch == "llama3":
+        w.add_tensor("rope_freqs.weight", llama3_factors(head, base))
     vec("output_norm.weight", HIDDEN, 1)
     if arch == "qwen2":
         mat("output.weight", VOCAB, HIDDEN)
@@ -72,11 +95,11 @@ def write(path, arch, rng):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    out = os.path.join(here, "..", "Tests", "EndToEndTests", "Fixtures", "qwen")
+    out = os.path.join(here, "..", "Tests", "EndToEndTests", "Fixtures", "archs")
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "ids.txt"), "w") as f:
         f.write(",".join(map(str, IDS)) + "\n")
-    for seed, arch in enumerate(("qwen2", "qwen3")):
+    for seed, arch in enumerate(("qwen2", "qwen3", "llama3")):
         path = os.path.join(out, f"{arch}.gguf")
         write(path, arch, np.random.default_rng(20261202 + seed))
         subprocess.run([sys.executable, os.path.join(here, "reference_llama.py"), path,

@@ -3,18 +3,18 @@ import XCTest
 @testable import Sluice
 @testable import SluiceBackend
 
-/// Qwen 2 (Q/K/V biases) and Qwen 3 (per-head query/key norms, a head size of 48 with hidden
-/// 128 and 4 heads) GGUFs written by gguf-py (scripts/make_qwen_gguf.py: q8_0 matrices, random
-/// blocks), against the numpy reference (scripts/reference_llama.py: gguf's dequantizer,
+/// Qwen 2 (Q/K/V biases), Qwen 3 (per-head query/key norms, a head size of 48 with hidden 128
+/// and 4 heads) and Llama 3 (RoPE frequency factors) GGUFs written by gguf-py
+/// (scripts/make_arch_ggufs.py: q8_0 matrices, random blocks), against the numpy reference (scripts/reference_llama.py: gguf's dequantizer,
 /// float64): a 5-token prefill and a decode step, logits within 1e-3 of the largest, the same
 /// argmax; the persistent decode kernel on where the device takes it.
-final class QwenModelTests: XCTestCase {
-    static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/qwen")
+final class ArchModelTests: XCTestCase {
+    static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/archs")
 
     func check(_ arch: String) throws {
         let m = try ModelLoader.load(path: Self.dir.appendingPathComponent("\(arch).gguf").path)
-        XCTAssertEqual(m.config.architecture, arch)
-        XCTAssertEqual(m.config.ropeMode, "half")
+        XCTAssertEqual(m.config.architecture, arch == "llama3" ? "llama" : arch)
+        XCTAssertEqual(m.config.ropeMode, arch == "llama3" ? "interleaved" : "half")
         let want = try SmolLM2Tests.npy(Self.dir.appendingPathComponent("\(arch)_logits.npy"))
         let ids = try String(contentsOf: Self.dir.appendingPathComponent("ids.txt"), encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").map { Int32($0)! }
@@ -40,4 +40,11 @@ final class QwenModelTests: XCTestCase {
 
     func testQwen2MatchesNumpy() throws { try check("qwen2") }
     func testQwen3MatchesNumpy() throws { try check("qwen3") }
+    /// Without the factors the logits differ (checked by the reference's own graph: the decode
+    /// graph uses rope_scaled).
+    func testLlama3RopeFactorsMatchNumpy() throws {
+        try check("llama3")
+        let m = try ModelLoader.load(path: Self.dir.appendingPathComponent("llama3.gguf").path)
+        XCTAssertEqual(try m.graph(.decode).nodes.filter { $0.op == "rope_scaled" }.count, 4)
+    }
 }
