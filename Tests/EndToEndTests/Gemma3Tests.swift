@@ -17,6 +17,8 @@ final class Gemma3Tests: XCTestCase {
         let last_top32: [[Double]]
         let greedy_ids: [Int32]
         let f32_last_top32: [[Double]]
+        struct PastWindow: Decodable { let source: String; let chars: Int; let prompt_ids: [Int32]; let greedy_ids: [Int32] }
+        let past_window: PastWindow
     }
 
     nonisolated(unsafe) static var shared: (LoadedModel, VulkanRunner)?
@@ -82,6 +84,20 @@ final class Gemma3Tests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// A 661-token prompt, past the 512-position sliding window: llama.cpp's tokenization of
+    /// the text and its 8 greedy tokens (the local layers must forget the first positions).
+    func testPastTheSlidingWindow() throws {
+        let (m, _) = try model()
+        let ref = try reference().past_window
+        let text = try XCTUnwrap(FileManager.default.contents(atPath: "/usr/share/common-licenses/GPL-3"), "the GPL-3 text")
+        let prefix = String(String(decoding: text, as: UTF8.self).prefix(ref.chars))
+        XCTAssertEqual(try XCTUnwrap(m.tokenizer).encode(prefix), ref.prompt_ids)
+        let r = try VulkanRunner(device: try VulkanDevice(), model: m, contextLength: 1024, maxChunk: 256)
+        var ids: [Int32] = []
+        _ = try Generator(runner: r).generate(prompt: ref.prompt_ids, maxTokens: ref.greedy_ids.count, sampling: SamplingParameters()) { ids.append($0); return true }
+        XCTAssertEqual(ids, ref.greedy_ids)
     }
 
     /// Sixteen greedy tokens, as llama.cpp picks them (" red, blue, and yellow.\n\nThe primary …").
