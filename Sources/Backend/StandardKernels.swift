@@ -49,6 +49,13 @@ enum StandardKernels {
             "layer_norm": { c in try norm(c, "layer") },
             "add_rms_norm": { c in try norm(c, "rms", add: true) },
             "add_layer_norm": { c in try norm(c, "layer", add: true) },
+            "add_post_rms_norm": { c in
+                let rows = try c.rows(c.inputTypes[0]), d = try c.fixed(c.inputTypes[0].shape.last, "the row size")
+                let bufs = c.node.inputs + c.node.outputs.map(\.name)
+                return [KernelCall(kernel: "post_norm_\(c.reduction)", buffers: bufs, writes: [4, 5],
+                                   push: rows.words + [UInt32(d), c.float("eps").bitPattern, c.float("post_eps").bitPattern],
+                                   grid: (c.groups(c.maximum(rows)), 1), constants: [c.device.kind == .cpu ? 64 : 256])]
+            },
             "add": { c in try binary(c, 0) },
             "mul": { c in try binary(c, 1) },
             "scale": { c in try unary(c, 0, c.float("value")) },

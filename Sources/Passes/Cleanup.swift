@@ -3,7 +3,7 @@ import SluiceGraph
 /// The standard passes by role.
 public enum Passes {
     public static var cleanup: [Pass] { [deadCode, commonSubexpressions, foldShapes] }
-    public static var fusions: [Pass] { [Fusions.addNorm, HeadNormRope.pass, Fusions.qkvRope, Fusions.gateUpSiLU, GeGLU.pass, NormPrologue.pass, SplitAttention.pass, SplitArgmax.pass] }
+    public static var fusions: [Pass] { [Fusions.addNorm, HeadNormRope.pass, Fusions.qkvRope, Fusions.gateUpSiLU, GeGLU.pass, NormPrologue.pass, PostNorm.pass, SplitAttention.pass, SplitArgmax.pass] }
 
     /// Removes nodes whose outputs nobody uses, except ops that write state (cache writes).
     public static let deadCode = Pass(name: "dce", summary: "remove nodes whose results are unused") { g in

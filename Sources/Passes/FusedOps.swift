@@ -16,7 +16,7 @@ public enum FusedOps {
         for d in all { registry.register(d) }
     }
 
-    public static var all: [OpDefinition] { [addRMSNorm, addLayerNorm, qkvRope, matmulSwiGLU, GeGLU.op, HeadNormRope.op, SplitAttention.split, SplitArgmax.op] + NormPrologue.ops }
+    public static var all: [OpDefinition] { [addRMSNorm, addLayerNorm, qkvRope, matmulSwiGLU, GeGLU.op, HeadNormRope.op, PostNorm.op, SplitAttention.split, SplitArgmax.op] + NormPrologue.ops }
 
     static func ref(_ def: OpDefinition, _ c: ReferenceContext, _ inputs: [HostTensor], _ attrs: Attributes = [:]) throws -> [HostTensor] {
         try def.reference(ReferenceContext(node: c.node, inputs: inputs, attributes: attrs, bindings: c.bindings))

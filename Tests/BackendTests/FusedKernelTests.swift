@@ -35,6 +35,21 @@ final class FusedKernelTests: BackendTestCase {
         }
     }
 
+    /// add_post_rms_norm (Gemma's post-FFN norm, the residual add and the next norm): rows
+    /// that take the one-read path and rows past it, one row and several.
+    func testPostNorm() throws {
+        for d in [24, 640, 2200] {
+            for t in [1, 3] {
+                try check("""
+                graph @pn(%a: f32[T,\(d)], %b: f32[T,\(d)], %pw: weight f32[\(d)], %w: weight f32[\(d)]) {
+                  %s, %y = add_post_rms_norm(%a, %b, %pw, %w) {eps = 1e-05, post_eps = 1e-06} : f32[T,\(d)], f32[T,\(d)]
+                  return %s, %y
+                }
+                """, ["T": t])
+            }
+        }
+    }
+
     func testQKVRope() throws {
         for dt in ["f32", "f16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "bf16", "q4_k", "q6_k"] {
             for (h, kvh, hd, dims, mode) in [(4, 2, 32, 0, "interleaved"), (3, 1, 64, 32, "half"), (2, 2, 32, 16, "interleaved")] {
