@@ -57,7 +57,12 @@ public struct DeviceInfo: Sendable {
     /// The matrix kernels' shape without SLUICE_MATMUL_VARIANT (LoweringContext.matmulVariant):
     /// texel reads on CPU drivers, else subgroups splitting K where the device has subgroup
     /// arithmetic, else one invocation per column with shared-memory reductions.
-    public var defaultMatmulVariant: String { kind == .cpu ? "texel" : (subgroupArithmetic ? "subgroup" : "shared") }
+    public var defaultMatmulVariant: String { kind == .cpu ? "texel" : (subgroupMatmul ? "subgroup" : "shared") }
+
+    /// Whether the subgroup matrix kernels fit: they stage a row of up to 7,680 floats in
+    /// shared memory (prologue.glsl; 32,720 bytes with the reductions'), which Vulkan's
+    /// 16 KiB minimum does not guarantee.
+    public var subgroupMatmul: Bool { subgroupArithmetic && maxSharedMemory >= 32_768 }
 
     /// Order of preference: discrete GPU, integrated GPU, virtual, CPU.
     var rank: Int {

@@ -116,7 +116,7 @@ public struct LoweringContext {
     /// SLUICE_MATMUL_VARIANT=subgroup|shared|texel overrides (to test every shape on one device).
     public var matmulVariant: String {
         switch environmentValue("SLUICE_MATMUL_VARIANT") {
-        case "subgroup" where device.subgroupArithmetic: return "subgroup"
+        case "subgroup" where device.subgroupMatmul: return "subgroup"
         case "shared": return "shared"
         case "texel": return "texel"
         default: return device.defaultMatmulVariant
