@@ -1,9 +1,10 @@
-/// Chat formatting for the templates Sluice understands: ChatML (SmolLM2 and most small
+/// Chat formatting for the templates Sluice understands: ChatML (SmolLM2, Qwen and most small
 /// models: `<|im_start|>role\ncontent<|im_end|>\n`, with a default system message when the
-/// conversation starts without one, read from the template text) and Gemma's turns
-/// (`<start_of_turn>user\ncontent<end_of_turn>\n<start_of_turn>model\n`).
+/// conversation starts without one, read from the template text), Gemma's turns
+/// (`<start_of_turn>user\ncontent<end_of_turn>\n<start_of_turn>model\n`) and Llama 3's
+/// (`<|start_header_id|>user<|end_header_id|>\n\ncontent<|eot_id|>`).
 public struct ChatTemplate: Sendable {
-    public enum Style: Sendable { case chatML, gemma }
+    public enum Style: Sendable { case chatML, gemma, llama3 }
     public var style: Style
     public var defaultSystem: String?
 
@@ -27,6 +28,10 @@ public struct ChatTemplate: Sendable {
             style = .gemma
             return
         }
+        if t.contains("<|start_header_id|>") {
+            style = .llama3
+            return
+        }
         guard t.contains("<|im_start|>") else { return nil }
         style = .chatML
         // The newline after "system" may be a real one or a Jinja escape.
@@ -43,6 +48,8 @@ public struct ChatTemplate: Sendable {
         switch style {
         case .gemma:
             return "<start_of_turn>user\n\(content)<end_of_turn>\n<start_of_turn>model\n"
+        case .llama3:
+            return "<|start_header_id|>user<|end_header_id|>\n\n\(content)<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"
         case .chatML:
             var s = ""
             if first, let sys = defaultSystem { s += "<|im_start|>system\n\(sys)<|im_end|>\n" }
@@ -50,6 +57,16 @@ public struct ChatTemplate: Sendable {
         }
     }
 
+    /// What follows a closed turn before the next one: a newline in ChatML and Gemma's turns,
+    /// nothing in Llama 3's.
+    public var afterTurn: String { style == .llama3 ? "" : "\n" }
+
     /// The token that closes a turn.
-    public var endOfTurn: String { style == .gemma ? "<end_of_turn>" : "<|im_end|>" }
+    public var endOfTurn: String {
+        switch style {
+        case .chatML: return "<|im_end|>"
+        case .gemma: return "<end_of_turn>"
+        case .llama3: return "<|eot_id|>"
+        }
+    }
 }

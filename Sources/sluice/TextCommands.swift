@@ -66,7 +66,7 @@ struct ChatCommand: ParsableCommand {
         let model = try modelOptions.load()
         guard let tok = model.tokenizer else { throw SluiceError.noTokenizer(model.path) }
         guard let template = ChatTemplate(jinja: model.chatTemplate) ?? ChatTemplate(vocabularyHas: { tok.id(of: $0) != nil }) else {
-            throw CLIError("\(model.path): no chat template this build understands (ChatML and Gemma turns are supported)")
+            throw CLIError("\(model.path): no chat template this build understands (ChatML, Gemma's and Llama 3's turns are supported)")
         }
         let params = try sampling.parameters()
         let gen = Generator(runner: try modelOptions.runner(model))
@@ -91,7 +91,8 @@ struct ChatCommand: ParsableCommand {
             printStreaming(decoder.finish() + "\n")
             // Close the turn in the cache so the next one follows the template.
             if let e = endID { _ = try gen.prefill(last == e || last < 0 ? [e] : [last, e]) }
-            if let nl = tok.encode("\n", addSpecial: false).first { _ = try gen.prefill([nl]) }
+            let after = tok.encode(template.afterTurn, addSpecial: false)
+            if !after.isEmpty { _ = try gen.prefill(after) }
         }
     }
 }
