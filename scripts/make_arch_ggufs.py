@@ -22,7 +22,7 @@ import numpy as np
 from gguf import GGMLQuantizationType as QT
 from gguf import GGUFWriter
 
-from make_bench_gguf import random_blocks
+from make_bench_gguf import add_shape, finish, random_blocks
 
 HIDDEN, FFN, LAYERS, HEADS, KV_HEADS, VOCAB = 128, 256, 2, 4, 2, 80
 IDS = [3, 41, 7, 60, 15, 33]
@@ -47,12 +47,7 @@ def write(path, arch, rng):
     head = 48 if arch == "qwen3" else HIDDEN // HEADS
     file_arch = "llama" if arch == "llama3" else arch
     w = GGUFWriter(path, file_arch)
-    w.add_context_length(64)
-    w.add_embedding_length(HIDDEN)
-    w.add_block_count(LAYERS)
-    w.add_feed_forward_length(FFN)
-    w.add_head_count(HEADS)
-    w.add_head_count_kv(KV_HEADS)
+    add_shape(w, 64, HIDDEN, LAYERS, FFN, HEADS, KV_HEADS)
     if arch == "qwen3":
         w.add_key_length(head)
         w.add_value_length(head)
@@ -87,10 +82,7 @@ def write(path, arch, rng):
         mat(p + "ffn_gate.weight", FFN, HIDDEN)
         mat(p + "ffn_up.weight", FFN, HIDDEN)
         mat(p + "ffn_down.weight", HIDDEN, FFN)
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
+    finish(w)
 
 
 def main():

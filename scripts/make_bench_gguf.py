@@ -64,6 +64,24 @@ def more_bits(layer, layers):
     return layer < layers // 8 or layer >= 7 * layers // 8 or (layer - layers // 8) % 3 == 2
 
 
+def add_shape(w, context, hidden, layers, ffn, heads, kv_heads):
+    """The hyperparameters every decoder GGUF these scripts write starts with, in this order."""
+    w.add_context_length(context)
+    w.add_embedding_length(hidden)
+    w.add_block_count(layers)
+    w.add_feed_forward_length(ffn)
+    w.add_head_count(heads)
+    w.add_head_count_kv(kv_heads)
+
+
+def finish(w):
+    """Header, metadata and tensors to the file."""
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
 def random_blocks(rng, rows, k, qt):
     """Random `qt` blocks for a [rows, k] matrix, values around 1/sqrt(k)."""
     n = BLOCK_VALUES[qt]
@@ -112,12 +130,7 @@ def write_gemma3(args, rng):
     hidden, ffn, layers, heads, kv_heads, hd, vocab = 640, 2048, 18, 4, 1, 256, 262144
     w = GGUFWriter(args.out, "gemma3")
     w.add_name("gemma3-270m Q4_K_M-style random weights")
-    w.add_context_length(32768)
-    w.add_embedding_length(hidden)
-    w.add_block_count(layers)
-    w.add_feed_forward_length(ffn)
-    w.add_head_count(heads)
-    w.add_head_count_kv(kv_heads)
+    add_shape(w, 32768, hidden, layers, ffn, heads, kv_heads)
     w.add_key_length(hd)
     w.add_value_length(hd)
     w.add_sliding_window(512)
@@ -157,10 +170,7 @@ def write_gemma3(args, rng):
         add(p + "ffn_gate.weight", ffn, hidden, QT.Q5_0)
         add(p + "ffn_up.weight", ffn, hidden, QT.Q5_0)
         add(p + "ffn_down.weight", hidden, ffn, QT.Q6_K)
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
+    finish(w)
 
 
 def main():
@@ -178,12 +188,7 @@ def main():
 
     w = GGUFWriter(args.out, "llama")
     w.add_name(f"{args.shape} Q4_K_M-style random weights")
-    w.add_context_length(context)
-    w.add_embedding_length(hidden)
-    w.add_block_count(layers)
-    w.add_feed_forward_length(ffn)
-    w.add_head_count(heads)
-    w.add_head_count_kv(kv_heads)
+    add_shape(w, context, hidden, layers, ffn, heads, kv_heads)
     w.add_rope_freq_base(rope)
     w.add_layer_norm_rms_eps(1e-5)
     w.add_file_type(15)  # LLAMA_FTYPE_MOSTLY_Q4_K_M
@@ -217,10 +222,7 @@ def main():
         add(p + "ffn_gate.weight", ffn, hidden, QT.Q4_K)
         add(p + "ffn_up.weight", ffn, hidden, QT.Q4_K)
         add(p + "ffn_down.weight", hidden, ffn, big)
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
+    finish(w)
 
 
 if __name__ == "__main__":

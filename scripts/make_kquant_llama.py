@@ -17,7 +17,7 @@ import numpy as np
 from gguf import GGMLQuantizationType as QT
 from gguf import GGUFWriter
 
-from make_bench_gguf import random_blocks
+from make_bench_gguf import add_shape, finish, random_blocks
 
 HIDDEN, FFN, LAYERS, HEADS, KV_HEADS, VOCAB = 256, 256, 2, 4, 2, 96
 IDS = [3, 41, 7, 88, 15, 60]
@@ -35,12 +35,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     path = os.path.join(out, "llama_kquant.gguf")
     w = GGUFWriter(path, "llama")
-    w.add_context_length(64)
-    w.add_embedding_length(HIDDEN)
-    w.add_block_count(LAYERS)
-    w.add_feed_forward_length(FFN)
-    w.add_head_count(HEADS)
-    w.add_head_count_kv(KV_HEADS)
+    add_shape(w, 64, HIDDEN, LAYERS, FFN, HEADS, KV_HEADS)
     w.add_rope_freq_base(10000.0)
     w.add_layer_norm_rms_eps(1e-5)
     hd = HIDDEN // HEADS
@@ -64,10 +59,7 @@ def main():
         add(p + "ffn_gate.weight", FFN, HIDDEN, QT.Q4_K)
         add(p + "ffn_up.weight", FFN, HIDDEN, QT.Q4_K)
         add(p + "ffn_down.weight", HIDDEN, FFN, QT.Q6_K)
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
+    finish(w)
     logits = os.path.join(out, "logits.npy")
     subprocess.run([sys.executable, os.path.join(here, "reference_llama.py"), path,
                     "--ids", ",".join(map(str, IDS)), "--out", logits], check=True)

@@ -58,9 +58,6 @@ const uint XSTAGE = 7680u;
 shared float xst[XSTAGE + XSTAGE / 32u];
 uint XPAD(uint k) { return k + (k >> 5); }
 bool rowStaged;
-#if !defined(NORM_RMS) && !defined(NORM_ADDRMS)
-#define XRAW(i) XS(i)
-#endif
 #endif
 
 #if defined(NORM_RMS) || defined(NORM_ADDRMS)
@@ -99,13 +96,10 @@ void prologue(uint r0, uint nr, uint K, float eps) {
 #endif
             }
         }
-        float tot = wgSum(s);
-        if (t == 0u) invs[j] = inversesqrt(tot / float(K) + eps);
+        float inv = inversesqrt(wgSum(s) / float(K) + eps);
+        if (t == 0u) invs[j] = inv;
 #if defined(MATVEC_STAGED)
-        if (rowStaged) {
-            float inv = inversesqrt(tot / float(K) + eps);
-            for (uint k = t; k < K; k += WG) xst[XPAD(k)] *= inv * nws[k];
-        }
+        if (rowStaged) for (uint k = t; k < K; k += WG) xst[XPAD(k)] *= inv * nws[k];
 #endif
     }
     barrier();

@@ -42,7 +42,6 @@ extension ModelLoader {
             n.kNorm = p + "attn_k_norm.weight"
             n.postAttnNorm = p + "post_attention_norm.weight"
             n.postFfnNorm = p + "post_ffw_norm.weight"
-            n.qBias = nil; n.kBias = nil; n.vBias = nil
             return n
         }
         return (c, names, f)
