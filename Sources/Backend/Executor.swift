@@ -219,6 +219,7 @@ public final class VulkanExecutor {
             }
         }
         profiler?.ops = segments.map { $0.variant == nil ? calls[$0.range.lowerBound].op : "persistent" }
+        profiler?.details = segments.map { $0.variant == nil ? Self.profileDetail(calls[$0.range.lowerBound].call) : "persistent_\($0.variant!)" }
         // The chains' fused tail, made now so that its pipeline is not compiled during the
         // first chain (ExecutorChainTail.swift).
         if chainProblem() == nil { _ = try chainTail(input: "tokens", output: "next_token") }

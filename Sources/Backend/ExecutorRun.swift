@@ -98,6 +98,18 @@ extension VulkanExecutor {
         profiler?.table()
     }
 
+    /// GPU time per kernel variant and matrix shape (K×N, for the matrix kernels), largest first.
+    public func profileDetailTable() -> [(op: String, dispatches: Int, milliseconds: Double)]? {
+        profiler?.detailTable()
+    }
+
+    /// The profile's finer key of a call: its kernel, and for the matrix kernels (whose push
+    /// constants start with the rows' two words, K and N) the shape K×N.
+    static func profileDetail(_ c: KernelCall) -> String {
+        let matrix = ["matmul", "head_chain"].contains { c.kernel.hasPrefix($0) }
+        return matrix && c.push.count > 3 ? "\(c.kernel) \(c.push[2])×\(c.push[3])" : c.kernel
+    }
+
     func hostTensor(_ dtype: DType, _ dims: [Int], _ bytes: [UInt8]) throws -> HostTensor {
         switch dtype {
         case .f32:

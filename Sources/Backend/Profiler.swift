@@ -6,7 +6,10 @@ final class Profiler {
     let pool: VkQueryPool
     let count: Int
     var ops: [String] = []
+    /// Per dispatch, a finer key (the kernel variant and its matrix shape) for `detailTable`.
+    var details: [String] = []
     private var totals: [String: (n: Int, ns: Double)] = [:]
+    private var detailTotals: [String: (n: Int, ns: Double)] = [:]
 
     init(device: VulkanDevice, count: Int) throws {
         guard device.timestampsValid, device.info.timestampPeriodNs > 0 else {
@@ -47,12 +50,20 @@ final class Profiler {
             let dt = d > mask >> 1 ? 0 : Double(d) * period
             let t = totals[op] ?? (0, 0)
             totals[op] = (t.n + 1, t.ns + dt)
+            if i < details.count {
+                let d = detailTotals[details[i]] ?? (0, 0)
+                detailTotals[details[i]] = (d.n + 1, d.ns + dt)
+            }
         }
     }
 
-    func clearTotals() { totals = [:] }
+    func clearTotals() { totals = [:]; detailTotals = [:] }
 
     func table() -> [(op: String, dispatches: Int, milliseconds: Double)] {
         totals.map { ($0.key, $0.value.n, $0.value.ns / 1e6) }.sorted { $0.milliseconds > $1.milliseconds }
+    }
+
+    func detailTable() -> [(op: String, dispatches: Int, milliseconds: Double)] {
+        detailTotals.map { ($0.key, $0.value.n, $0.value.ns / 1e6) }.sorted { $0.milliseconds > $1.milliseconds }
     }
 }

@@ -103,6 +103,15 @@ extension VulkanRunner {
                 print("\n\(stage.rawValue) (\(e.dispatches.count) dispatches, \(e.barrierCount) barriers per run"
                       + modes.map { "; " + $0 }.joined() + "):")
                 printProfile(t)
+                if let d = e.profileDetailTable(), d.count > 1 {
+                    let total = d.reduce(0) { $0 + $1.milliseconds }
+                    print("\nby kernel and shape (K×N for matrix kernels; µs per dispatch):")
+                    for row in d.prefix(16) {
+                        print(row.op.padding(toLength: 44, withPad: " ", startingAt: 0)
+                              + String(format: "%7d %9.2f %6.1f%%", row.dispatches, 1000 * row.milliseconds / Double(max(row.dispatches, 1)),
+                                       total > 0 ? 100 * row.milliseconds / total : 0))
+                    }
+                }
             }
             if let e = executors[stage], let t = e.persistentStageTable(), !t.isEmpty {
                 printStageProfile(t)

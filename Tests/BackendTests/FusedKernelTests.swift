@@ -190,6 +190,34 @@ final class FusedKernelTests: BackendTestCase {
         }
     }
 
+    /// The GPUs' matrix kernels (SLUICE_MATMUL_VARIANT=subgroup; lavapipe has the subgroup
+    /// arithmetic and 32 KiB of shared memory they need) with a staged input row: every matrix
+    /// op with a norm prologue and without, one row, each weight type — q4_k's lanes read the
+    /// row in its own order (prologue.glsl's XSLOT) — and a row too wide to stage (8,192).
+    func testSubgroupKernelsStagedRow() throws {
+        let info = try device.info
+        try XCTSkipUnless(info.subgroupMatmul, "\(info.name): no subgroup matrix kernels")
+        setenv("SLUICE_MATMUL_VARIANT", "subgroup", 1)
+        defer { unsetenv("SLUICE_MATMUL_VARIANT") }
+        for dt in ["q4_k", "q6_k", "q4_1"] {
+            let k = 512
+            try check("""
+            graph @p(%a: f32[T,\(k)], %b: f32[T,\(k)], %nw: weight f32[\(k)], %w: weight \(dt)[18,\(k)], %wq: weight \(dt)[128,\(k)], %kc: state f32[C,32], %vc: state f32[C,32]) {
+              %s, %y = add_rms_matmul(%a, %b, %nw, %w) {eps = 1e-05} : f32[T,\(k)], f32[T,18]
+              %y2 = rms_matmul(%a, %nw, %w) {eps = 1e-05} : f32[T,18]
+              %y3 = matmul(%s, %w) : f32[T,18]
+              %s2, %g = add_rms_matmul_swiglu(%s, %a, %nw, %w) {eps = 1e-05} : f32[T,\(k)], f32[T,9]
+              %e = rms_matmul_geglu(%s2, %nw, %w) {approx = "tanh", eps = 1e-05} : f32[T,9]
+              %s3, %q, %kc2, %vc2 = add_rms_qkv_rope(%s2, %b, %nw, %wq, %kc, %vc) {base = 10000.0, eps = 1e-05, head_dim = 32, heads = 2, kv_heads = 1, mode = "half"} : f32[T,\(k)], f32[T,64], f32[C,32], f32[C,32]
+              return %s, %y, %y2, %y3, %s2, %g, %e, %s3, %q, %kc2
+            }
+            """, ["T": 1, "P": 3, "C": 8])
+        }
+        for dt in ["q4_k"] {
+            try check("graph @w(%x: f32[T,8192], %nw: weight f32[8192], %w: weight \(dt)[5,8192]) {\n  %y = rms_matmul(%x, %nw, %w) {eps = 1e-05} : f32[T,5]\n  %y2 = matmul(%x, %w) : f32[T,5]\n  return %y, %y2\n}", ["T": 1])
+        }
+    }
+
     /// The fused llama block on Vulkan equals the unfused one on the reference interpreter.
     func testFusedLlamaBlock() throws {
         let text = try String(contentsOf: Self.root.appendingPathComponent("graphs/llama_block.graph"), encoding: .utf8)

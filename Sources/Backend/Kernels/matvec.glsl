@@ -17,7 +17,40 @@ layout(constant_id = 0) const uint R = 1u;
 const uint R = 1u;
 #endif
 
-#if defined(MATVEC_STAGED)
+#if defined(MATVEC_STAGED) && defined(XSWIZZLE)
+// q4_k with a staged row: unit u of a column is 16 bytes of nibbles (32 values: 16 of
+// sub-block 2g, 16 of 2g + 1; prologue.glsl's XSLOT), one uvec4 load, with its block's
+// header (d, dmin and the twelve scale bytes) as another: two loads for 32 values where
+// 8-value pieces take six for 8. Units a lane takes at a time:
+const uint KQ_UNITS = 4u;
+// Σ over unit u of column n of w · x.
+float q4kUnit(uint n, uint K, uint u) {
+    uint b = u >> 3, l = u & 7u, g = l >> 1, o = (n * (K >> 8) + b) * 144u;
+    uvec4 hd = wdata4[o >> 4];
+    uvec4 q = wdata4[(o >> 4) + 1u + l];
+    // The scales and mins of sub-blocks 2g and 2g + 1 (kquants.glsl's q4kScaleMin).
+    uint s0 = 16u * (g & 1u), s1 = s0 + 8u;
+    bool low = g < 2u;
+    float sc0 = float(low ? (hd.y >> s0) & 63u : ((hd.w >> s0) & 15u) | (((hd.y >> s0) >> 6) & 3u) << 4);
+    float mn0 = float(low ? (hd.z >> s0) & 63u : ((hd.w >> s0) >> 4 & 15u) | (((hd.z >> s0) >> 6) & 3u) << 4);
+    float sc1 = float(low ? (hd.y >> s1) & 63u : ((hd.w >> s1) & 15u) | (((hd.y >> s1) >> 6) & 3u) << 4);
+    float mn1 = float(low ? (hd.z >> s1) & 63u : ((hd.w >> s1) >> 4 & 15u) | (((hd.z >> s1) >> 6) & 3u) << 4);
+    uint xb = b * 64u + l;
+    float d0 = 0.0, d1 = 0.0, x0 = 0.0, x1 = 0.0;
+    [[unroll]] for (uint c = 0u; c < 4u; c++) {
+        vec4 xl = xst4[xb + 8u * c], xh = xst4[xb + 8u * c + 32u];
+        uint w = q[c];
+        d0 += dot(vec4(uvec4(w, w >> 8, w >> 16, w >> 24) & 15u), xl);
+        d1 += dot(vec4(uvec4(w >> 4, w >> 12, w >> 20, w >> 28) & 15u), xh);
+        x0 += (xl.x + xl.y) + (xl.z + xl.w);
+        x1 += (xh.x + xh.y) + (xh.z + xh.w);
+    }
+    vec2 dd = unpackHalf2x16(hd.x);
+    return dd.x * (sc0 * d0 + sc1 * d1) - dd.y * (mn0 * x0 + mn1 * x1);
+}
+#endif
+
+#if defined(MATVEC_STAGED) && !defined(XSWIZZLE)
 // Pieces a lane takes at a time: 4 (H200, a Q4_K_M-style 1.1B file: tg128 529–534 with 4,
 // 521–522 with 8, 497–501 with 16; docs/bench/h200-s19/c6).
 const uint STAGED_PIECES = 4u;
@@ -37,7 +70,20 @@ float stagedPiece(uint n, uint K, uint c) {
 #endif
 
 void rowDots(uint n, uint r0, uint nr, uint K, uint lane, uint lanes, inout float acc[R]) {
-#if defined(MATVEC_STAGED)
+#if defined(MATVEC_STAGED) && defined(XSWIZZLE)
+    if (rowStaged) {
+        uint units = K >> 5;
+        float t = 0.0;
+        for (uint base = 0u; base < units; base += KQ_UNITS * lanes) {
+            [[unroll]] for (uint i = 0u; i < KQ_UNITS; i++) {
+                uint u = base + lane + i * lanes;
+                if (u < units) t += q4kUnit(n, K, u);
+            }
+        }
+        acc[0] += t;
+        return;
+    }
+#elif defined(MATVEC_STAGED)
     // The row in shared memory (prologue.glsl; R = 1): STAGED_PIECES pieces a lane at a
     // time, their weight loads issued together.
     if (rowStaged && (K & 31u) == 0u) {
@@ -121,7 +167,21 @@ void rowDots(uint n, uint r0, uint nr, uint K, uint lane, uint lanes, inout floa
 // staged row, the two columns' pieces interleaved so that eight pieces' loads are in flight
 // a lane, not four.
 void rowDotsPair(uint na, uint nb, uint r0, uint nr, uint K, uint lane, uint lanes, inout float a[R], inout float b[R]) {
-#if defined(MATVEC_STAGED)
+#if defined(MATVEC_STAGED) && defined(XSWIZZLE)
+    if (rowStaged) {
+        uint units = K >> 5;
+        float ta = 0.0, tb = 0.0;
+        for (uint base = 0u; base < units; base += KQ_UNITS * lanes) {
+            [[unroll]] for (uint i = 0u; i < KQ_UNITS; i++) {
+                uint u = base + lane + i * lanes;
+                if (u < units) { ta += q4kUnit(na, K, u); tb += q4kUnit(nb, K, u); }
+            }
+        }
+        a[0] += ta;
+        b[0] += tb;
+        return;
+    }
+#elif defined(MATVEC_STAGED)
     if (rowStaged && (K & 31u) == 0u) {
         uint pieces = K / 8u;
         float ta = 0.0, tb = 0.0;

@@ -55,8 +55,27 @@ layout(std430, binding = 2) readonly buffer NW { float nws[]; };
 // 7,680; wider rows take the loads from memory as before).
 #define MATVEC_STAGED 1
 const uint XSTAGE = 7680u;
+#if defined(W_Q4_K)
+// q4_k weights (matvec.glsl's q4kUnit): the row in the order its lanes read it, as vec4s. A
+// lane takes 16 bytes of a 256-value block's nibbles — 16 values of sub-block 2g (the low
+// nibbles) and the same 16 of sub-block 2g + 1 (the high ones), g = l / 2, l = 0 … 7 the
+// lane's unit within the block — and reads their x as 8 vec4s: vec4 j of unit l of block b
+// is xst4[64·b + 8·j + l], so the 8 lanes of a quarter subgroup read 128 consecutive bytes
+// (no bank conflicts, no padding).
+#define XSWIZZLE 1
+shared vec4 xst4[XSTAGE / 4u];
+uint XSLOT(uint k) {
+    uint r = k & 63u, l = ((k >> 5) & 6u) | ((r >> 4) & 1u), j = ((r >> 5) << 2) | ((r >> 2) & 3u);
+    return (((k >> 8) * 64u + j * 8u + l) << 2) | (k & 3u);
+}
+void xstSet(uint k, float v) { uint p = XSLOT(k); xst4[p >> 2][p & 3u] = v; }
+void xstScale(uint k, float f) { uint p = XSLOT(k); xst4[p >> 2][p & 3u] *= f; }
+#else
 shared float xst[XSTAGE + XSTAGE / 32u];
 uint XPAD(uint k) { return k + (k >> 5); }
+void xstSet(uint k, float v) { xst[XPAD(k)] = v; }
+void xstScale(uint k, float f) { xst[XPAD(k)] *= f; }
+#endif
 bool rowStaged;
 #endif
 
@@ -92,14 +111,14 @@ void prologue(uint r0, uint nr, uint K, float eps) {
                 if (gl_WorkGroupID.x == 0u && k < K) sums[(r0 + j) * K + k] = v[i];
 #endif
 #if defined(MATVEC_STAGED)
-                if (k < K && rowStaged) xst[XPAD(k)] = v[i];
+                if (k < K && rowStaged) xstSet(k, v[i]);
 #endif
             }
         }
         float inv = inversesqrt(wgSum(s) / float(K) + eps);
         if (t == 0u) invs[j] = inv;
 #if defined(MATVEC_STAGED)
-        if (rowStaged) for (uint k = t; k < K; k += WG) xst[XPAD(k)] *= inv * nws[k];
+        if (rowStaged) for (uint k = t; k < K; k += WG) xstScale(k, inv * nws[k]);
 #endif
     }
     barrier();
@@ -121,7 +140,7 @@ void prologue(uint r0, uint nr, uint K, float eps) {
         for (uint k0 = t; k0 < K; k0 += 8u * WG) {
             float v[8];
             [[unroll]] for (uint i = 0u; i < 8u; i++) { uint k = k0 + WG * i; v[i] = k < K ? XS(r0 * K + k) : 0.0; }
-            [[unroll]] for (uint i = 0u; i < 8u; i++) { uint k = k0 + WG * i; if (k < K) xst[XPAD(k)] = v[i]; }
+            [[unroll]] for (uint i = 0u; i < 8u; i++) { uint k = k0 + WG * i; if (k < K) xstSet(k, v[i]); }
         }
     }
     barrier();
