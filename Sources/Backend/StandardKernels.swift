@@ -225,7 +225,7 @@ enum StandardKernels {
         let tile = variant == "texel" && c.maximum(rows) > 1 ? 8 : 1
         return chunks.map { r in
             KernelCall(kernel: "\(base)_\(v)_\(variant)_\(norm)\(kv.isEmpty ? "" : "_" + kv)", buffers: buffers, writes: writes, push: push + tail(r),
-                       grid: (c.groups(columns(r), per: columnsPerGroup(c, variant)), c.groups(c.maximum(rows), per: variant == "texel" ? tile : 4)),
+                       grid: (matvecGroups(c, variant, columns: columns(r)), c.groups(c.maximum(rows), per: variant == "texel" ? tile : 4)),
                        windows: windows(r), constants: variant == "texel" ? [UInt32(tile)] : [])
         }
     }
@@ -255,6 +255,19 @@ enum StandardKernels {
             return "f16"
         default: throw c.fail("K/V cache of type \(t.dtype.rawValue) has no kernel (f32, f16)")
         }
+    }
+
+    /// The plain matrix kernels' workgroup count: a workgroup per columnsPerGroup columns, and
+    /// for the subgroup variant, where the multiprocessor count is known, at most two on each
+    /// (SLUICE_MATVEC_GROUPS sets how many; 0: no limit): the kernels stride over the columns,
+    /// so each workgroup stages its row once and all of them are resident in one wave. H200, a
+    /// Q4_K_M-style TinyLlama (gate/up: 704 workgroups uncapped), tg128 730 against 690
+    /// uncapped, 1 a multiprocessor 659, 3 700, 4 704–708 (docs/bench/h200-s20/c3).
+    static func matvecGroups(_ c: LoweringContext, _ variant: String, columns: Int) -> UInt32 {
+        let g = c.groups(columns, per: columnsPerGroup(c, variant))
+        let per = environmentValue("SLUICE_MATVEC_GROUPS").flatMap(Int.init) ?? 2
+        guard variant == "subgroup", let sms = c.device.multiprocessors, per > 0 else { return g }
+        return min(g, UInt32(per * sms))
     }
 
     /// Output columns one workgroup of the matrix kernels covers.

@@ -10,7 +10,7 @@ layout(std430, binding = B0) readonly buffer Wt { uint wdata[]; };
 #define WBUF wdata
 #if defined(W_Q4_K)
 // The same binding as 16-byte words (q4_k blocks are 144 bytes: every header and every 16
-// bytes of nibbles is one aligned load; matvec.glsl's q4kUnit).
+// bytes of nibbles is one aligned load; matvec.glsl's kqLoad).
 layout(std430, binding = B0) readonly buffer Wt4 { uvec4 wdata4[]; };
 #endif
 #endif

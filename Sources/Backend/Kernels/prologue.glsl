@@ -55,26 +55,29 @@ layout(std430, binding = 2) readonly buffer NW { float nws[]; };
 // 7,680; wider rows take the loads from memory as before).
 #define MATVEC_STAGED 1
 const uint XSTAGE = 7680u;
-#if defined(W_Q4_K)
-// q4_k weights (matvec.glsl's q4kUnit): the row in the order its lanes read it, as vec4s. A
-// lane takes 16 bytes of a 256-value block's nibbles — 16 values of sub-block 2g (the low
-// nibbles) and the same 16 of sub-block 2g + 1 (the high ones), g = l / 2, l = 0 … 7 the
-// lane's unit within the block — and reads their x as 8 vec4s: vec4 j of unit l of block b
-// is xst4[64·b + 8·j + l], so the 8 lanes of a quarter subgroup read 128 consecutive bytes
-// (no bank conflicts, no padding).
+#if defined(W_Q4_K) || defined(W_Q6_K)
+// K-quant weights (matvec.glsl's kqDot): the row in the order its lanes read it, as vec4s. A
+// lane takes a unit of 32 values of a 256-value block and reads their x as 8 vec4s: vec4 j of
+// unit l of block b is xst4[64·b + 8·j + l], so the 8 lanes of a quarter subgroup (the 8
+// units of a block) read 128 consecutive bytes (no bank conflicts, no padding). q4_k's unit
+// l = 2g + h is values 16h … 16h + 15 of sub-blocks 2g and 2g + 1 (j < 4 and j ≥ 4); q6_k's
+// unit l = 4h + m is values 8m … 8m + 7 of the four 32-value quarters of half h (j = 2·quarter
+// + 0 or 1).
 #define XSWIZZLE 1
 shared vec4 xst4[XSTAGE / 4u];
 uint XSLOT(uint k) {
+#if defined(W_Q4_K)
     uint r = k & 63u, l = ((k >> 5) & 6u) | ((r >> 4) & 1u), j = ((r >> 5) << 2) | ((r >> 2) & 3u);
+#else
+    uint w = k & 255u, l = ((w >> 7) << 2) | ((w >> 3) & 3u), j = (((w >> 5) & 3u) << 1) | ((w >> 2) & 1u);
+#endif
     return (((k >> 8) * 64u + j * 8u + l) << 2) | (k & 3u);
 }
 void xstSet(uint k, float v) { uint p = XSLOT(k); xst4[p >> 2][p & 3u] = v; }
-void xstScale(uint k, float f) { uint p = XSLOT(k); xst4[p >> 2][p & 3u] *= f; }
 #else
 shared float xst[XSTAGE + XSTAGE / 32u];
 uint XPAD(uint k) { return k + (k >> 5); }
 void xstSet(uint k, float v) { xst[XPAD(k)] = v; }
-void xstScale(uint k, float f) { xst[XPAD(k)] *= f; }
 #endif
 bool rowStaged;
 #endif
@@ -90,7 +93,9 @@ shared float invs[4];
 void prologue(uint r0, uint nr, uint K, float eps) {
     uint t = gl_LocalInvocationID.x;
 #if defined(MATVEC_STAGED)
-    // (R = 1: one row. The barrier: the previous row's readers are done with xst.)
+    // (R = 1: one row. The barrier: the previous row's readers are done with xst.) The staged
+    // row is x times the norm weight, loaded with x: its inverse RMS scales the products
+    // instead (XSCALE), so the row is written once and needs no second pass.
     rowStaged = K <= XSTAGE;
     barrier();
 #endif
@@ -101,9 +106,18 @@ void prologue(uint r0, uint nr, uint K, float eps) {
         // not nine times.
         for (uint k0 = t; k0 < K; k0 += 8u * WG) {
             float v[8];
+#if defined(MATVEC_STAGED)
+            float w[8];
+#endif
             // (Indices clamped: lavapipe runs both sides of the select, and no texel fetch
             // may leave x's view.)
-            [[unroll]] for (uint i = 0u; i < 8u; i++) { uint k = k0 + WG * i; v[i] = k < K ? XRAW((r0 + j) * K + min(k, K - 1u)) : 0.0; }
+            [[unroll]] for (uint i = 0u; i < 8u; i++) {
+                uint k = k0 + WG * i;
+                v[i] = k < K ? XRAW((r0 + j) * K + min(k, K - 1u)) : 0.0;
+#if defined(MATVEC_STAGED)
+                w[i] = nws[min(k, K - 1u)];
+#endif
+            }
             [[unroll]] for (uint i = 0u; i < 8u; i++) {
                 uint k = k0 + WG * i;
                 s += v[i] * v[i];
@@ -111,18 +125,18 @@ void prologue(uint r0, uint nr, uint K, float eps) {
                 if (gl_WorkGroupID.x == 0u && k < K) sums[(r0 + j) * K + k] = v[i];
 #endif
 #if defined(MATVEC_STAGED)
-                if (k < K && rowStaged) xstSet(k, v[i]);
+                if (k < K && rowStaged) xstSet(k, v[i] * w[i]);
 #endif
             }
         }
         float inv = inversesqrt(wgSum(s) / float(K) + eps);
         if (t == 0u) invs[j] = inv;
-#if defined(MATVEC_STAGED)
-        if (rowStaged) for (uint k = t; k < K; k += WG) xstScale(k, inv * nws[k]);
-#endif
     }
     barrier();
 }
+#if defined(MATVEC_STAGED)
+#define XSCALE invs[0]
+#endif
 #else
 #define XV(idx, j, k) XS(idx)
 // The same input as vec4s, for kernels that read x four values at a time.
@@ -137,14 +151,16 @@ void prologue(uint r0, uint nr, uint K, float eps) {
     rowStaged = K <= XSTAGE;
     barrier();
     if (rowStaged) {
-        for (uint k0 = t; k0 < K; k0 += 8u * WG) {
-            float v[8];
-            [[unroll]] for (uint i = 0u; i < 8u; i++) { uint k = k0 + WG * i; v[i] = k < K ? XS(r0 * K + k) : 0.0; }
-            [[unroll]] for (uint i = 0u; i < 8u; i++) { uint k = k0 + WG * i; if (k < K) xstSet(k, v[i]); }
-        }
+        // Every load of the row issued at once (XSTAGE / WG = 30 an invocation): a 5,632-value
+        // row waits on memory once, not three times.
+        const uint PER = (XSTAGE + WG - 1u) / WG;
+        float v[PER];
+        [[unroll]] for (uint i = 0u; i < PER; i++) { uint k = t + WG * i; v[i] = k < K ? XS(r0 * K + k) : 0.0; }
+        [[unroll]] for (uint i = 0u; i < PER; i++) { uint k = t + WG * i; if (k < K) xstSet(k, v[i]); }
     }
     barrier();
 }
+#define XSCALE 1.0
 #else
 void prologue(uint r0, uint nr, uint K, float eps) {}
 #endif
