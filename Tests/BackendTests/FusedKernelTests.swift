@@ -193,14 +193,15 @@ final class FusedKernelTests: BackendTestCase {
     /// The GPUs' matrix kernels (SLUICE_MATMUL_VARIANT=subgroup; lavapipe has the subgroup
     /// arithmetic and 32 KiB of shared memory they need) with a staged input row: every matrix
     /// op with a norm prologue and without, one row, each weight type — the K-quants' lanes
-    /// read the row in their own order (prologue.glsl's XSLOT) and load a workgroup's first
-    /// units before its prologue — K of several rounds, and a row too wide to stage (8,192).
+    /// read the row in their own order (kq_layout.glsl's XSLOT) — rows of an odd number of
+    /// 256-value blocks (q6_k's blocks then start at either 4-byte parity), K of several
+    /// rounds, and a row too wide to stage (8,192).
     func testSubgroupKernelsStagedRow() throws {
         let info = try device.info
         try XCTSkipUnless(info.subgroupMatmul, "\(info.name): no subgroup matrix kernels")
         setenv("SLUICE_MATMUL_VARIANT", "subgroup", 1)
         defer { unsetenv("SLUICE_MATMUL_VARIANT") }
-        for (dt, k) in [("q4_k", 512), ("q6_k", 512), ("q4_1", 512), ("q4_k", 5632), ("q6_k", 5632)] {
+        for (dt, k) in [("q4_k", 768), ("q6_k", 768), ("q4_1", 512), ("q4_k", 5632), ("q6_k", 5632)] {
             try check("""
             graph @p(%a: f32[T,\(k)], %b: f32[T,\(k)], %nw: weight f32[\(k)], %w: weight \(dt)[18,\(k)], %wq: weight \(dt)[128,\(k)], %kc: state f32[C,32], %vc: state f32[C,32]) {
               %s, %y = add_rms_matmul(%a, %b, %nw, %w) {eps = 1e-05} : f32[T,\(k)], f32[T,18]

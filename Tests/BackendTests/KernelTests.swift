@@ -55,21 +55,22 @@ final class KernelTests: BackendTestCase {
 
     /// matmul_wide.comp (an LM head's kernel on GPUs), forced with SLUICE_MATMUL_VARIANT=wide
     /// for one-row products: every weight type, column counts that leave a subgroup's last
-    /// group of four partly empty, and the norm prologues (the residual sum written out).
+    /// group of four partly empty, and the norm prologues (the residual sum written out; the
+    /// K-quants' inverse RMS applied to the products).
     func testWideMatmul() throws {
         let info = try device.info
         try XCTSkipUnless(info.subgroupArithmetic, "\(info.name): no subgroup arithmetic")
         setenv("SLUICE_MATMUL_VARIANT", "wide", 1)
         defer { unsetenv("SLUICE_MATMUL_VARIANT") }
-        for dt in ["f32", "f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q4_k"] {
-            for (k, n) in dt == "q4_k" ? [(256, 7), (512, 130)] : [(32, 7), (96, 301), (576, 130)] {
-                try checkGraph("graph @mm(%x: f32[T,\(k)], %w: weight \(dt)[\(n),\(k)]) {\n  %y = matmul(%x, %w) : f32[T,\(n)]\n  return %y\n}", ["T": 1], seed: UInt64(k + n))
+        for dt in ["f32", "f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q4_k", "q6_k"] {
+            for (k, n) in dt.hasSuffix("_k") ? [(256, 7), (512, 130)] : [(32, 7), (96, 301), (576, 130)] {
+                try checkGraph("graph @mm_\(dt)(%x: f32[T,\(k)], %w: weight \(dt)[\(n),\(k)]) {\n  %y = matmul(%x, %w) : f32[T,\(n)]\n  return %y\n}", ["T": 1], seed: UInt64(k + n))
             }
         }
-        for dt in ["q8_0", "f16"] {
+        for (dt, k) in [("q8_0", 64), ("f16", 64), ("q4_k", 512), ("q6_k", 256)] {
             try checkGraph("""
-            graph @p(%a: f32[T,64], %b: f32[T,64], %nw: weight f32[64], %w: weight \(dt)[77,64]) {
-              %s, %y = add_rms_matmul(%a, %b, %nw, %w) {eps = 1e-05} : f32[T,64], f32[T,77]
+            graph @p_\(dt)(%a: f32[T,\(k)], %b: f32[T,\(k)], %nw: weight f32[\(k)], %w: weight \(dt)[77,\(k)]) {
+              %s, %y = add_rms_matmul(%a, %b, %nw, %w) {eps = 1e-05} : f32[T,\(k)], f32[T,77]
               %y2 = rms_matmul(%s, %nw, %w) {eps = 1e-05} : f32[T,77]
               return %s, %y, %y2
             }

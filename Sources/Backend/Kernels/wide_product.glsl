@@ -11,7 +11,20 @@
 const uint XMAX = 4096u;
 // Columns a subgroup computes at a time.
 const uint CPS = 4u;
+#if defined(W_Q4_K) || defined(W_Q6_K)
+// K-quants: the row staged for kq_units.glsl (32 values a lane from two q4_k loads or 13
+// q6_k words, where dequant8 takes six or eight loads for 8), times the norm weight; the
+// inverse RMS scales the dot products (wideScale).
+#define KQ_STAGE XMAX
+#include "kq_layout.glsl"
+#include "kq_units.glsl"
+shared float wideScaleSh;
+float wideScale;
+#define XSH_SET(k, v) xstSet(k, v)
+#else
 shared float xsh[XMAX];
+#define XSH_SET(k, v) xsh[k] = v
+#endif
 
 void wideStageRow() {
     uint t = gl_LocalInvocationID.x, K = pc.K;
@@ -32,16 +45,31 @@ void wideStageRow() {
 #if defined(NORM_ADDRMS)
                 if (gl_WorkGroupID.x == 0u) sums[k] = v[i];
 #endif
-                xsh[k] = v[i];
+#if defined(XSWIZZLE) && (defined(NORM_RMS) || defined(NORM_ADDRMS))
+                XSH_SET(k, v[i] * nws[k]);
+#else
+                XSH_SET(k, v[i]);
+#endif
                 s += v[i] * v[i];
             }
         }
     }
+#if defined(XSWIZZLE)
+#if defined(NORM_RMS) || defined(NORM_ADDRMS)
+    float inv = inversesqrt(wgSum(s) / float(K) + pc.eps);
+    if (t == 0u) wideScaleSh = inv;
+#else
+    if (t == 0u) wideScaleSh = 1.0;
+#endif
+    barrier();
+    wideScale = wideScaleSh;
+#else
 #if defined(NORM_RMS) || defined(NORM_ADDRMS)
     float inv = inversesqrt(wgSum(s) / float(K) + pc.eps);
     for (uint k = t; k < K; k += WG) xsh[k] *= inv * nws[k];
 #endif
     barrier();
+#endif
 }
 
 // The first group of CPS columns this subgroup computes, and the stride between its groups.
@@ -54,6 +82,18 @@ void wideColumns(uint n0, out float dots[CPS]) {
     uint K = pc.K, N = pc.N, lane = gl_SubgroupInvocationID, lanes = gl_SubgroupSize, pieces = K / 8u;
     float acc[CPS];
     [[unroll]] for (uint j = 0u; j < CPS; j++) acc[j] = 0.0;
+#if defined(XSWIZZLE)
+    // K-quants: units of 32 values (K is whole 256-value blocks), every column's loads of a
+    // round issued before any is used.
+    uint units = K >> 5;
+    for (uint base = 0u; base < units; base += lanes) {
+        uint u = base + lane;
+        KqRaw r[CPS];
+        [[unroll]] for (uint j = 0u; j < CPS; j++) if (u < units && n0 + j < N) r[j] = kqLoad(n0 + j, K, u);
+        [[unroll]] for (uint j = 0u; j < CPS; j++) if (u < units && n0 + j < N) acc[j] += kqDot(r[j], n0 + j, K, u);
+    }
+    [[unroll]] for (uint j = 0u; j < CPS; j++) dots[j] = subgroupAdd(acc[j]) * wideScale;
+#else
     for (uint base = 0u; base < pieces; base += 4u * lanes) {
         [[unroll]] for (uint i = 0u; i < 4u; i++) {
             uint c = base + lane + i * lanes;
@@ -75,4 +115,5 @@ void wideColumns(uint n0, out float dots[CPS]) {
         }
     }
     [[unroll]] for (uint j = 0u; j < CPS; j++) dots[j] = subgroupAdd(acc[j]);
+#endif
 }
