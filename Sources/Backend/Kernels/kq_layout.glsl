@@ -18,3 +18,4 @@ uint XSLOT(uint k) {
     return (((k >> 8) * 64u + j * 8u + l) << 2) | (k & 3u);
 }
 void xstSet(uint k, float v) { uint p = XSLOT(k); xst4[p >> 2][p & 3u] = v; }
+void xstScale(uint k, float f) { uint p = XSLOT(k); xst4[p >> 2][p & 3u] *= f; }

@@ -56,7 +56,7 @@ void rowDots(uint n, uint r0, uint nr, uint K, uint lane, uint lanes, inout floa
                 if (u < units) t += kqDot(r[i], n, K, u);
             }
         }
-        acc[0] += t * XSCALE;
+        acc[0] += t;
         return;
     }
 #elif defined(MATVEC_STAGED)
@@ -71,7 +71,7 @@ void rowDots(uint n, uint r0, uint nr, uint K, uint lane, uint lanes, inout floa
                 if (c < pieces) t += stagedPiece(n, K, c);
             }
         }
-        acc[0] += t * XSCALE;
+        acc[0] += t;
         return;
     }
 #endif
@@ -158,8 +158,8 @@ void rowDotsPair(uint na, uint nb, uint r0, uint nr, uint K, uint lane, uint lan
                 if (u < units) { ta += kqDot(ra[i], na, K, u); tb += kqDot(rb[i], nb, K, u); }
             }
         }
-        a[0] += ta * XSCALE;
-        b[0] += tb * XSCALE;
+        a[0] += ta;
+        b[0] += tb;
         return;
     }
 #elif defined(MATVEC_STAGED)
@@ -172,8 +172,8 @@ void rowDotsPair(uint na, uint nb, uint r0, uint nr, uint K, uint lane, uint lan
                 if (c < pieces) { ta += stagedPiece(na, K, c); tb += stagedPiece(nb, K, c); }
             }
         }
-        a[0] += ta * XSCALE;
-        b[0] += tb * XSCALE;
+        a[0] += ta;
+        b[0] += tb;
         return;
     }
 #endif

@@ -62,6 +62,7 @@ const uint XSTAGE = 7680u;
 shared float xst[XSTAGE + XSTAGE / 32u];
 uint XPAD(uint k) { return k + (k >> 5); }
 void xstSet(uint k, float v) { xst[XPAD(k)] = v; }
+void xstScale(uint k, float f) { xst[XPAD(k)] *= f; }
 #endif
 bool rowStaged;
 #endif
@@ -77,9 +78,10 @@ shared float invs[4];
 void prologue(uint r0, uint nr, uint K, float eps) {
     uint t = gl_LocalInvocationID.x;
 #if defined(MATVEC_STAGED)
-    // (R = 1: one row. The barrier: the previous row's readers are done with xst.) The staged
-    // row is x times the norm weight, loaded with x: its inverse RMS scales the products
-    // instead (XSCALE), so the row is written once and needs no second pass.
+    // (R = 1: one row. The barrier: the previous row's readers are done with xst.) (Staging
+    // x times the norm weight in one pass and scaling the products by the inverse RMS
+    // instead: TinyLlama Q4_K_M-style tg128 736 against 741, Gemma 3 862 against 864;
+    // docs/bench/h200-s20/c5.)
     rowStaged = K <= XSTAGE;
     barrier();
 #endif
@@ -91,7 +93,6 @@ void prologue(uint r0, uint nr, uint K, float eps) {
         for (uint k0 = t; k0 < K; k0 += 8u * WG) {
             float v[8];
 #if defined(MATVEC_STAGED)
-            float w[8];
 #endif
             // (Indices clamped: lavapipe runs both sides of the select, and no texel fetch
             // may leave x's view.)
@@ -99,7 +100,6 @@ void prologue(uint r0, uint nr, uint K, float eps) {
                 uint k = k0 + WG * i;
                 v[i] = k < K ? XRAW((r0 + j) * K + min(k, K - 1u)) : 0.0;
 #if defined(MATVEC_STAGED)
-                w[i] = nws[min(k, K - 1u)];
 #endif
             }
             [[unroll]] for (uint i = 0u; i < 8u; i++) {
@@ -109,18 +109,18 @@ void prologue(uint r0, uint nr, uint K, float eps) {
                 if (gl_WorkGroupID.x == 0u && k < K) sums[(r0 + j) * K + k] = v[i];
 #endif
 #if defined(MATVEC_STAGED)
-                if (k < K && rowStaged) xstSet(k, v[i] * w[i]);
+                if (k < K && rowStaged) xstSet(k, v[i]);
 #endif
             }
         }
         float inv = inversesqrt(wgSum(s) / float(K) + eps);
         if (t == 0u) invs[j] = inv;
+#if defined(MATVEC_STAGED)
+        if (rowStaged) for (uint k = t; k < K; k += WG) xstScale(k, inv * nws[k]);
+#endif
     }
     barrier();
 }
-#if defined(MATVEC_STAGED)
-#define XSCALE invs[0]
-#endif
 #else
 #define XV(idx, j, k) XS(idx)
 // The same input as vec4s, for kernels that read x four values at a time.
@@ -135,16 +135,16 @@ void prologue(uint r0, uint nr, uint K, float eps) {
     rowStaged = K <= XSTAGE;
     barrier();
     if (rowStaged) {
-        // Every load of the row issued at once (XSTAGE / WG = 30 an invocation): a 5,632-value
-        // row waits on memory once, not three times.
-        const uint PER = (XSTAGE + WG - 1u) / WG;
-        float v[PER];
-        [[unroll]] for (uint i = 0u; i < PER; i++) { uint k = t + WG * i; v[i] = k < K ? XS(r0 * K + k) : 0.0; }
-        [[unroll]] for (uint i = 0u; i < PER; i++) { uint k = t + WG * i; if (k < K) xstSet(k, v[i]); }
+        // (Every load of the row issued at once, 30 an invocation: 112 registers against 78 for
+        // q4_k, tg128 688 against 736; c5.)
+        for (uint k0 = t; k0 < K; k0 += 8u * WG) {
+            float v[8];
+            [[unroll]] for (uint i = 0u; i < 8u; i++) { uint k = k0 + WG * i; v[i] = k < K ? XS(r0 * K + k) : 0.0; }
+            [[unroll]] for (uint i = 0u; i < 8u; i++) { uint k = k0 + WG * i; if (k < K) xstSet(k, v[i]); }
+        }
     }
     barrier();
 }
-#define XSCALE 1.0
 #else
 void prologue(uint r0, uint nr, uint K, float eps) {}
 #endif
