@@ -92,16 +92,9 @@ void prologue(uint r0, uint nr, uint K, float eps) {
         // not nine times.
         for (uint k0 = t; k0 < K; k0 += 8u * WG) {
             float v[8];
-#if defined(MATVEC_STAGED)
-#endif
             // (Indices clamped: lavapipe runs both sides of the select, and no texel fetch
             // may leave x's view.)
-            [[unroll]] for (uint i = 0u; i < 8u; i++) {
-                uint k = k0 + WG * i;
-                v[i] = k < K ? XRAW((r0 + j) * K + min(k, K - 1u)) : 0.0;
-#if defined(MATVEC_STAGED)
-#endif
-            }
+            [[unroll]] for (uint i = 0u; i < 8u; i++) { uint k = k0 + WG * i; v[i] = k < K ? XRAW((r0 + j) * K + min(k, K - 1u)) : 0.0; }
             [[unroll]] for (uint i = 0u; i < 8u; i++) {
                 uint k = k0 + WG * i;
                 s += v[i] * v[i];
