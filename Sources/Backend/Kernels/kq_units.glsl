@@ -1,6 +1,6 @@
 // K-quant units (matvec.glsl's staged rows, wide_product.glsl): needs kq_layout.glsl's
 // staged row (xst4), weights.glsl and, for q4_k, matrix_weights.glsl's wdata4.
-// K-quants with a staged row (prologue.glsl's XSLOT): unit u of a column is 32 values of one
+// K-quants with a staged row (kq_layout.glsl's XSLOT): unit u of a column is 32 values of one
 // 256-value block, the block's unit u & 7, whose x a lane reads as 8 vec4s. A unit's words
 // are loaded (kqLoad) apart from their use (kqDot): a round's loads are all issued first.
 #if defined(W_Q4_K)

@@ -14,12 +14,11 @@ const uint CPS = 4u;
 #if defined(W_Q4_K) || defined(W_Q6_K)
 // K-quants: the row staged for kq_units.glsl (32 values a lane from two q4_k loads or 13
 // q6_k words, where dequant8 takes six or eight loads for 8), times the norm weight; the
-// inverse RMS scales the dot products (wideScale).
+// inverse RMS scales the dot products (wideScale, written once the row is staged).
 #define KQ_STAGE XMAX
 #include "kq_layout.glsl"
 #include "kq_units.glsl"
-shared float wideScaleSh;
-float wideScale;
+shared float wideScale;
 #define XSH_SET(k, v) xstSet(k, v)
 #else
 shared float xsh[XMAX];
@@ -57,12 +56,11 @@ void wideStageRow() {
 #if defined(XSWIZZLE)
 #if defined(NORM_RMS) || defined(NORM_ADDRMS)
     float inv = inversesqrt(wgSum(s) / float(K) + pc.eps);
-    if (t == 0u) wideScaleSh = inv;
+    if (t == 0u) wideScale = inv;
 #else
-    if (t == 0u) wideScaleSh = 1.0;
+    if (t == 0u) wideScale = 1.0;
 #endif
     barrier();
-    wideScale = wideScaleSh;
 #else
 #if defined(NORM_RMS) || defined(NORM_ADDRMS)
     float inv = inversesqrt(wgSum(s) / float(K) + pc.eps);
