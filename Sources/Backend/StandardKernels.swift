@@ -200,20 +200,24 @@ enum StandardKernels {
         if norm == "none", k % 32 == 0, c.tiledMatmul(rows: rows) {
             // Many rows: 64×64 tiles with the weights staged once per 64 rows; on matrix
             // cores where the device has them and the build compiled matmul_coop.comp (same
-            // bindings, push constants and grid).
-            let tiled = c.device.coopMatF16 && SPIRV.all["matmul_coop_\(v)_none"] != nil ? "matmul_coop" : "matmul_tiled"
+            // bindings, push constants and grid), with 128-row tiles for the big products.
+            let coop = c.device.coopMatF16 && SPIRV.all["matmul_coop_\(v)_none"] != nil
+            let glu = base != "matmul"
+            let tileCols = base == "qkv_rope" || glu ? 32 : 64
+            let tall = coop && coopTall(c, rows: c.maximum(rows), columns: base == "qkv_rope" ? n / 2 : (glu ? n / 2 : n), tileColumns: tileCols)
+            let tiled = tall ? "matmul_coop_tall" : (coop ? "matmul_coop" : "matmul_tiled")
+            let rowGroups = c.groups(c.maximum(rows), per: tall ? 128 : 64)
             if base == "qkv_rope" {
                 return [KernelCall(kernel: "\(tiled)_\(v)_\(kv == "f16" ? "qkvh" : "qkv")", buffers: buffers, writes: writes, push: push + tail(0..<n),
-                                   grid: (c.groups(n / 2, per: 32), c.groups(c.maximum(rows), per: 64)))]
+                                   grid: (c.groups(n / 2, per: 32), rowGroups))]
             }
-            let glu = base != "matmul"
             let epi = base == "matmul_swiglu" ? "swiglu" : (base == "matmul_geglu" ? "geglu" : "none")
             let erf: UInt32 = base == "matmul_geglu" && c.string("approx") == "erf" ? 1 : 0
             return chunks.map { r in
                 let cols = glu ? n / 2 : r.count
                 return KernelCall(kernel: "\(tiled)_\(v)_\(epi)", buffers: buffers, writes: writes,
                                   push: rows.words + [UInt32(k), UInt32(cols), eps, UInt32(glu ? cols : n), UInt32(glu ? 0 : r.lowerBound), erf],
-                                  grid: (c.groups(cols, per: glu ? 32 : 64), c.groups(c.maximum(rows), per: 64)), windows: windows(r))
+                                  grid: (c.groups(cols, per: tileCols), rowGroups), windows: windows(r))
             }
         }
         // One row of a very wide product (an LM head) on a GPU: matmul_wide.comp.
@@ -227,6 +231,21 @@ enum StandardKernels {
             KernelCall(kernel: "\(base)_\(v)_\(variant)_\(norm)\(kv.isEmpty ? "" : "_" + kv)", buffers: buffers, writes: writes, push: push + tail(r),
                        grid: (matvecGroups(c, variant, columns: columns(r)), c.groups(c.maximum(rows), per: variant == "texel" ? tile : 4)),
                        windows: windows(r), constants: variant == "texel" ? [UInt32(tile)] : [])
+        }
+    }
+
+    /// Whether a many-row product on matrix cores takes matmul_coop_tall.comp's 128-row tiles:
+    /// where the device runs subgroups of 32 (the kernel needs eight a workgroup), says how many
+    /// multiprocessors it has, and the product still has at least four 128-row tiles per
+    /// multiprocessor (fewer, and the 64-row kernel's twice as many workgroups keep more of the
+    /// GPU busy). SLUICE_COOP_TALL=0 / 1: never / wherever the device allows (A/B runs).
+    static func coopTall(_ c: LoweringContext, rows: Int, columns: Int, tileColumns: Int) -> Bool {
+        guard c.device.subgroupSize == 32, let sms = c.device.multiprocessors,
+              SPIRV.all["matmul_coop_tall_f32_none"] != nil else { return false }
+        switch environmentValue("SLUICE_COOP_TALL") {
+        case "0": return false
+        case "1": return true
+        default: return (rows + 127) / 128 * ((columns + tileColumns - 1) / tileColumns) >= 4 * sms
         }
     }
 
