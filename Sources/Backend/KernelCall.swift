@@ -73,21 +73,21 @@ public struct LoweringContext {
     }
 
     /// The matrix-core kernel for attention over many query rows, and its query rows per
-    /// workgroup, or nil: attention_coop.comp (head_dim ≤ 64, the output held in registers;
-    /// 64 rows a workgroup, or 32 where 64 would leave multiprocessors without one) or
-    /// attention_coop_rows16.comp (16 rows, head_dim ≤ 256 split over four subgroups), on a
-    /// GPU with the 16×16×16 float16 shape and subgroups of 32, where the build compiled them;
-    /// head_dim and the K/V row width multiples of 4. SLUICE_COOP_ATTENTION=0 keeps the
+    /// workgroup, or nil: attention_coop.comp (head_dim ≤ 64, the output held in registers,
+    /// 64 rows a workgroup) or attention_coop_rows16.comp (16 rows, head_dim ≤ 256 split over
+    /// four subgroups), on a GPU with the 16×16×16 float16 shape and subgroups of 32, where the
+    /// build compiled them; head_dim and the K/V row width multiples of 4. SLUICE_COOP_ATTENTION=0 keeps the
     /// other kernels; =16, =32, =64 picks those rows a workgroup (A/B runs).
-    public func coopAttention(rows: Affine, heads: Int, headDim: Int, kvWidth: Int, cache kv: String) -> (kernel: String, rows: Int)? {
+    public func coopAttention(rows: Affine, headDim: Int, kvWidth: Int, cache kv: String) -> (kernel: String, rows: Int)? {
         let env = environmentValue("SLUICE_COOP_ATTENTION")
         guard env != "0", device.coopMatF16, device.subgroupSize == 32, headDim <= 256, headDim % 4 == 0, kvWidth % 4 == 0,
               tiledMatmul(rows: rows) else { return nil }
         let d = headDim <= 64 ? 64 : (headDim <= 128 ? 128 : 256)
         if d == 64, env != "16" {
             // Shared memory: 45,056 bytes at 64 rows, 31,744 at 32.
-            let few = heads * ((maximum(rows) + 63) / 64) < (device.multiprocessors ?? 0)
-            let r = env == "32" || (env != "64" && few) ? 32 : 64
+            // 32 rows gives few heads twice the workgroups, but measured no faster (SmolLM2's
+            // 9 heads, pp512 119.5k against 121–124k: docs/bench/h200-s21/c7): A/B only.
+            let r = env == "32" ? 32 : 64
             if device.maxSharedMemory >= (r == 64 ? 45_056 : 31_744), SPIRV.all["attention_coop_\(r)_\(kv)"] != nil {
                 return ("attention_coop_\(r)_\(kv)", r)
             }

@@ -96,7 +96,7 @@ enum StandardKernels {
                 guard c.int("head_dim") <= 256 else { throw c.fail("head_dim \(c.int("head_dim")) > 256 has no kernel") }
                 let push = rows.words + [UInt32(c.int("heads")), UInt32(c.int("kv_heads")), UInt32(c.int("head_dim")),
                                          UInt32(c.int("window")), c.float("scale").bitPattern]
-                if let (kernel, per) = c.coopAttention(rows: rows, heads: c.int("heads"), headDim: c.int("head_dim"), kvWidth: c.int("kv_heads") * c.int("head_dim"), cache: kv) {
+                if let (kernel, per) = c.coopAttention(rows: rows, headDim: c.int("head_dim"), kvWidth: c.int("kv_heads") * c.int("head_dim"), cache: kv) {
                     // Many rows on matrix cores: 64, 32 or 16 query rows per workgroup.
                     return [KernelCall(kernel: kernel, buffers: c.node.inputs + [c.node.outputs[0].name],
                                        writes: [3], push: push, grid: (UInt32(c.int("heads")), c.groups(c.maximum(rows), per: per)))]

@@ -1,0 +1,75 @@
+import Foundation
+import XCTest
+import SluiceGraph
+@testable import SluiceBackend
+
+/// Which kernel a many-row product or attention lowers to on a device that has matrix cores
+/// (a described device: no GPU needed). The kernels themselves are checked against the CPU
+/// reference on a GPU that has them (docs/bench/h200-s21/c5–c7, `sluice run --check`).
+final class KernelChoiceTests: XCTestCase {
+    private func kernels(_ text: String, _ bindings: Bindings, _ device: DeviceInfo) throws -> [KernelCall] {
+        try DispatchPlan.make(try GraphParser.parse(text), bindings: bindings, device: device).2.calls
+    }
+
+    private func attention(heads: Int, kvHeads: Int, headDim: Int) -> String {
+        let q = heads * headDim, kv = kvHeads * headDim
+        return """
+        graph @a(%q: f32[T,\(q)], %k: state f32[C,\(kv)], %v: state f32[C,\(kv)]) {
+          %y = attention(%q, %k, %v) {head_dim = \(headDim), heads = \(heads), kv_heads = \(kvHeads), scale = 0.125} : f32[T,\(q)]
+          return %y
+        }
+        """
+    }
+
+    private var coopDevice: DeviceInfo {
+        var d = DeviceInfo.genericGPU
+        d.coopMatF16 = true
+        return d
+    }
+
+    func testAttentionOnMatrixCores() throws {
+        guard SPIRV.all["attention_coop_64_f32"] != nil, SPIRV.all["attention_coop_rows16_256_f32"] != nil else {
+            throw XCTSkip("this build has no cooperative-matrix kernels (no cooperative-matrix glslc)")
+        }
+        let many: Bindings = ["T": 300, "C": 320, "P": 0]
+        let cases: [(Int, Int, Int, String, UInt32)] = [
+            (8, 2, 64, "attention_coop_64_f32", 5),              // 64 query rows a workgroup
+            (9, 3, 48, "attention_coop_64_f32", 5),              // padded to 64
+            (8, 2, 128, "attention_coop_rows16_128_f32", 19),    // 16 rows a workgroup
+            (4, 1, 256, "attention_coop_rows16_256_f32", 19),
+        ]
+        for (h, kvh, d, kernel, groups) in cases {
+            let calls = try kernels(attention(heads: h, kvHeads: kvh, headDim: d), many, coopDevice)
+            XCTAssertEqual(calls.map(\.kernel), [kernel], "head_dim \(d)")
+            XCTAssertEqual(calls.first?.grid.x, UInt32(h))
+            XCTAssertEqual(calls.first?.grid.y, groups)
+        }
+        // Not on matrix cores: one row (decode), no 16×16×16 shape, subgroups of 64.
+        XCTAssertFalse(try kernels(attention(heads: 8, kvHeads: 2, headDim: 64), ["T": 1, "C": 320, "P": 0], coopDevice)[0].kernel.hasPrefix("attention_coop"))
+        XCTAssertEqual(try kernels(attention(heads: 8, kvHeads: 2, headDim: 64), many, .genericGPU).map(\.kernel), ["attention_tiled_64_f32"])
+        var wide = coopDevice
+        wide.subgroupSize = 64
+        XCTAssertEqual(try kernels(attention(heads: 8, kvHeads: 2, headDim: 64), many, wide).map(\.kernel), ["attention_tiled_64_f32"])
+        // head_dim 256 without matrix cores: the one-row-per-invocation kernel.
+        XCTAssertFalse(try kernels(attention(heads: 4, kvHeads: 1, headDim: 256), many, .genericGPU)[0].kernel.hasPrefix("attention_coop"))
+    }
+
+    func testTallTilesWhenTheGridFillsTheGPU() throws {
+        guard SPIRV.all["matmul_coop_tall_f32_none"] != nil else {
+            throw XCTSkip("this build has no cooperative-matrix kernels (no cooperative-matrix glslc)")
+        }
+        func matmul(_ n: Int) -> String {
+            "graph @m(%x: f32[T,2048], %w: weight q4_k[\(n),2048]) {\n  %y = matmul(%x, %w) : f32[T,\(n)]\n  return %y\n}"
+        }
+        var h200 = coopDevice
+        h200.multiprocessors = 132
+        // 4 × 88 = 352 tiles of 128 rows < 4 × 132: the 64-row kernel; 5632 × 2 columns: tall.
+        XCTAssertEqual(try kernels(matmul(5632), ["T": 512], h200).map(\.kernel), ["matmul_coop_q4_k_none"])
+        XCTAssertEqual(try kernels(matmul(11264), ["T": 512], h200).map(\.kernel), ["matmul_coop_tall_q4_k_none"])
+        XCTAssertEqual(try kernels(matmul(11264), ["T": 512], h200)[0].grid.y, 4)
+        XCTAssertEqual(try kernels(matmul(256), ["T": 512], h200).map(\.kernel), ["matmul_coop_q4_k_none"])
+        // Without a multiprocessor count, or without matrix cores.
+        XCTAssertEqual(try kernels(matmul(11264), ["T": 512], coopDevice).map(\.kernel), ["matmul_coop_q4_k_none"])
+        XCTAssertEqual(try kernels(matmul(11264), ["T": 512], .genericGPU).map(\.kernel), ["matmul_tiled_q4_k_none"])
+    }
+}
