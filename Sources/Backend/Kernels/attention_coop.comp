@@ -12,10 +12,7 @@
 // K, V and P are rounded to float16 (about 3 significant digits); scores, sums and the output
 // stay float32. Needs subgroups of 32 and the 16×16×16 float16 shape (the lowering checks);
 // head_dim and the K/V row width multiples of 4, head_dim ≤ 64 (zero-padded to 64).
-#extension GL_KHR_cooperative_matrix : require
-#extension GL_KHR_memory_scope_semantics : require
-#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
-#extension GL_KHR_shader_subgroup_basic : require
+#include "coop_common.glsl"
 #extension GL_KHR_shader_subgroup_shuffle : require
 #if defined(R_32)
 #define BR 32u
@@ -32,9 +29,6 @@ layout(std430, binding = 3) readonly buffer V { KVT4 v4[]; };
 layout(std430, binding = 4) writeonly buffer Y { vec4 y4[]; };
 layout(push_constant) uniform PC { uvec2 rows; uint heads; uint kvHeads; uint headDim; uint window; float scale; } pc;
 
-#define FRAG_A coopmat<float16_t, gl_ScopeSubgroup, 16u, 16u, gl_MatrixUseA>
-#define FRAG_B coopmat<float16_t, gl_ScopeSubgroup, 16u, 16u, gl_MatrixUseB>
-#define FRAG_C coopmat<float, gl_ScopeSubgroup, 16u, 16u, gl_MatrixUseAccumulator>
 // Rows a workgroup, keys a tile; staged rows are 64 halves + 8 of padding (9 uvec4); the
 // float scratch rows 64 + 4 floats.
 const uint BC = 64u, HS = 9u, FS = 68u, NT = 32u * NSG;
@@ -42,10 +36,6 @@ shared uvec4 ks[BC * HS];           // K tile [key][d]: Kᵀ is column-major d �
 shared uvec4 vs[BC * HS];           // V tile [key][d]
 shared uvec4 ps[NSG * 16u * HS];     // per subgroup: its Q rows, then P [row][key], float16
 shared float fs[NSG * 16u * FS];     // per subgroup: scores, then P · V [row][·], float32
-
-uvec4 pack8(vec4 a, vec4 b) {
-    return uvec4(packHalf2x16(a.xy), packHalf2x16(a.zw), packHalf2x16(b.xy), packHalf2x16(b.zw));
-}
 
 void main() {
     uint t = gl_LocalInvocationID.x, sg = gl_SubgroupID, lane = gl_SubgroupInvocationID;
@@ -64,7 +54,7 @@ void main() {
             uint r = e >> 3, c = e & 7u, i = 2u * c, qr = s0 + r;
             vec4 a = qr < rows && i < D4 ? q4[qr * qw4 + h * D4 + i] * pc.scale : vec4(0.0);
             vec4 b = qr < rows && i + 1u < D4 ? q4[qr * qw4 + h * D4 + i + 1u] * pc.scale : vec4(0.0);
-            ps[pbase + r * HS + c] = pack8(a, b);
+            ps[pbase + r * HS + c] = packHalves(a, b);
         }
         subgroupMemoryBarrierShared();
         subgroupBarrier();
@@ -83,8 +73,8 @@ void main() {
                 [[unroll]] for (uint c = 0u; c < 8u; c += 2u) {
                     uint i = c0 + c, src = key * kw4 + g * D4 + i;
                     bool ok0 = key < hi && i < D4, ok1 = key < hi && i + 1u < D4;
-                    ks[kr * HS + (i >> 1)] = pack8(ok0 ? vec4(k4[src]) : vec4(0.0), ok1 ? vec4(k4[src + 1u]) : vec4(0.0));
-                    vs[kr * HS + (i >> 1)] = pack8(ok0 ? vec4(v4[src]) : vec4(0.0), ok1 ? vec4(v4[src + 1u]) : vec4(0.0));
+                    ks[kr * HS + (i >> 1)] = packHalves(ok0 ? vec4(k4[src]) : vec4(0.0), ok1 ? vec4(k4[src + 1u]) : vec4(0.0));
+                    vs[kr * HS + (i >> 1)] = packHalves(ok0 ? vec4(v4[src]) : vec4(0.0), ok1 ? vec4(v4[src + 1u]) : vec4(0.0));
                 }
             }
             barrier();
@@ -118,7 +108,7 @@ void main() {
                         e[j] = s[i + j] > -3.0e38 ? exp(s[i + j] - mn) : 0.0;
                         ls += e[j];
                     }
-                    ps[pbase + rr * HS + 4u * hf + i / 8u] = pack8(vec4(e[0], e[1], e[2], e[3]), vec4(e[4], e[5], e[6], e[7]));
+                    ps[pbase + rr * HS + 4u * hf + i / 8u] = packHalves(vec4(e[0], e[1], e[2], e[3]), vec4(e[4], e[5], e[6], e[7]));
                 }
                 ls += subgroupShuffleXor(ls, 1u);
                 l = l * corr + ls;

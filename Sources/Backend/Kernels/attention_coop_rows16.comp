@@ -12,10 +12,7 @@
 // rescaled by the row's factor). Q (scaled), K, V and P are rounded to float16; scores, sums
 // and the output stay float32. Needs subgroups of 32 and the 16×16×16 float16 shape (the
 // lowering checks); head_dim a multiple of 4 and ≤ D (zero-padded to D).
-#extension GL_KHR_cooperative_matrix : require
-#extension GL_KHR_memory_scope_semantics : require
-#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
-#extension GL_KHR_shader_subgroup_basic : require
+#include "coop_common.glsl"
 #extension GL_KHR_shader_subgroup_shuffle : require
 layout(local_size_x = 128) in;
 #include "common.glsl"
@@ -26,9 +23,6 @@ layout(std430, binding = 3) readonly buffer V { KVT4 v4[]; };
 layout(std430, binding = 4) writeonly buffer Y { vec4 y4[]; };
 layout(push_constant) uniform PC { uvec2 rows; uint heads; uint kvHeads; uint headDim; uint window; float scale; } pc;
 
-#define FRAG_A coopmat<float16_t, gl_ScopeSubgroup, 16u, 16u, gl_MatrixUseA>
-#define FRAG_B coopmat<float16_t, gl_ScopeSubgroup, 16u, 16u, gl_MatrixUseB>
-#define FRAG_C coopmat<float, gl_ScopeSubgroup, 16u, 16u, gl_MatrixUseAccumulator>
 #if defined(D_64)
 const uint D = 64u;
 #elif defined(D_128)
@@ -45,10 +39,6 @@ shared float fs[4u * 16u * FS];     // per subgroup: partial scores, then its P 
 shared uvec4 pw[16u * PS];          // P [row][key], float16
 shared float rowc[16u];             // per row: the tile's rescale factor, at the end 1 / sum
 
-uvec4 pack8(vec4 a, vec4 b) {
-    return uvec4(packHalf2x16(a.xy), packHalf2x16(a.zw), packHalf2x16(b.xy), packHalf2x16(b.zw));
-}
-
 void main() {
     uint t = gl_LocalInvocationID.x, sg = gl_SubgroupID, lane = gl_SubgroupInvocationID;
     uint rows = affine(pc.rows), D4 = pc.headDim >> 2;
@@ -64,7 +54,7 @@ void main() {
             uint r = e / (D / 8u), c = e - r * (D / 8u), i = 2u * c, qr = r0 + r;
             vec4 a = qr < rows && i < D4 ? q4[qr * qw4 + h * D4 + i] * pc.scale : vec4(0.0);
             vec4 b = qr < rows && i + 1u < D4 ? q4[qr * qw4 + h * D4 + i + 1u] * pc.scale : vec4(0.0);
-            ks[r * HS + c] = pack8(a, b);
+            ks[r * HS + c] = packHalves(a, b);
         }
         barrier();
         FRAG_A qa[DF];
@@ -81,8 +71,8 @@ void main() {
                 uint c = e / (D / 8u), w = e - c * (D / 8u), i = 2u * w, key = j0 + c;
                 uint src = key * kw4 + g * D4 + i;
                 bool ok0 = key < hi && i < D4, ok1 = key < hi && i + 1u < D4;
-                ks[c * HS + w] = pack8(ok0 ? vec4(k4[src]) : vec4(0.0), ok1 ? vec4(k4[src + 1u]) : vec4(0.0));
-                vs[c * HS + w] = pack8(ok0 ? vec4(v4[src]) : vec4(0.0), ok1 ? vec4(v4[src + 1u]) : vec4(0.0));
+                ks[c * HS + w] = packHalves(ok0 ? vec4(k4[src]) : vec4(0.0), ok1 ? vec4(k4[src + 1u]) : vec4(0.0));
+                vs[c * HS + w] = packHalves(ok0 ? vec4(v4[src]) : vec4(0.0), ok1 ? vec4(v4[src + 1u]) : vec4(0.0));
             }
             barrier();
             // This subgroup's partial scores over its quarter of head_dim.

@@ -21,9 +21,6 @@ uvec4 halves8(float w[8]) {
     return uvec4(packHalf2x16(vec2(w[0], w[1])), packHalf2x16(vec2(w[2], w[3])),
                  packHalf2x16(vec2(w[4], w[5])), packHalf2x16(vec2(w[6], w[7])));
 }
-uvec4 packHalves(vec4 a, vec4 b) {
-    return uvec4(packHalf2x16(a.xy), packHalf2x16(a.zw), packHalf2x16(b.xy), packHalf2x16(b.zw));
-}
 
 // The words of values k … k + 15 of weight row n (k a multiple of 16); zeros (which decode
 // to zeros) where ok is false.

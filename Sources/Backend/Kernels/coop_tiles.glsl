@@ -7,18 +7,12 @@
 // Activations are rounded to float16 (about 3 significant digits) on the way in. Needs
 // K % 32 == 0 (a last half step is zero-filled) and a device that lists the 16×16×16
 // float16 × float16 + float32 subgroup shape.
-#extension GL_KHR_cooperative_matrix : require
-#extension GL_KHR_memory_scope_semantics : require
-#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
-#extension GL_KHR_shader_subgroup_basic : require
+#include "coop_common.glsl"
 layout(local_size_x = 256) in;
 #include "common.glsl"
 #include "tile_io.glsl"
 #include "coop_pieces.glsl"
 
-#define FRAG_A coopmat<float16_t, gl_ScopeSubgroup, 16u, 16u, gl_MatrixUseA>
-#define FRAG_B coopmat<float16_t, gl_ScopeSubgroup, 16u, 16u, gl_MatrixUseB>
-#define FRAG_C coopmat<float, gl_ScopeSubgroup, 16u, 16u, gl_MatrixUseAccumulator>
 // Rows of a tile (64 or 128: COOP_BM), the step, and the staged rows' stride in 16-byte words
 // (64 halves + 8 of padding: an invocation's two stores fall on distinct banks across a
 // quarter subgroup). (64 × 128 tiles, a subgroup taking 16 × 64: slower, TinyLlama
