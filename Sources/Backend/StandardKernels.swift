@@ -209,12 +209,15 @@ enum StandardKernels {
             let coop = c.device.coopMatF16 && SPIRV.all["matmul_coop_\(v)_none"] != nil
             let glu = base != "matmul"
             let tileCols = base == "qkv_rope" || glu ? 32 : 64
-            let tall = coop && coopTall(c, rows: c.maximum(rows), columns: base == "qkv_rope" ? n / 2 : (glu ? n / 2 : n), tileColumns: tileCols)
-            let tiled = tall ? "matmul_coop_tall" : (coop ? "matmul_coop" : "matmul_tiled")
+            let outColumns = base == "qkv_rope" ? n / 2 : (glu ? n / 2 : n)
+            let wide = coop && coopWide(c, rows: c.maximum(rows), columns: outColumns, tileColumns: 2 * tileCols)
+            let tall = wide || (coop && coopTall(c, rows: c.maximum(rows), columns: outColumns, tileColumns: tileCols))
+            let tiled = wide ? "matmul_coop_wide" : (tall ? "matmul_coop_tall" : (coop ? "matmul_coop" : "matmul_tiled"))
             let rowGroups = c.groups(c.maximum(rows), per: tall ? 128 : 64)
+            let perGroup = wide ? 2 * tileCols : tileCols
             if base == "qkv_rope" {
                 return [KernelCall(kernel: "\(tiled)_\(v)_\(kv == "f16" ? "qkvh" : "qkv")", buffers: buffers, writes: writes, push: push + tail(0..<n),
-                                   grid: (c.groups(n / 2, per: 32), rowGroups))]
+                                   grid: (c.groups(n / 2, per: perGroup), rowGroups))]
             }
             let epi = base == "matmul_swiglu" ? "swiglu" : (base == "matmul_geglu" ? "geglu" : "none")
             let erf: UInt32 = base == "matmul_geglu" && c.string("approx") == "erf" ? 1 : 0
@@ -222,7 +225,7 @@ enum StandardKernels {
                 let cols = glu ? n / 2 : r.count
                 return KernelCall(kernel: "\(tiled)_\(v)_\(epi)", buffers: buffers, writes: writes,
                                   push: rows.words + [UInt32(k), UInt32(cols), eps, UInt32(glu ? cols : n), UInt32(glu ? 0 : r.lowerBound), erf],
-                                  grid: (c.groups(cols, per: tileCols), rowGroups), windows: windows(r))
+                                  grid: (c.groups(cols, per: perGroup), rowGroups), windows: windows(r))
             }
         }
         // One row of a very wide product (an LM head) on a GPU: matmul_wide.comp.
@@ -251,6 +254,22 @@ enum StandardKernels {
         case "0": return false
         case "1": return true
         default: return (rows + 127) / 128 * ((columns + tileColumns - 1) / tileColumns) >= 4 * sms
+        }
+    }
+
+    /// Whether a many-row product on matrix cores takes matmul_coop_wide.comp's 128 × 128 tiles
+    /// (512 invocations — every device with these matrix cores allows 1,024 —, 36 KiB of shared
+    /// memory): where the tall kernel could run and the
+    /// product still has at least two such tiles per multiprocessor (TinyLlama's gate/up at 512
+    /// rows: 4 × 88 on 132). Its input rows are read half as often as the tall kernel's.
+    /// SLUICE_COOP_WIDE=0 / 1: never / wherever the device allows (A/B runs).
+    static func coopWide(_ c: LoweringContext, rows: Int, columns: Int, tileColumns: Int) -> Bool {
+        guard c.device.subgroupSize == 32, let sms = c.device.multiprocessors, c.device.maxSharedMemory >= 36_864,
+              SPIRV.all["matmul_coop_wide_f32_none"] != nil else { return false }
+        switch environmentValue("SLUICE_COOP_WIDE") {
+        case "0": return false
+        case "1": return true
+        default: return (rows + 127) / 128 * ((columns + tileColumns - 1) / tileColumns) >= 2 * sms
         }
     }
 

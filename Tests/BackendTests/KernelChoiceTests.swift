@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import SluiceGraph
+import SluicePasses
 @testable import SluiceBackend
 
 /// Which kernel a many-row product or attention lowers to on a device that has matrix cores
@@ -63,13 +64,38 @@ final class KernelChoiceTests: XCTestCase {
         }
         var h200 = coopDevice
         h200.multiprocessors = 132
-        // 4 × 88 = 352 tiles of 128 rows < 4 × 132: the 64-row kernel; 5632 × 2 columns: tall.
+        // 4 × 88 = 352 tiles of 128 rows < 4 × 132: the 64-row kernel; 5632 × 2 columns: tall
+        // (4 × 176 tiles of 128 × 64), or wide where it may run (4 × 88 tiles of 128 × 128 ≥ 2 × 132).
         XCTAssertEqual(try kernels(matmul(5632), ["T": 512], h200).map(\.kernel), ["matmul_coop_q4_k_none"])
-        XCTAssertEqual(try kernels(matmul(11264), ["T": 512], h200).map(\.kernel), ["matmul_coop_tall_q4_k_none"])
+        let wide = SPIRV.all["matmul_coop_wide_f32_none"] != nil
+        XCTAssertEqual(try kernels(matmul(11264), ["T": 512], h200).map(\.kernel), [wide ? "matmul_coop_wide_q4_k_none" : "matmul_coop_tall_q4_k_none"])
+        XCTAssertEqual(try kernels(matmul(11264), ["T": 512], h200)[0].grid.x, wide ? 88 : 176)
         XCTAssertEqual(try kernels(matmul(11264), ["T": 512], h200)[0].grid.y, 4)
+        // 256 rows: 2 × 88 < 2 × 132 wide tiles, 2 × 176 < 4 × 132 tall ones.
+        XCTAssertEqual(try kernels(matmul(11264), ["T": 256], h200).map(\.kernel), ["matmul_coop_q4_k_none"])
         XCTAssertEqual(try kernels(matmul(256), ["T": 512], h200).map(\.kernel), ["matmul_coop_q4_k_none"])
         // Without a multiprocessor count, or without matrix cores.
         XCTAssertEqual(try kernels(matmul(11264), ["T": 512], coopDevice).map(\.kernel), ["matmul_coop_q4_k_none"])
         XCTAssertEqual(try kernels(matmul(11264), ["T": 512], .genericGPU).map(\.kernel), ["matmul_tiled_q4_k_none"])
+    }
+
+    /// The gated products count output columns: TinyLlama's gate/up (2 × 5632 weight rows) has
+    /// 5632 outputs, 88 wide tiles of 64 outputs (128 weight rows) on 4 row tiles at 512 rows.
+    func testWideTilesForTheGatedProducts() throws {
+        guard SPIRV.all["matmul_coop_wide_f32_none"] != nil else {
+            throw XCTSkip("this build has no cooperative-matrix kernels (no cooperative-matrix glslc)")
+        }
+        FusedOps.register()
+        let text = "graph @m(%x: f32[T,2048], %w: weight q4_k[11264,2048]) {\n  %y = matmul_swiglu(%x, %w) : f32[T,5632]\n  return %y\n}"
+        var h200 = coopDevice
+        h200.multiprocessors = 132
+        let calls = try kernels(text, ["T": 512], h200)
+        XCTAssertEqual(calls.map(\.kernel), ["matmul_coop_wide_q4_k_swiglu"])
+        XCTAssertEqual(calls[0].grid.x, 88)
+        XCTAssertEqual(calls[0].grid.y, 4)
+        setenv("SLUICE_COOP_WIDE", "0", 1)
+        defer { unsetenv("SLUICE_COOP_WIDE") }
+        XCTAssertEqual(try kernels(text, ["T": 512], h200).map(\.kernel), ["matmul_coop_tall_q4_k_swiglu"])
+        XCTAssertEqual(try kernels(text, ["T": 512], h200)[0].grid.x, 176)
     }
 }

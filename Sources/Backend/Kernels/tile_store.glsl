@@ -4,10 +4,14 @@
 // qkvpairs.glsl.
 
 // Output columns of the tile per EPI (pairs for QKV, gate/up pairs for the gated kernels).
+// TILE_WCOLS: weight rows a tile stages (64 unless the kernel says otherwise).
+#if !defined(TILE_WCOLS)
+#define TILE_WCOLS 64u
+#endif
 #if defined(EPI_NONE)
-const uint TILE_COLS = 64u;
+const uint TILE_COLS = TILE_WCOLS;
 #else
-const uint TILE_COLS = 32u;
+const uint TILE_COLS = TILE_WCOLS / 2u;
 #endif
 
 // Output columns of the whole product (pairs for QKV).
@@ -19,7 +23,7 @@ uint tileN() {
 #endif
 }
 
-// The weight row wn behind column wr (0..63) of the tile whose first output column is n0;
+// The weight row wn behind column wr (0 ..< TILE_WCOLS) of the tile whose first output column is n0;
 // false where that column is past the end.
 bool tileWeightRow(uint n0, uint wr, uint N, out uint wn) {
 #if defined(EPI_NONE)
@@ -33,7 +37,7 @@ bool tileWeightRow(uint n0, uint wr, uint N, out uint wn) {
     wn = (wr & 1u) == 0u ? ca : cb;
     return true;
 #else
-    // 32 gate rows, then the matching 32 up rows (w = [W_gate; W_up]).
+    // TILE_COLS gate rows, then the matching up rows (w = [W_gate; W_up]).
     wn = (wr < TILE_COLS ? 0u : N) + n0 + (wr % TILE_COLS);
     return n0 + (wr % TILE_COLS) < N;
 #endif
