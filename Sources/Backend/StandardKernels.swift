@@ -258,10 +258,11 @@ enum StandardKernels {
     }
 
     /// Whether a many-row product on matrix cores takes matmul_coop_wide.comp's 128 × 128 tiles
-    /// (512 invocations — every device with these matrix cores allows 1,024 —, 36 KiB of shared
-    /// memory): where the tall kernel could run and the
-    /// product still has at least two such tiles per multiprocessor (TinyLlama's gate/up at 512
-    /// rows: 4 × 88 on 132). Its input rows are read half as often as the tall kernel's.
+    /// (512 invocations, which every device with these matrix cores allows; 36 KiB of shared
+    /// memory): where the tall kernel could run and the product still has at least two such
+    /// tiles per multiprocessor (TinyLlama's gate/up at 512 rows: 4 × 88 on 132). Its input
+    /// rows are read half as often as the tall kernel's, which is what these products wait on
+    /// (docs/bench/h200-s23 c3); with fewer tiles the idle multiprocessors cost more (c4).
     /// SLUICE_COOP_WIDE=0 / 1: never / wherever the device allows (A/B runs).
     static func coopWide(_ c: LoweringContext, rows: Int, columns: Int, tileColumns: Int) -> Bool {
         guard c.device.subgroupSize == 32, let sms = c.device.multiprocessors, c.device.maxSharedMemory >= 36_864,
