@@ -10,6 +10,13 @@ public struct DispatchPlan {
     /// The label of the node each call came from.
     public var nodes: [String] = []
     public var barriers: [Bool]
+    /// The calls' scratch buffers (KernelCall.scratch): name → the most bytes any call needs.
+    public var scratch: [String: Int] = [:]
+
+    /// Where a scratch buffer lives: at the start of its own buffer.
+    public static func scratchLocation(_ name: String, bytes: Int) -> MemoryPlan.Location {
+        MemoryPlan.Location(root: .param(name), offset: 0, size: bytes)
+    }
 
     /// Arena offsets suit storage-buffer bindings and texel views (both powers of two).
     public static func alignment(_ info: DeviceInfo) -> Int {
@@ -30,11 +37,15 @@ public struct DispatchPlan {
                                       bindings: bindings, device: device)
             for c in try lowering(ctx) { calls.append(c); ops.append(node.op); nodes.append(node.label) }
         }
+        var scratch: [String: Int] = [:]
+        for c in calls { for (name, bytes) in c.scratch { scratch[name] = max(scratch[name] ?? 0, bytes) } }
+        var locations = plan.locations
+        for (name, bytes) in scratch { locations[name] = scratchLocation(name, bytes: bytes) }
         let accesses = calls.map { c in
-            Scheduler.Access(reads: c.buffers.enumerated().filter { !c.writes.contains($0.offset) }.map { plan.locations[$0.element]! },
-                             writes: c.writes.map { plan.locations[c.buffers[$0]]! })
+            Scheduler.Access(reads: c.buffers.enumerated().filter { !c.writes.contains($0.offset) }.map { locations[$0.element]! },
+                             writes: c.writes.map { locations[c.buffers[$0]]! })
         }
-        return DispatchPlan(calls: calls, ops: ops, nodes: nodes, barriers: Scheduler.barriers(accesses))
+        return DispatchPlan(calls: calls, ops: ops, nodes: nodes, barriers: Scheduler.barriers(accesses), scratch: scratch)
     }
 
     /// Schedules, plans and lowers `graph` for `device` without touching a GPU (for dumps).

@@ -10,7 +10,10 @@ import SluicePasses
 public final class VulkanExecutor {
     public let device: VulkanDevice
     public let graph: Graph
-    public let plan: MemoryPlan
+    /// The memory plan, with the dispatch plan's scratch buffers added (lower()).
+    public private(set) var plan: MemoryPlan
+    /// Device memory of those scratch buffers.
+    public private(set) var scratchBytes = 0
     /// Dispatches in recorded order, with the op each came from and whether a barrier precedes it.
     public private(set) var dispatches: [(op: String, kernel: String, barrier: Bool)] = []
     public var barrierCount: Int { dispatches.filter(\.barrier).count }
@@ -173,6 +176,12 @@ public final class VulkanExecutor {
 
     private func lower(registry: OpRegistry, kernels: KernelRegistry) throws -> [PlannedCall] {
         let d = try DispatchPlan.lower(graph, plan: plan, bindings: maxBindings, device: device.info, registry: registry, kernels: kernels)
+        for (name, bytes) in d.scratch.sorted(by: { $0.key < $1.key }) {
+            let size = (bytes + 15) / 16 * 16
+            buffers[.param(name)] = try GPUBuffer(device: device, size: size, use: .deviceLocal, label: "scratch \(name)")
+            plan.locations[name] = DispatchPlan.scratchLocation(name, bytes: size)
+            scratchBytes += size
+        }
         return try d.calls.indices.map { i in
             let c = d.calls[i]
             let p = try library.pipeline(c.kernel, bindings: c.buffers.count + 1, pushBytes: c.push.count * 4, constants: c.constants)

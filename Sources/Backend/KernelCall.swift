@@ -16,6 +16,10 @@ public struct KernelCall {
     /// Values of the kernel's specialization constants (constant_id 0, 1, …), fixed when its
     /// pipeline is made; empty for the defaults compiled in.
     public var constants: [UInt32] = []
+    /// Buffers of the backend's own that the call binds by name (names start with "#"), with
+    /// the bytes it needs: one device buffer per name, as large as its largest use, outside the
+    /// memory plan's arena (DispatchPlan.scratch; the scheduler orders their uses like values).
+    public var scratch: [String: Int] = [:]
 
     public init(kernel: String, buffers: [String], writes: Set<Int>, push: [UInt32], grid: (x: UInt32, y: UInt32),
                 windows: [Int: (offset: Int, size: Int)] = [:], constants: [UInt32] = []) {

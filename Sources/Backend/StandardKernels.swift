@@ -177,7 +177,9 @@ enum StandardKernels {
         var columns: (Range<Int>) -> Int = { $0.count / 2 }
         var tail: (Range<Int>) -> [UInt32] = { _ in [eps] }
         var chunks = [0..<n]
-        let rowBytes = w.dtype.byteCount(forElements: k)!
+        guard let rowBytes = w.dtype.byteCount(forElements: k) else {
+            throw c.fail("the weight's rows of \(k) values are not whole \(w.dtype.rawValue) blocks")
+        }
         let variant = c.matmulVariant(columns: n, k: k, rows: rows, weightBytes: base == "matmul" ? nil : n * rowBytes)
         // The K/V cache type, for the kernels that write the caches.
         var kv = ""
@@ -215,17 +217,32 @@ enum StandardKernels {
             let tiled = wide ? "matmul_coop_wide" : (tall ? "matmul_coop_tall" : (coop ? "matmul_coop" : "matmul_tiled"))
             let rowGroups = c.groups(c.maximum(rows), per: tall ? 128 : 64)
             let perGroup = wide ? 2 * tileCols : tileCols
+            // The input rows as float16, made once for the product (half_rows.comp) where its
+            // column tiles would re-read many of them.
+            var pre: [KernelCall] = [], input = buffers, kernel = tiled, scratch: [String: Int] = [:]
+            if coop && coopHalfInput(c, rows: c.maximum(rows), k: k, columns: outColumns, tileColumns: perGroup, kernel: tiled, weight: v) {
+                scratch = [halfRows: c.maximum(rows) * k * 2]
+                pre = [KernelCall(kernel: "half_rows", buffers: [buffers[0], halfRows], writes: [1], push: rows.words + [UInt32(k)],
+                                  grid: (UInt32(min((c.maximum(rows) * k / 8 + 255) / 256, 65_535)), 1))]
+                pre[0].scratch = scratch
+                input[0] = halfRows
+                kernel += "_x16"
+            }
             if base == "qkv_rope" {
-                return [KernelCall(kernel: "\(tiled)_\(v)_\(kv == "f16" ? "qkvh" : "qkv")", buffers: buffers, writes: writes, push: push + tail(0..<n),
-                                   grid: (c.groups(n / 2, per: perGroup), rowGroups))]
+                var call = KernelCall(kernel: "\(kernel)_\(v)_\(kv == "f16" ? "qkvh" : "qkv")", buffers: input, writes: writes, push: push + tail(0..<n),
+                                      grid: (c.groups(n / 2, per: perGroup), rowGroups))
+                call.scratch = scratch
+                return pre + [call]
             }
             let epi = base == "matmul_swiglu" ? "swiglu" : (base == "matmul_geglu" ? "geglu" : "none")
             let erf: UInt32 = base == "matmul_geglu" && c.string("approx") == "erf" ? 1 : 0
-            return chunks.map { r in
+            return pre + chunks.map { r in
                 let cols = glu ? n / 2 : r.count
-                return KernelCall(kernel: "\(tiled)_\(v)_\(epi)", buffers: buffers, writes: writes,
-                                  push: rows.words + [UInt32(k), UInt32(cols), eps, UInt32(glu ? cols : n), UInt32(glu ? 0 : r.lowerBound), erf],
-                                  grid: (c.groups(cols, per: perGroup), rowGroups), windows: windows(r))
+                var call = KernelCall(kernel: "\(kernel)_\(v)_\(epi)", buffers: input, writes: writes,
+                                      push: rows.words + [UInt32(k), UInt32(cols), eps, UInt32(glu ? cols : n), UInt32(glu ? 0 : r.lowerBound), erf],
+                                      grid: (c.groups(cols, per: perGroup), rowGroups), windows: windows(r))
+                call.scratch = scratch
+                return call
             }
         }
         // One row of a very wide product (an LM head) on a GPU: matmul_wide.comp.
@@ -271,6 +288,24 @@ enum StandardKernels {
         case "0": return false
         case "1": return true
         default: return (rows + 127) / 128 * ((columns + tileColumns - 1) / tileColumns) >= 2 * sms
+        }
+    }
+
+    /// The scratch buffer of the float16 input rows (coopHalfInput).
+    static let halfRows = "#x16"
+
+    /// Whether a product on matrix cores reads its input rows as float16 made once for it
+    /// (half_rows.comp, one more dispatch and barrier) instead of rounding them in every column
+    /// tile: where the build has the `_x16` kernel, K is a multiple of 8 and the column tiles
+    /// would read at least 64 MiB of float16 rows between them (TinyLlama's products at 512 rows;
+    /// not SmolLM2's, whose products are too small to repay the dispatch). These products wait on
+    /// their input rows (docs/bench/h200-s23 c3). SLUICE_COOP_X16=0 / 1: never / always (A/B runs).
+    static func coopHalfInput(_ c: LoweringContext, rows: Int, k: Int, columns: Int, tileColumns: Int, kernel: String, weight: String) -> Bool {
+        guard k % 8 == 0, SPIRV.all["\(kernel)_x16_\(weight)_none"] != nil, SPIRV.all["half_rows"] != nil else { return false }
+        switch environmentValue("SLUICE_COOP_X16") {
+        case "0": return false
+        case "1": return true
+        default: return rows * k * 2 * ((columns + tileColumns - 1) / tileColumns) >= 64 << 20
         }
     }
 

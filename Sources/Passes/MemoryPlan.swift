@@ -18,6 +18,7 @@ public struct MemoryPlan: Sendable {
         public var root: Root
         public var offset: Int
         public var size: Int
+        public init(root: Root, offset: Int, size: Int) { self.root = root; self.offset = offset; self.size = size }
         public func overlaps(_ o: Location) -> Bool {
             root == o.root && offset < o.offset + o.size && o.offset < offset + size
         }

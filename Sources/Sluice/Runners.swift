@@ -110,10 +110,11 @@ public final class VulkanRunner: ModelRunner {
 
     public func reset() throws { try executors.values.first?.resetState() }
 
-    /// Device memory held: weights, KV cache, and every executor's arena and the persistent
-    /// kernel's buffers (stage tables, tagged copies and partials, counters; the chain tail's).
+    /// Device memory held: weights, KV cache, and every executor's arena, scratch buffers and
+    /// the persistent kernel's buffers (stage tables, tagged copies and partials, counters; the
+    /// chain tail's).
     public var deviceBytes: Int {
-        resident.bytes + executors.values.reduce(0) { $0 + $1.plan.arenaBytes + $1.persistentDeviceBytes }
+        resident.bytes + executors.values.reduce(0) { $0 + $1.plan.arenaBytes + $1.scratchBytes + $1.persistentDeviceBytes }
     }
 }
 

@@ -70,6 +70,45 @@ final class ExecutorTests: BackendTestCase {
         // silu | three matmuls (one barrier) | add | add
         XCTAssertEqual(exec.dispatches.map(\.barrier), [false, true, false, false, true, true])
     }
+
+    /// A call may bind a scratch buffer of the backend's own (KernelCall.scratch, named "#…"):
+    /// the executor gives it a device buffer as large as its largest use, and the scheduler
+    /// orders its writes and reads as it does a value's. Here a slice lowers to half_rows (x as
+    /// float16 into the scratch buffer, as before the matrix-core products that read float16
+    /// rows) and a copy of the scratch buffer's words into y: y holds x's float16 pairs.
+    func testScratchBufferAndHalfRows() throws {
+        let kernels = KernelRegistry(StandardKernels.all)
+        kernels.register(op: "slice") { c in
+            let rows = try c.rows(c.inputTypes[0]), k = 24
+            let bytes = c.maximum(rows) * k * 2
+            var half = KernelCall(kernel: "half_rows", buffers: [c.node.inputs[0], "#h"], writes: [1], push: rows.words + [UInt32(k)],
+                                  grid: (1, 1))
+            half.scratch = ["#h": bytes]
+            var copy = try StandardKernels.copy(c, from: "#h", type: c.outputTypes[0], axis: 0, srcAxis: rows, srcStart: .fixed(0),
+                                                len: rows, dstAxis: rows, dstStart: .fixed(0))
+            copy.scratch = ["#h": bytes]
+            return [half, copy]
+        }
+        let g = try GraphParser.parse("graph @h(%x: f32[T,24]) {\n  %y = slice(%x) {axis = 1, end = 12, start = 0} : f32[T,12]\n  return %y\n}")
+        let exec = try VulkanExecutor(device: device, graph: g, bindings: ["T": 5], weights: [:], kernels: kernels)
+        XCTAssertEqual(exec.dispatches.map(\.kernel), ["half_rows", "copy"])
+        XCTAssertEqual(exec.dispatches.map(\.barrier)[1], true)
+        XCTAssertEqual(exec.scratchBytes, 5 * 24 * 2 / 16 * 16)
+        for t in [5, 2] {
+            let values: [Float] = (0..<(24 * t)).map { i -> Float in
+                let a = Float(i % 7) * 0.37, b = Float(i) * 1e-3
+                return a - 1.1 + b
+            }
+            let out = try exec.run(inputs: ["x": HostTensor(f32: values, shape: [t, 24])], bindings: ["T": t])
+            let y: HostTensor = try XCTUnwrap(out["y"])
+            let words: [UInt32] = y.floats().map { $0.bitPattern }
+            XCTAssertEqual(words.count, 12 * t)
+            for (i, w) in words.enumerated() {
+                XCTAssertEqual(UInt16(w & 0xFFFF), Float16(values[2 * i]).bitPattern, "value \(2 * i)")
+                XCTAssertEqual(UInt16(w >> 16), Float16(values[2 * i + 1]).bitPattern, "value \(2 * i + 1)")
+            }
+        }
+    }
 }
 
 /// The validation check in `BackendTestCase.tearDown` is real: an invalid call is reported.

@@ -62,6 +62,9 @@ final class KernelChoiceTests: XCTestCase {
         func matmul(_ n: Int) -> String {
             "graph @m(%x: f32[T,2048], %w: weight q4_k[\(n),2048]) {\n  %y = matmul(%x, %w) : f32[T,\(n)]\n  return %y\n}"
         }
+        // The tiles alone (testHalfInputRows covers the float16 input rows).
+        setenv("SLUICE_COOP_X16", "0", 1)
+        defer { unsetenv("SLUICE_COOP_X16") }
         var h200 = coopDevice
         h200.multiprocessors = 132
         // 4 × 88 = 352 tiles of 128 rows < 4 × 132: the 64-row kernel; 5632 × 2 columns: tall
@@ -89,6 +92,8 @@ final class KernelChoiceTests: XCTestCase {
         let text = "graph @m(%x: f32[T,2048], %w: weight q4_k[11264,2048]) {\n  %y = matmul_swiglu(%x, %w) : f32[T,5632]\n  return %y\n}"
         var h200 = coopDevice
         h200.multiprocessors = 132
+        setenv("SLUICE_COOP_X16", "0", 1)
+        defer { unsetenv("SLUICE_COOP_X16") }
         let calls = try kernels(text, ["T": 512], h200)
         XCTAssertEqual(calls.map(\.kernel), ["matmul_coop_wide_q4_k_swiglu"])
         XCTAssertEqual(calls[0].grid.x, 88)
@@ -97,5 +102,33 @@ final class KernelChoiceTests: XCTestCase {
         defer { unsetenv("SLUICE_COOP_WIDE") }
         XCTAssertEqual(try kernels(text, ["T": 512], h200).map(\.kernel), ["matmul_coop_tall_q4_k_swiglu"])
         XCTAssertEqual(try kernels(text, ["T": 512], h200)[0].grid.x, 176)
+    }
+
+    /// Products whose column tiles would re-read at least 64 MiB of float16 input rows get them
+    /// made once (half_rows, into the scratch buffer the product then reads); small ones do not.
+    func testHalfInputRows() throws {
+        guard SPIRV.all["matmul_coop_wide_x16_f32_none"] != nil else {
+            throw XCTSkip("this build has no cooperative-matrix kernels (no cooperative-matrix glslc)")
+        }
+        FusedOps.register()
+        func gated(_ d: Int, _ f: Int, _ w: String = "q4_k") -> String {
+            "graph @m(%x: f32[T,\(d)], %w: weight \(w)[\(2 * f),\(d)]) {\n  %y = matmul_swiglu(%x, %w) : f32[T,\(f)]\n  return %y\n}"
+        }
+        var h200 = coopDevice
+        h200.multiprocessors = 132
+        // TinyLlama's gate/up at 512 rows: 512 · 2048 · 2 bytes read by 88 wide column tiles.
+        let plan = try DispatchPlan.make(try GraphParser.parse(gated(2048, 5632)), bindings: ["T": 512], device: h200).2
+        XCTAssertEqual(plan.calls.map(\.kernel), ["half_rows", "matmul_coop_wide_x16_q4_k_swiglu"])
+        XCTAssertEqual(plan.calls[0].buffers, ["x", StandardKernels.halfRows])
+        XCTAssertEqual(plan.calls[1].buffers[0], StandardKernels.halfRows)
+        XCTAssertEqual(plan.scratch, [StandardKernels.halfRows: 512 * 2048 * 2])
+        XCTAssertEqual(plan.barriers[1], true)   // the product waits for its rows
+        // SmolLM2's (576 → 2 × 1536): 1.1 MiB of rows read by 48 tiles, under 64 MiB.
+        XCTAssertEqual(try kernels(gated(576, 1536, "q4_1"), ["T": 512], h200).map(\.kernel), ["matmul_coop_q4_1_swiglu"])
+        setenv("SLUICE_COOP_X16", "1", 1)
+        defer { unsetenv("SLUICE_COOP_X16") }
+        XCTAssertEqual(try kernels(gated(576, 1536, "q4_1"), ["T": 512], h200).map(\.kernel), ["half_rows", "matmul_coop_x16_q4_1_swiglu"])
+        // Rows that are not whole blocks of the weight's type: an error naming them, not a crash.
+        XCTAssertThrowsError(try kernels(gated(576, 1536), ["T": 512], h200))
     }
 }

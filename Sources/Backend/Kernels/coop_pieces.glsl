@@ -99,8 +99,24 @@ void weightHalves(Piece16 r, uint n, uint K, uint k, out uvec4 h[2]) {
 #endif
 }
 
-// Values k … k + 15 of input row r (zeros where ok is false).
+// Values k … k + 15 of input row r (zeros where ok is false): XPN pieces, which xHalves turns
+// into two words of eight float16 values. X16: the rows are float16 already (half_rows.comp),
+// two 16-byte loads; else four float32 ones, rounded here.
+#if defined(X16)
+layout(std430, binding = 1) readonly buffer XH { uvec4 xh4[]; };
+#define XPIECE uvec4
+#define XPN 2u
+void inputPiece(bool ok, uint r, uint K, uint k, out uvec4 x[2]) {
+    uint b = (r * K + k) >> 3;
+    [[unroll]] for (uint i = 0u; i < 2u; i++) x[i] = ok ? xh4[b + i] : uvec4(0u);
+}
+uvec4 xHalves(uvec4 x[2], uint h) { return x[h]; }
+#else
+#define XPIECE vec4
+#define XPN 4u
 void inputPiece(bool ok, uint r, uint K, uint k, out vec4 x[4]) {
     uint b = (r * K + k) >> 2;
     [[unroll]] for (uint i = 0u; i < 4u; i++) x[i] = ok ? xs4[b + i] : vec4(0.0);
 }
+uvec4 xHalves(vec4 x[4], uint h) { return packHalves(x[2u * h], x[2u * h + 1u]); }
+#endif

@@ -4,7 +4,8 @@
 // stages 16 consecutive values of one weight row and of one or two input rows a step, as
 // 16-byte stores; the next step's words are loaded (coop_pieces.glsl) before the subgroups
 // multiply the current one and decoded after, so the loads' latency overlaps the products.
-// Activations are rounded to float16 (about 3 significant digits) on the way in. Needs
+// Activations are rounded to float16 (about 3 significant digits) on the way in, or come as
+// float16 (X16: the *_x16.comp kernels, from half_rows.comp). Needs
 // K % 32 == 0 (a last half step is zero-filled) and a device that lists the 16×16×16
 // float16 × float16 + float32 subgroup shape.
 #include "coop_common.glsl"
@@ -72,7 +73,7 @@ void main() {
             bool wok = tileWeightRow(n0, wr, N, wn);
             uint k = 16u * s;
             Piece16 wp = weightPiece(wok && k < K, wn, K, k);
-            vec4 xq[XJ][4];
+            XPIECE xq[XJ][XPN];
             [[unroll]] for (uint j = 0u; j < XJ; j++) inputPiece(r0 + wr + SR * j < rows && k < K, r0 + wr + SR * j, K, k, xq[j]);
             for (uint k0 = 0u; k0 < K; k0 += BK) {
                 uint p = wr * AS4 + 2u * s;
@@ -80,8 +81,8 @@ void main() {
                 weightHalves(wp, wn, K, k0 + 16u * s, wh);
                 BT[BT_O + p] = wh[0]; BT[BT_O + p + 1u] = wh[1];
                 [[unroll]] for (uint j = 0u; j < XJ; j++) {
-                    AT[p + SR * AS4 * j] = packHalves(xq[j][0], xq[j][1]);
-                    AT[p + SR * AS4 * j + 1u] = packHalves(xq[j][2], xq[j][3]);
+                    AT[p + SR * AS4 * j] = xHalves(xq[j], 0u);
+                    AT[p + SR * AS4 * j + 1u] = xHalves(xq[j], 1u);
                 }
                 barrier();
                 if (k0 + BK < K) {

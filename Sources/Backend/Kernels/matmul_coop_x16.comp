@@ -1,0 +1,9 @@
+#version 450
+// variants: W=f32,f16,bf16,q4_0,q4_1,q5_0,q5_1,q8_0,q4_k,q6_k EPI=none,swiglu,geglu,qkv,qkvh
+// requires: coopmat
+// matmul_coop.comp reading its input rows as float16 (X16: half_rows.comp made them once for the
+// product; StandardKernels.coopHalfInput).
+#define COOP_BM 64u
+#define COOP_UNITS 2u
+#define X16 1
+#include "coop_tiles.glsl"
