@@ -10,7 +10,8 @@ public struct DispatchPlan {
     /// The label of the node each call came from.
     public var nodes: [String] = []
     public var barriers: [Bool]
-    /// The calls' scratch buffers (KernelCall.scratch): name → the most bytes any call needs.
+    /// The calls' scratch buffers (KernelCall.scratch): name → the most bytes any call needs,
+    /// rounded up to 16 (the executor allocates exactly this).
     public var scratch: [String: Int] = [:]
 
     /// Where a scratch buffer lives: at the start of its own buffer.
@@ -38,7 +39,7 @@ public struct DispatchPlan {
             for c in try lowering(ctx) { calls.append(c); ops.append(node.op); nodes.append(node.label) }
         }
         var scratch: [String: Int] = [:]
-        for c in calls { for (name, bytes) in c.scratch { scratch[name] = max(scratch[name] ?? 0, bytes) } }
+        for c in calls { for (name, bytes) in c.scratch { scratch[name] = max(scratch[name] ?? 0, (bytes + 15) / 16 * 16) } }
         var locations = plan.locations
         for (name, bytes) in scratch { locations[name] = scratchLocation(name, bytes: bytes) }
         let accesses = calls.map { c in

@@ -177,10 +177,9 @@ public final class VulkanExecutor {
     private func lower(registry: OpRegistry, kernels: KernelRegistry) throws -> [PlannedCall] {
         let d = try DispatchPlan.lower(graph, plan: plan, bindings: maxBindings, device: device.info, registry: registry, kernels: kernels)
         for (name, bytes) in d.scratch.sorted(by: { $0.key < $1.key }) {
-            let size = (bytes + 15) / 16 * 16
-            buffers[.param(name)] = try GPUBuffer(device: device, size: size, use: .deviceLocal, label: "scratch \(name)")
-            plan.locations[name] = DispatchPlan.scratchLocation(name, bytes: size)
-            scratchBytes += size
+            buffers[.param(name)] = try GPUBuffer(device: device, size: bytes, use: .deviceLocal, label: "scratch \(name)")
+            plan.locations[name] = DispatchPlan.scratchLocation(name, bytes: bytes)
+            scratchBytes += bytes
         }
         return try d.calls.indices.map { i in
             let c = d.calls[i]

@@ -207,7 +207,8 @@ enum StandardKernels {
         if norm == "none", k % 32 == 0, c.tiledMatmul(rows: rows) {
             // Many rows: 64×64 tiles with the weights staged once per 64 rows; on matrix
             // cores where the device has them and the build compiled matmul_coop.comp (same
-            // bindings, push constants and grid), with 128-row tiles for the big products.
+            // bindings, push constants and grid), with 128-row tiles (tall) or 128 × 128 ones
+            // (wide) for the big products.
             let coop = c.device.coopMatF16 && SPIRV.all["matmul_coop_\(v)_none"] != nil
             let glu = base != "matmul"
             let tileCols = base == "qkv_rope" || glu ? 32 : 64

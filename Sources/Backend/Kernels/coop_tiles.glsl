@@ -1,5 +1,5 @@
-// The body of matmul_coop.comp and matmul_coop_tall.comp (COOP_BM rows a tile, COOP_UNITS
-// units a subgroup): K in steps of 64 staged in shared memory as float16 and multiplied by the
+// The body of matmul_coop.comp, matmul_coop_tall.comp and matmul_coop_wide.comp, and of their
+// _x16 forms (COOP_BM rows and COOP_BN columns a tile, COOP_UNITS units a subgroup): K in steps of 64 staged in shared memory as float16 and multiplied by the
 // subgroups as 16×16×16 cooperative matrices with float32 accumulation. Each invocation
 // stages 16 consecutive values of one weight row and of one or two input rows a step, as
 // 16-byte stores; the next step's words are loaded (coop_pieces.glsl) before the subgroups

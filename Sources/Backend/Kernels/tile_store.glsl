@@ -1,5 +1,5 @@
 // What the many-row matrix kernels (matmul_tiled.comp, matmul_coop.comp) share: which
-// weight row feeds each of a tile's 64 columns, and the epilogue.
+// weight row feeds each of a tile's TILE_WCOLS columns, and the epilogue.
 // Before including: pc (with the push constants of the EPI), xs/ys or qs/kc/vc, gelu.glsl,
 // qkvpairs.glsl.
 

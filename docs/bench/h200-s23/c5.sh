@@ -5,14 +5,7 @@
 # Checks against the CPU reference as in c4 (every weight type, "h" = float16 K/V cache, "odd" =
 # an FFN of 1504), then pp512 on the files of c4 and the synthetic shapes.
 source docs/bench/h200-s17-ab/common.sh .dev/s23/n3.xz
-mkdir -p /tmp/g
-for dt in q4_k q6_k q4_0 q4_1 q8_0 f16 q5_1 f32; do
-  sed -e 's/576/512/g; s/192/128/g; s/heads = 9/heads = 8/g; s/heads = 3/heads = 2/g' \
-      -e "s/q4_1\[/$dt[/g" graphs/llama_block.graph > /tmp/g/block_$dt.graph
-done
-sed 's/state f32/state f16/g; s/: f32\[C,128\]/: f16[C,128]/g' /tmp/g/block_q4_k.graph > /tmp/g/block_h.graph
-sed 's/1536/1504/g' /tmp/g/block_q4_1.graph > /tmp/g/block_odd.graph
-chk() { echo "$(timeout 60 $B run /tmp/g/block_$1.graph --check --bind $2 2>&1 | grep -E 'PASS|FAIL|rror' | tr '\n' ' ')"; }
+source docs/bench/h200-s23/blocks.sh
 for x in 1; do for w in 0 1; do for dt in q4_k q6_k q4_0 q4_1 q8_0 f16 q5_1 f32 h odd; do
   echo "check x16=$x wide=$w $dt: $(SLUICE_COOP_X16=$x SLUICE_COOP_WIDE=$w chk $dt T=300,P=0,C=320)"
 done; done; done
